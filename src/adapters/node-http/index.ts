@@ -1,0 +1,25 @@
+// Adapter for bare node:http / node:https servers: https://nodejs.org/api/http.html
+import type { IncomingMessage } from 'node:http';
+import { openNodeRequest, type Open } from '../../core/index.js';
+
+export { attach, ClosedError, Connection, Message, UpsocketError } from '../../core/index.js';
+export type { AttachOptions, Handler, OpenOptions, ShutdownOptions, UpsocketServer } from '../../core/index.js';
+
+/**
+ * Accepts the WebSocket upgrade of a request that reached your `'request'` handler through
+ * `attach(server)`. Returns false for ordinary requests, so the same handler can answer them.
+ *
+ * @example
+ * import http from 'node:http'
+ * import { attach, open } from 'upsocket/node-http'
+ *
+ * const server = http.createServer((req, res) => {
+ *   if (req.url === '/echo' && open(req, async (connection) => {
+ *     for await (const message of connection) connection.sendText(message.text())
+ *   })) return
+ *   res.end('hello over HTTP')
+ * })
+ * attach(server)
+ * server.listen(3000)
+ */
+export const open: Open<IncomingMessage> = openNodeRequest;

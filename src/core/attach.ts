@@ -1,0 +1,85 @@
+import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { UpsocketError } from './errors.js';
+import { writeRawRefusal, writeRefusal } from './http-answer.js';
+import { report } from './lifetime.js';
+import { defaultSettings, type OpenOptions } from './options.js';
+import { registerUpgrade, type PendingUpgrade } from './pending-upgrade.js';
+import { sharedWeakMap } from './registry.js';
+import { destroyOnError, UpsocketServer } from './server.js';
+
+/** Options of `attach()`: defaults for every `open()`, plus which upgrades upsocket routes. */
+export interface AttachOptions extends OpenOptions {
+  /**
+   * Upgrades for which this returns false are left untouched for other `'upgrade'` listeners
+   * (socket.io, another ws server). Needed only for listeners that answer asynchronously: an
+   * upgrade another listener answers synchronously is left alone anyway. Default: every upgrade.
+   */
+  filter?: (request: IncomingMessage) => boolean;
+}
+
+const attached = sharedWeakMap<HttpServer | HttpsServer, UpsocketServer>('attached');
+
+function dispatch(server: HttpServer | HttpsServer, upsocket: UpsocketServer, request: IncomingMessage, socket: Socket, head: Buffer): void {
+  // Another 'upgrade' listener ran in the same emit and already answered: the socket is theirs.
+  if (socket.destroyed || !socket.writable || socket.bytesWritten > 0) {
+    socket.removeListener('error', destroyOnError);
+    return;
+  }
+  if (upsocket.closing) return writeRawRefusal(socket, { status: 503, reason: 'Server is shutting down' });
+  if (server.listenerCount('request') === 0) {
+    return writeRawRefusal(socket, { status: 404, reason: 'No route on this server opened the WebSocket' });
+  }
+  // The app answers through an ordinary response bound to the raw socket, so whatever it does
+  // short of open() (a 401 from auth middleware, a 404, a redirect) reaches the client as HTTP.
+  const response = new ServerResponse(request);
+  response.shouldKeepAlive = false;
+  response.assignSocket(socket);
+  const upgrade: PendingUpgrade = { server: upsocket, socket, head, response, state: 'routing', protocol: '' };
+  registerUpgrade(request, upgrade);
+  response.on('finish', () => {
+    if (upgrade.state === 'opened') return;
+    upgrade.state = 'answered';
+    response.detachSocket(socket);
+    socket.destroySoon();
+  });
+  try {
+    server.emit('request', request, response);
+  } catch (error) {
+    // A request listener that throws would crash a plain HTTP server; here it costs one 500.
+    if (upgrade.state === 'routing' && !response.headersSent) writeRefusal(response, { status: 500, reason: 'Internal Server Error' });
+    report(defaultSettings.onError, error, request);
+  }
+}
+
+/**
+ * Routes the server's WebSocket upgrades through its own request handling: each upgrade request
+ * goes to the server's `'request'` listeners (your Express/Koa/Next app or plain handler) with a
+ * response bound to the raw socket, so middleware runs before any 101. A route calls `open()` to
+ * accept; anything else the app answers goes back as HTTP. Call it once per server.
+ *
+ * @example
+ * const server = http.createServer(app)
+ * const upsocket = attach(server, { maxMessageSize: 64 * 1024 })
+ * server.listen(3000)
+ */
+export function attach(server: HttpServer | HttpsServer, options?: AttachOptions): UpsocketServer {
+  const existing = attached.get(server);
+  if (existing !== undefined) {
+    if (options === undefined) return existing;
+    throw new UpsocketError('UPSOCKET_ALREADY_ATTACHED', 'attach(server, options) was called twice for one server: pass the options to the first call');
+  }
+  const { filter, ...defaults } = options ?? {};
+  const upsocket = new UpsocketServer(defaults);
+  server.on('upgrade', (request: IncomingMessage, duplex: Duplex, head: Buffer) => {
+    if (filter !== undefined && !filter(request)) return;
+    const socket = duplex as Socket;
+    socket.on('error', destroyOnError);
+    // Defer to after the other 'upgrade' listeners so one that answers synchronously wins.
+    process.nextTick(dispatch, server, upsocket, request, socket, head);
+  });
+  attached.set(server, upsocket);
+  return upsocket;
+}

@@ -1,0 +1,61 @@
+import type { IncomingMessage } from 'node:http';
+import { isOriginAllowed } from './origin.js';
+import type { Settings } from './options.js';
+
+/** An HTTP answer that ends an upgrade before any 101. */
+export interface Refusal {
+  status: number;
+  reason: string;
+  headers?: Record<string, string>;
+}
+
+/** The handshake checks passed: the subprotocol to answer with ('' for none). */
+export interface Acceptance {
+  protocol: string;
+}
+
+const keyPattern = /^[+/0-9A-Za-z]{22}==$/;
+const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Whether the request asks to become a WebSocket (the `Upgrade` header names websocket). */
+export function isWebSocketUpgrade(request: IncomingMessage): boolean {
+  const upgrade = request.headers.upgrade;
+  return upgrade !== undefined && upgrade.toLowerCase() === 'websocket';
+}
+
+function chooseProtocol(request: IncomingMessage, allowed: readonly string[]): Refusal | Acceptance {
+  const header = request.headers['sec-websocket-protocol'];
+  if (header === undefined) return { protocol: '' };
+  const offered = header.split(',').map((name) => name.trim());
+  if (!offered.every((name) => tokenPattern.test(name))) {
+    return { status: 400, reason: 'Invalid Sec-WebSocket-Protocol header' };
+  }
+  // A server that names no subprotocols answers without one, as RFC 6455 §4.2.2 allows.
+  if (allowed.length === 0) return { protocol: '' };
+  const protocol = offered.find((name) => allowed.includes(name));
+  if (protocol === undefined) {
+    return { status: 400, reason: `No supported subprotocol offered (server speaks: ${allowed.join(', ')})` };
+  }
+  return { protocol };
+}
+
+/**
+ * The checks RFC 6455 §4.2.1 asks of a server, and the origin policy, run before any 101 so a
+ * refusal is an ordinary HTTP response with a one-line reason.
+ */
+export function checkHandshake(request: IncomingMessage, settings: Settings): Refusal | Acceptance {
+  if (request.method !== 'GET') return { status: 400, reason: 'A WebSocket handshake must be a GET request' };
+  if (!/\bupgrade\b/i.test(request.headers.connection ?? '')) {
+    return { status: 400, reason: 'Missing "Connection: Upgrade" header' };
+  }
+  if (!keyPattern.test(request.headers['sec-websocket-key'] ?? '')) {
+    return { status: 400, reason: 'Missing or invalid Sec-WebSocket-Key header' };
+  }
+  if (request.headers['sec-websocket-version'] !== '13') {
+    return { status: 426, reason: 'Unsupported WebSocket version (supported: 13)', headers: { 'Sec-WebSocket-Version': '13' } };
+  }
+  if (!isOriginAllowed(request, settings.origins, settings.trustProxy)) {
+    return { status: 403, reason: `Origin ${request.headers.origin} is not allowed` };
+  }
+  return chooseProtocol(request, settings.protocols);
+}

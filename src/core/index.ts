@@ -1,0 +1,10 @@
+export { attach, type AttachOptions } from './attach.js';
+export { Connection, type CloseInfo, type ConnectionState } from './connection.js';
+export { ClosedError, UpsocketError, type ErrorCode } from './errors.js';
+export { type Handler } from './lifetime.js';
+export { Message, type MessageType } from './message.js';
+export { openNodeRequest, type Open } from './open.js';
+export { type OpenOptions } from './options.js';
+export { type OriginPolicy, type OriginRule } from './origin.js';
+export { UpsocketServer, type ShutdownOptions } from './server.js';
+export { type BinaryData } from './transport.js';

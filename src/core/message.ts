@@ -1,0 +1,31 @@
+/** Whether a message arrived as a text frame or a binary frame. */
+export type MessageType = 'text' | 'binary';
+
+/**
+ * One complete WebSocket message, as returned by `connection.read()`.
+ *
+ * @example
+ * const message = await connection.read()
+ * if (message?.type === 'text') console.log(message.text())
+ */
+export class Message {
+  /** 'text' or 'binary', as the peer sent it. */
+  readonly type: MessageType;
+  /** The payload. For text messages these are the UTF-8 bytes (already validated). */
+  readonly data: Buffer;
+
+  constructor(type: MessageType, data: Buffer) {
+    this.type = type;
+    this.data = data;
+  }
+
+  /** The payload decoded as UTF-8. */
+  text(): string {
+    return this.data.toString('utf8');
+  }
+
+  /** The payload parsed as JSON; throws `SyntaxError` when it is not JSON. */
+  json<T = unknown>(): T {
+    return JSON.parse(this.data.toString('utf8')) as T;
+  }
+}

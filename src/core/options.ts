@@ -1,0 +1,73 @@
+import type { IncomingMessage } from 'node:http';
+import { UpsocketError } from './errors.js';
+import type { OriginPolicy } from './origin.js';
+
+/**
+ * Options of `open()`. Each can also be given to `attach()` as the default for every `open()`.
+ */
+export interface OpenOptions {
+  /** Subprotocols the server speaks; the client's first offer in this list is chosen. Default: none. */
+  protocols?: readonly string[];
+  /** Cross-origin pages allowed besides same-origin ones (strings, RegExps or a predicate). Default: none. */
+  origins?: OriginPolicy;
+  /** Believe `Forwarded`/`X-Forwarded-Host` for the same-origin check (only behind your own proxy). Default: false. */
+  trustProxy?: boolean;
+  /** Largest message accepted, in bytes; a larger one closes the connection with 1009. Default: 1 MiB. */
+  maxMessageSize?: number;
+  /** Negotiate permessage-deflate. Default: false. */
+  compression?: boolean;
+  /** Ping interval in ms; a peer that has not answered by the next ping is dropped. `false` disables. Default: 30000. */
+  heartbeat?: number | false;
+  /** `flush()` waits while more than this many bytes are buffered for sending. Default: 64 KiB. */
+  sendHighWaterMark?: number;
+  /** The socket is paused while more than this many bytes of messages wait for `read()`. Default: 64 KiB. */
+  receiveHighWaterMark?: number;
+  /** Receives errors thrown by handlers. Default: logs them to stderr with the request's method and URL. */
+  onError?: (error: unknown, request: IncomingMessage) => void;
+}
+
+/** @internal Options with every default applied. */
+export type Settings = Required<Omit<OpenOptions, 'origins'>> & Pick<OpenOptions, 'origins'>;
+
+function logError(error: unknown, request: IncomingMessage): void {
+  console.error(`upsocket: WebSocket handler for ${request.method} ${request.url} failed:`, error);
+}
+
+/** @internal */
+export const defaultSettings: Settings = {
+  protocols: [],
+  origins: undefined,
+  trustProxy: false,
+  maxMessageSize: 1024 * 1024,
+  compression: false,
+  heartbeat: 30_000,
+  sendHighWaterMark: 64 * 1024,
+  receiveHighWaterMark: 64 * 1024,
+  onError: logError,
+};
+
+function assertPositive(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', `${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+/** @internal Applies `options` over `base`, skipping undefined values, and validates the result. */
+export function resolveSettings(base: Settings, options: OpenOptions | undefined): Settings {
+  if (options === undefined) return base;
+  const settings = { ...base };
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) (settings as Record<string, unknown>)[key] = value;
+  }
+  assertPositive('maxMessageSize', settings.maxMessageSize);
+  assertPositive('sendHighWaterMark', settings.sendHighWaterMark);
+  assertPositive('receiveHighWaterMark', settings.receiveHighWaterMark);
+  if (settings.heartbeat !== false) assertPositive('heartbeat', settings.heartbeat);
+  if (!Array.isArray(settings.protocols)) {
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'protocols must be an array of subprotocol names');
+  }
+  if (typeof settings.onError !== 'function') {
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'onError must be a function');
+  }
+  return settings;
+}

@@ -1,0 +1,179 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { assertSendableClose } from './close-codes.js';
+import { Connection } from './connection.js';
+import { checkHandshake } from './handshake.js';
+import { Heartbeat } from './heartbeat.js';
+import { writeRefusal } from './http-answer.js';
+import { runHandler, type Handler } from './lifetime.js';
+import { defaultSettings, resolveSettings, type OpenOptions, type Settings } from './options.js';
+import { pendingUpgradeOf, type PendingUpgrade } from './pending-upgrade.js';
+import { WsTransport } from './ws-transport.js';
+
+/** Options of `UpsocketServer.close()`. */
+export interface ShutdownOptions {
+  /** Close code sent to every connection. Default: 1001 (going away). */
+  code?: number;
+  /** Close reason sent with it. Default: ''. */
+  reason?: string;
+  /** How long handlers get to finish, in ms, before the remaining sockets are dropped. Default: 10000. */
+  timeout?: number;
+}
+
+// ws answers with the subprotocol our handshake checks chose; its own default would take the first offer.
+function chosenProtocol(_offered: Set<string>, request: IncomingMessage): string | false {
+  return pendingUpgradeOf(request)?.protocol || false;
+}
+
+/**
+ * What `attach(server)` returns: the open connections of one HTTP server and its graceful shutdown.
+ *
+ * @example
+ * const upsocket = attach(server)
+ * process.on('SIGTERM', async () => {
+ *   await upsocket.close({ timeout: 5000 })
+ *   server.close()
+ * })
+ */
+export class UpsocketServer {
+  readonly #defaults: Settings;
+  readonly #connections = new Set<Connection>();
+  readonly #wsServers = new Map<string, WebSocketServer>();
+  readonly #heartbeats = new Map<number, Heartbeat>();
+  readonly #idleWaiters = new Set<() => void>();
+  #runningHandlers = 0;
+  #closing = false;
+
+  /** @internal Created by `attach()`. */
+  constructor(defaults: OpenOptions | undefined) {
+    this.#defaults = resolveSettings(defaultSettings, defaults);
+  }
+
+  /** The open connections (a live view: do not mutate). */
+  get connections(): ReadonlySet<Connection> {
+    return this.#connections;
+  }
+
+  /** True once `close()` was called: new upgrades are refused with 503. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** @internal Completes or refuses an upgrade a route claimed with `open()`. */
+  accept(request: IncomingMessage, upgrade: PendingUpgrade, handler: Handler, options: OpenOptions | undefined): void {
+    // Resolve first: a bad option throws into the route, and the app can still answer over HTTP.
+    const settings = resolveSettings(this.#defaults, options);
+    const check = this.#closing ? { status: 503, reason: 'Server is shutting down' } : checkHandshake(request, settings);
+    if ('status' in check) {
+      upgrade.state = 'answered';
+      writeRefusal(upgrade.response, check);
+      return;
+    }
+    upgrade.state = 'opened';
+    upgrade.protocol = check.protocol;
+    upgrade.response.detachSocket(upgrade.socket);
+    this.#wsServerFor(settings).handleUpgrade(request, upgrade.socket, upgrade.head, (ws) => {
+      this.#connect(ws, request, upgrade.socket, settings, handler, check.protocol);
+    });
+  }
+
+  /**
+   * Graceful shutdown: refuses new upgrades, sends a close frame with `code` to every connection
+   * (their `read()` returns null), waits up to `timeout` for handlers to finish and sockets to
+   * close, then drops the rest. Afterwards `server.close()` can complete.
+   */
+  async close(options: ShutdownOptions = {}): Promise<void> {
+    const { code = 1001, reason = '', timeout = 10_000 } = options;
+    assertSendableClose(code, reason);
+    this.#closing = true;
+    for (const connection of this.#connections) void connection.close(code, reason);
+    const finished = await this.#whenIdle(timeout, true);
+    if (!finished) {
+      for (const connection of this.#connections) connection.terminate();
+      await this.#whenIdle(timeout, false);
+    }
+    for (const heartbeat of this.#heartbeats.values()) heartbeat.stop();
+    this.#heartbeats.clear();
+    for (const wsServer of this.#wsServers.values()) wsServer.close();
+    this.#wsServers.clear();
+  }
+
+  #connect(ws: WebSocket, request: IncomingMessage, socket: Socket, settings: Settings, handler: Handler, protocol: string): void {
+    socket.removeListener('error', destroyOnError);
+    const connection = new Connection(new WsTransport(ws, socket), {
+      request,
+      protocol,
+      sendHighWaterMark: settings.sendHighWaterMark,
+      receiveHighWaterMark: settings.receiveHighWaterMark,
+      onClose: (closed) => this.#forget(closed),
+    });
+    this.#connections.add(connection);
+    if (settings.heartbeat !== false) this.#heartbeatFor(settings.heartbeat).add(connection);
+    this.#runningHandlers++;
+    void runHandler(connection, handler, settings.onError).then(() => {
+      this.#runningHandlers--;
+      this.#notifyIdle();
+    });
+  }
+
+  #forget(connection: Connection): void {
+    this.#connections.delete(connection);
+    for (const heartbeat of this.#heartbeats.values()) heartbeat.delete(connection);
+    this.#notifyIdle();
+  }
+
+  #wsServerFor(settings: Settings): WebSocketServer {
+    // ws fixes the payload limit and compression per server: keep one per combination in use.
+    const key = `${settings.maxMessageSize}:${settings.compression}`;
+    let wsServer = this.#wsServers.get(key);
+    if (wsServer === undefined) {
+      wsServer = new WebSocketServer({
+        noServer: true,
+        clientTracking: false,
+        maxPayload: settings.maxMessageSize,
+        perMessageDeflate: settings.compression,
+        handleProtocols: chosenProtocol,
+      });
+      this.#wsServers.set(key, wsServer);
+    }
+    return wsServer;
+  }
+
+  #heartbeatFor(interval: number): Heartbeat {
+    let heartbeat = this.#heartbeats.get(interval);
+    if (heartbeat === undefined) {
+      heartbeat = new Heartbeat(interval);
+      this.#heartbeats.set(interval, heartbeat);
+    }
+    return heartbeat;
+  }
+
+  #whenIdle(timeout: number, includeHandlers: boolean): Promise<boolean> {
+    const idle = (): boolean => this.#connections.size === 0 && (!includeHandlers || this.#runningHandlers === 0);
+    if (idle()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!idle()) return;
+        clearTimeout(timer);
+        this.#idleWaiters.delete(check);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#idleWaiters.delete(check);
+        resolve(false);
+      }, timeout);
+      this.#idleWaiters.add(check);
+    });
+  }
+
+  #notifyIdle(): void {
+    if (this.#idleWaiters.size === 0) return;
+    for (const check of [...this.#idleWaiters]) check();
+  }
+}
+
+/** Until ws owns a socket, an error on it (a reset mid-handshake) just ends it. */
+export function destroyOnError(this: Socket): void {
+  this.destroy();
+}

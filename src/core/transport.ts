@@ -1,0 +1,35 @@
+/** Bytes the peer can be sent: strings go as text frames, the rest as binary frames. */
+export type BinaryData = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** What a transport reports to its connection. */
+export interface TransportSink {
+  onMessage(data: Buffer, binary: boolean): void;
+  onPong(): void;
+  /** A protocol failure (bad frame, oversized message); `closeCode` is what the peer was sent. */
+  onProtocolError(closeCode: number): void;
+  onClose(closeCode: number, reason: string): void;
+}
+
+/**
+ * The wire under a `Connection`. The core's `Connection` holds the semantics (queues, states,
+ * lifetime); a transport only moves frames. `WsTransport` is the one backed by a `ws` WebSocket.
+ *
+ * @internal
+ */
+export interface Transport {
+  /** Bytes handed to the transport and not yet written to the network. */
+  readonly bufferedAmount: number;
+  bind(sink: TransportSink): void;
+  /** Strings go out as text frames, bytes as binary frames. */
+  send(data: string | BinaryData): void;
+  /** Hold writes until `uncork()`, so writes made in one tick leave in one packet. */
+  cork(): void;
+  uncork(): void;
+  /** Calls back once `bufferedAmount` may have dropped. */
+  whenDrained(callback: () => void): void;
+  ping(data?: string | BinaryData): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+}

@@ -1,0 +1,110 @@
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import type { BinaryData, Transport, TransportSink } from './transport.js';
+
+const kSink = Symbol('upsocket.sink');
+
+type SinkedWebSocket = WebSocket & { [kSink]: TransportSink };
+
+/** Close codes ws sends for the protocol errors its receiver raises (ws/doc/errors). */
+function closeCodeOfWsError(code: string | undefined): number {
+  switch (code) {
+    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
+      return 1009;
+    case 'WS_ERR_INVALID_UTF8':
+      return 1007;
+    case undefined:
+      return 1006;
+    default:
+      return code.startsWith('WS_ERR_') ? 1002 : 1006;
+  }
+}
+
+function sinkOf(ws: WebSocket): TransportSink {
+  return (ws as SinkedWebSocket)[kSink];
+}
+
+// Listeners are shared functions that find their connection through the WebSocket, as ws does
+// with its sockets: no closures per connection, which keeps idle connections small.
+function wsOnMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  sinkOf(this).onMessage(data, isBinary);
+}
+
+function wsOnPong(this: WebSocket): void {
+  sinkOf(this).onPong();
+}
+
+function wsOnError(this: WebSocket, error: Error & { code?: string }): void {
+  sinkOf(this).onProtocolError(closeCodeOfWsError(error.code));
+}
+
+function wsOnClose(this: WebSocket, code: number, reason: Buffer): void {
+  sinkOf(this).onClose(code, reason.toString('utf8'));
+}
+
+/**
+ * A transport over a server-side `ws` WebSocket and its raw socket.
+ *
+ * @internal
+ */
+export class WsTransport implements Transport {
+  readonly #ws: SinkedWebSocket;
+  readonly #socket: Duplex;
+
+  constructor(ws: WebSocket, socket: Duplex) {
+    this.#ws = ws as SinkedWebSocket;
+    this.#socket = socket;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  bind(sink: TransportSink): void {
+    const ws = this.#ws;
+    ws[kSink] = sink;
+    ws.on('message', wsOnMessage);
+    ws.on('pong', wsOnPong);
+    ws.on('error', wsOnError);
+    ws.on('close', wsOnClose);
+  }
+
+  send(data: string | BinaryData): void {
+    // No options object: ws picks text for strings and binary for bytes, as we want.
+    this.#ws.send(data);
+  }
+
+  cork(): void {
+    this.#socket.cork();
+  }
+
+  uncork(): void {
+    this.#socket.uncork();
+  }
+
+  whenDrained(callback: () => void): void {
+    // Bytes still queued inside ws (compression) produce no 'drain' on the socket: poll those.
+    if (this.#socket.writableNeedDrain) this.#socket.once('drain', callback);
+    else setTimeout(callback, 1);
+  }
+
+  ping(data?: string | BinaryData): void {
+    this.#ws.ping(data);
+  }
+
+  close(code: number, reason: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
+  pause(): void {
+    this.#ws.pause();
+  }
+
+  resume(): void {
+    this.#ws.resume();
+  }
+}

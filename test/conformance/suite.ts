@@ -1,0 +1,261 @@
+import { once } from 'node:events';
+import { connect as connectTcp } from 'node:net';
+import { WebSocket as UndiciWebSocket } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { ClosedError, type Connection, type Message } from '../../src/index.js';
+import { delay } from '../helpers/server.js';
+import { expectRefusal, TestClient } from '../helpers/ws-client.js';
+import type { AdapterFixture, AppSpec, RouteContext } from './contract.js';
+
+/** Resolves with what a handler saw, so tests can assert server-side outcomes. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+async function echo(connection: Connection): Promise<void> {
+  for await (const message of connection) {
+    if (message.type === 'text') connection.sendText(message.text());
+    else connection.sendBinary(message.data);
+  }
+}
+
+/** The outcome of reading until the stream ends: messages, then null or the error. */
+async function readAll(connection: Connection): Promise<{ messages: string[]; end: null | ClosedError | unknown }> {
+  const messages: string[] = [];
+  try {
+    for (;;) {
+      const message: Message | null = await connection.read();
+      if (message === null) return { messages, end: null };
+      messages.push(message.text());
+    }
+  } catch (error) {
+    return { messages, end: error };
+  }
+}
+
+/**
+ * The behaviour every adapter must show, run unchanged against each one. Each adapter's test file
+ * calls this with its fixture; tests are chosen by capability flags, never by adapter name.
+ */
+export function conformanceSuite(fixture: AdapterFixture): void {
+  const start = (spec: AppSpec) => fixture.start(spec);
+
+  describe(`conformance: ${fixture.label}`, () => {
+    it('echoes text and binary messages', async () => {
+      const { wsUrl } = await start({ handler: echo });
+      const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+      client.ws.send('hello');
+      client.ws.send(Buffer.from([0, 1, 2, 255]));
+      expect(await client.nextText()).toBe('hello');
+      const binary = await client.next();
+      expect(binary.isBinary).toBe(true);
+      expect([...binary.data]).toEqual([0, 1, 2, 255]);
+    });
+
+    it('hands route params and middleware state to the handler', async () => {
+      const seen = deferred<RouteContext & { url: string | undefined }>();
+      const { wsUrl } = await start({
+        handler: (connection, context) => seen.resolve({ ...context, url: connection.request.url }),
+      });
+      await TestClient.connect(`${wsUrl}/rooms/kitchen%20sink?x=1`, undefined, { headers: { 'x-user': 'alice' } });
+      expect(await seen.promise).toEqual({ room: 'kitchen sink', user: 'alice', url: '/rooms/kitchen%20sink?x=1' });
+    });
+
+    it('lets auth middleware refuse with 401 and its body before any 101', async () => {
+      let handlerRan = false;
+      const { wsUrl } = await start({ handler: () => void (handlerRan = true) });
+      const answer = await expectRefusal(`${wsUrl}/rooms/lobby`, { headers: { 'x-auth': 'deny' } });
+      expect(answer.status).toBe(401);
+      expect(answer.body).toBe('denied by auth middleware');
+      expect(handlerRan).toBe(false);
+    });
+
+    it("answers an unknown path with the framework's 404 over HTTP", async () => {
+      const { wsUrl } = await start({ handler: echo });
+      const answer = await expectRefusal(`${wsUrl}/nowhere`);
+      expect(answer.status).toBe(404);
+      if (fixture.capabilities.frameworkNotFoundPage) expect(answer.body.length).toBeGreaterThan(0);
+    });
+
+    it('serves a plain GET of the WebSocket route over HTTP', async () => {
+      const { httpUrl } = await start({ handler: echo });
+      const response = await fetch(`${httpUrl}/rooms/lobby`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('room lobby over HTTP');
+    });
+
+    it('closes with 1011 when the handler throws, reports the error, and keeps serving', async () => {
+      const errors: unknown[] = [];
+      const { wsUrl } = await start({
+        handler: async (connection, { room }) => {
+          if (room === 'broken') throw new Error('secret detail');
+          await echo(connection);
+        },
+        options: { onError: (error) => errors.push(error) },
+      });
+      const broken = await TestClient.connect(`${wsUrl}/rooms/broken`);
+      const closed = await broken.closed;
+      expect(closed.code).toBe(1011);
+      expect(closed.reason).not.toContain('secret');
+      expect(errors).toHaveLength(1);
+      expect((errors[0] as Error).message).toBe('secret detail');
+
+      const healthy = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+      healthy.ws.send('still here');
+      expect(await healthy.nextText()).toBe('still here');
+    });
+
+    it('closes with 1000 after every message when the handler returns', async () => {
+      const { wsUrl } = await start({
+        handler: (connection) => {
+          for (let i = 0; i < 100; i++) connection.sendText(`message ${i}`);
+        },
+      });
+      const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+      for (let i = 0; i < 100; i++) expect(await client.nextText()).toBe(`message ${i}`);
+      expect((await client.closed).code).toBe(1000);
+    });
+
+    it('keeps messages the client sends before the handler first reads', async () => {
+      const seen = deferred<string[]>();
+      const { wsUrl } = await start({
+        handler: async (connection) => {
+          await delay(100);
+          const texts: string[] = [];
+          for (let i = 0; i < 20; i++) texts.push((await connection.read())?.text() ?? 'END');
+          seen.resolve(texts);
+        },
+      });
+      const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+      for (let i = 0; i < 20; i++) client.ws.send(`early ${i}`);
+      expect(await seen.promise).toEqual(Array.from({ length: 20 }, (_, i) => `early ${i}`));
+    });
+
+    for (const code of [1000, 1001]) {
+      it(`read() returns null after the client closes with ${code}`, async () => {
+        const outcome = deferred<Awaited<ReturnType<typeof readAll>>>();
+        const { wsUrl } = await start({ handler: async (connection) => outcome.resolve(await readAll(connection)) });
+        const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+        client.ws.send('one');
+        client.ws.send('two');
+        client.ws.close(code);
+        expect(await outcome.promise).toEqual({ messages: ['one', 'two'], end: null });
+      });
+    }
+
+    it('read() rejects with ClosedError 4000 when the client closes with 4000', async () => {
+      const outcome = deferred<Awaited<ReturnType<typeof readAll>>>();
+      const { wsUrl } = await start({ handler: async (connection) => outcome.resolve(await readAll(connection)) });
+      const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+      client.ws.send('before');
+      client.ws.close(4000, 'app says bye');
+      const { messages, end } = await outcome.promise;
+      expect(messages).toEqual(['before']);
+      expect(end).toBeInstanceOf(ClosedError);
+      expect(end).toMatchObject({ code: 'UPSOCKET_CLOSED', closeCode: 4000, reason: 'app says bye' });
+    });
+
+    it('read() rejects with ClosedError 1006 when the TCP connection drops', async () => {
+      const outcome = deferred<Awaited<ReturnType<typeof readAll>>>();
+      const { wsUrl } = await start({ handler: async (connection) => outcome.resolve(await readAll(connection)) });
+      const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+      client.ws.terminate();
+      const { end } = await outcome.promise;
+      expect(end).toBeInstanceOf(ClosedError);
+      expect((end as ClosedError).closeCode).toBe(1006);
+      expect((end as ClosedError).message).toBe('Connection closed abnormally (1006)');
+    });
+
+    it('ends for await on a clean close', async () => {
+      const seen = deferred<string[]>();
+      const { wsUrl } = await start({
+        handler: async (connection) => {
+          const texts: string[] = [];
+          for await (const message of connection) texts.push(message.text());
+          seen.resolve(texts);
+        },
+      });
+      const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+      client.ws.send('a');
+      client.ws.send('b');
+      client.ws.close(1000);
+      expect(await seen.promise).toEqual(['a', 'b']);
+    });
+
+    it('refuses a cross-origin upgrade with 403 and accepts same-origin and listed origins', async () => {
+      const { wsUrl } = await start({ handler: echo, options: { origins: ['https://allowed.example'] } });
+      const refused = await expectRefusal(`${wsUrl}/rooms/lobby`, { origin: 'https://evil.example' });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toBe('Origin https://evil.example is not allowed\n');
+      const host = new URL(wsUrl).host;
+      await TestClient.connect(`${wsUrl}/rooms/lobby`, undefined, { origin: `http://${host}` });
+      await TestClient.connect(`${wsUrl}/rooms/lobby`, undefined, { origin: 'https://allowed.example' });
+    });
+
+    it('closes with 1009 when a message exceeds maxMessageSize', async () => {
+      const outcome = deferred<Awaited<ReturnType<typeof readAll>>>();
+      const { wsUrl } = await start({
+        handler: async (connection) => outcome.resolve(await readAll(connection)),
+        options: { maxMessageSize: 1024 },
+      });
+      const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+      client.ws.send('x'.repeat(1024));
+      client.ws.send('x'.repeat(1025));
+      expect((await client.closed).code).toBe(1009);
+      const { messages, end } = await outcome.promise;
+      expect(messages).toEqual(['x'.repeat(1024)]);
+      expect((end as ClosedError).closeCode).toBe(1009);
+    });
+
+    it("negotiates the client's first offered subprotocol in the allow-list", async () => {
+      const seen = deferred<string>();
+      const { wsUrl } = await start({
+        handler: (connection) => seen.resolve(connection.protocol),
+        options: { protocols: ['chat.v2', 'chat.v1'] },
+      });
+      const client = await TestClient.connect(`${wsUrl}/rooms/lobby`, ['legacy', 'chat.v1', 'chat.v2']);
+      expect(client.ws.protocol).toBe('chat.v1');
+      expect(await seen.promise).toBe('chat.v1');
+      const refused = await expectRefusal(`${wsUrl}/rooms/lobby`, { protocols: ['legacy'] });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toContain('chat.v2, chat.v1');
+    });
+
+    it('answers an invalid handshake with 400 and a one-line reason', async () => {
+      const { httpUrl } = await start({ handler: echo });
+      const { port } = new URL(httpUrl);
+      const socket = connectTcp(Number(port), '127.0.0.1');
+      socket.write(`GET /rooms/lobby HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      let answer = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+      await once(socket, 'close');
+      expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(answer).toMatch(/\r\nContent-Length: 44\r\n/i);
+      expect(answer.endsWith('\r\n\r\nMissing or invalid Sec-WebSocket-Key header\n')).toBe(true);
+    });
+
+    it('talks to an independent client implementation (undici WebSocket)', async () => {
+      const { wsUrl } = await start({ handler: echo });
+      const client = new UndiciWebSocket(`${wsUrl}/rooms/lobby`);
+      const replies: unknown[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        client.addEventListener('error', () => reject(new Error('undici client error')));
+        client.addEventListener('message', (event) => {
+          replies.push(event.data);
+          if (replies.length === 2) resolve();
+        });
+      });
+      client.binaryType = 'arraybuffer';
+      await new Promise((resolve) => client.addEventListener('open', resolve));
+      client.send('from undici');
+      client.send(new Uint8Array([7, 8, 9]));
+      await done;
+      expect(replies[0]).toBe('from undici');
+      expect([...new Uint8Array(replies[1] as ArrayBuffer)]).toEqual([7, 8, 9]);
+      client.close(1000);
+    });
+  });
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from 'tsup';
+
+/** One build entry per subpath export; test/package.test.ts checks the two lists agree. */
+export const entries = {
+  index: 'src/index.ts',
+  'adapters/node-http': 'src/adapters/node-http/index.ts',
+};
+
+export default defineConfig({
+  entry: entries,
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+  splitting: true,
+  treeshake: true,
+});
