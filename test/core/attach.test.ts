@@ -1,0 +1,110 @@
+import http from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { attach, open } from '../../src/adapters/node-http/index.js';
+import { UpsocketError } from '../../src/index.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { delay, listen } from '../helpers/server.js';
+import { expectRefusal, TestClient } from '../helpers/ws-client.js';
+
+function errorCode(error: unknown): string {
+  return error instanceof UpsocketError ? error.code : String(error);
+}
+
+/** A server whose route reports an error thrown by open() as a 500 with `code: message`. */
+function reportingServer(route: (req: http.IncomingMessage, res: http.ServerResponse) => void): http.Server {
+  return http.createServer((req, res) => {
+    try {
+      route(req, res);
+    } catch (error) {
+      res.writeHead(500).end(`${errorCode(error)}: ${(error as Error).message}`);
+    }
+  });
+}
+
+describe('attach() and open() misuse', () => {
+  it('open() without attach() throws UPSOCKET_NOT_ATTACHED saying how to fix it', async () => {
+    const server = reportingServer((req) => void open(req, () => {}));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as { port: number };
+    const answer = await expectRefusal(`ws://127.0.0.1:${port}/`);
+    expect(answer.status).toBe(500);
+    expect(answer.body).toMatch(/^UPSOCKET_NOT_ATTACHED: .*call attach\(server\)/);
+  });
+
+  it('attach() twice returns the same handle, and refuses a second set of options', () => {
+    const server = http.createServer();
+    const first = attach(server, { maxMessageSize: 1000 });
+    expect(attach(server)).toBe(first);
+    expect(() => attach(server, { maxMessageSize: 2000 })).toThrow(expect.objectContaining({ code: 'UPSOCKET_ALREADY_ATTACHED' }));
+  });
+
+  it('open() twice for one request throws UPSOCKET_ALREADY_HANDLED', async () => {
+    let second: unknown;
+    const server = http.createServer((req) => {
+      open(req, () => {});
+      try {
+        open(req, () => {});
+      } catch (error) {
+        second = error;
+      }
+    });
+    const { wsUrl } = await listen(server, attach(server));
+    await TestClient.connect(wsUrl);
+    expect(errorCode(second)).toBe('UPSOCKET_ALREADY_HANDLED');
+  });
+
+  it('an invalid option throws UPSOCKET_INVALID_OPTION into the route, which can still answer', async () => {
+    const server = reportingServer((req) => void open(req, () => {}, { maxMessageSize: -1 }));
+    const { wsUrl } = await listen(server, attach(server));
+    const answer = await expectRefusal(wsUrl);
+    expect(answer.status).toBe(500);
+    expect(answer.body).toBe('UPSOCKET_INVALID_OPTION: maxMessageSize must be a positive integer, got -1');
+  });
+});
+
+describe('routing upgrades through the app', () => {
+  it("returns the app's redirect, with its headers, as HTTP", async () => {
+    const server = http.createServer((_req, res) => res.writeHead(302, { Location: '/login' }).end());
+    const { wsUrl } = await listen(server, attach(server));
+    const answer = await expectRefusal(`${wsUrl}/private`);
+    expect(answer.status).toBe(302);
+    expect(answer.headers.location).toBe('/login');
+  });
+
+  it('accepts an upgrade that the route opens after awaiting something', async () => {
+    const server = http.createServer(async (req, res) => {
+      await delay(50);
+      if (!open(req, (connection) => connection.sendText('opened late'))) res.end();
+    });
+    const { wsUrl } = await listen(server, attach(server));
+    const client = await TestClient.connect(wsUrl);
+    expect(await client.nextText()).toBe('opened late');
+  });
+
+  it('answers 500 when a request listener throws, and keeps serving', async () => {
+    const errors: unknown[] = [];
+    const originalError = console.error;
+    console.error = (...args: unknown[]) => errors.push(args);
+    onCleanup(() => (console.error = originalError));
+    const server = http.createServer((req) => {
+      if (req.url === '/throw') throw new Error('listener bug');
+      open(req, (connection) => connection.sendText('fine'));
+    });
+    const { wsUrl } = await listen(server, attach(server));
+    const answer = await expectRefusal(`${wsUrl}/throw`);
+    expect(answer.status).toBe(500);
+    expect(errors).toHaveLength(1);
+    const client = await TestClient.connect(`${wsUrl}/fine`);
+    expect(await client.nextText()).toBe('fine');
+  });
+
+  it('answers 404 on a server that has no request listener at all', async () => {
+    const server = http.createServer();
+    server.removeAllListeners('request');
+    const { wsUrl } = await listen(server, attach(server));
+    const answer = await expectRefusal(wsUrl);
+    expect(answer.status).toBe(404);
+    expect(answer.body).toBe('No route on this server opened the WebSocket\n');
+  });
+});

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { ClosedError, UpsocketError, type CloseInfo, type Connection } from '../../src/index.js';
+import { nodeHttpFixture } from '../conformance/node-http.fixture.js';
+import { encodeFrame, RawClient } from '../helpers/raw-client.js';
+import { until } from '../helpers/server.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  return { promise: new Promise<T>((r) => (resolve = r)), resolve };
+}
+
+describe('Connection writes', () => {
+  it('sends the writes of one tick together, in one TCP segment', async () => {
+    const { httpUrl } = await nodeHttpFixture.start({
+      handler: async (connection) => {
+        connection.sendText('a');
+        connection.sendJSON({ b: 2 });
+        connection.sendBinary(new Uint8Array([3]));
+        await connection.read();
+      },
+    });
+    const client = await RawClient.open(Number(new URL(httpUrl).port), '/rooms/lobby');
+    await client.upgraded();
+    await until(() => client.frames.length === 3, 5000, 'three frames');
+    expect(client.frames.map((frame) => frame.payload.toString('latin1'))).toEqual(['a', '{"b":2}', '\u0003']);
+    expect(client.frames.map((frame) => frame.opcode)).toEqual([1, 1, 2]);
+    expect(new Set(client.frames.map((frame) => frame.chunk)).size).toBe(1);
+  });
+
+  it('sends binary views without leaking the bytes around them', async () => {
+    const { wsUrl } = await nodeHttpFixture.start({
+      handler: (connection) => {
+        const backing = new Uint8Array([9, 9, 1, 2, 3, 9, 9]);
+        connection.sendBinary(backing.subarray(2, 5));
+        connection.sendBinary(new DataView(backing.buffer, 3, 2));
+      },
+    });
+    const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+    expect([...(await client.next()).data]).toEqual([1, 2, 3]);
+    expect([...(await client.next()).data]).toEqual([2, 3]);
+  });
+
+  it('throws typed errors for writes after close and for bad payloads', async () => {
+    const errors = deferred<unknown[]>();
+    const { wsUrl } = await nodeHttpFixture.start({
+      handler: async (connection) => {
+        const caught: unknown[] = [];
+        const attempt = (write: () => unknown) => {
+          try {
+            write();
+          } catch (error) {
+            caught.push(error);
+          }
+        };
+        attempt(() => connection.sendText(42 as unknown as string));
+        attempt(() => connection.sendBinary('text' as unknown as Uint8Array));
+        attempt(() => connection.sendJSON(undefined));
+        attempt(() => connection.close(1005));
+        attempt(() => connection.close(1000, 'é'.repeat(62)));
+        await connection.close(4001, 'done');
+        attempt(() => connection.sendText('late'));
+        caught.push(await connection.flush().catch((error: unknown) => error));
+        errors.resolve(caught);
+      },
+    });
+    const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+    expect(await client.closed).toEqual({ code: 4001, reason: 'done' });
+    const caught = await errors.promise;
+    expect(caught.map((error) => (error as UpsocketError).code)).toEqual([
+      'UPSOCKET_INVALID_PAYLOAD',
+      'UPSOCKET_INVALID_PAYLOAD',
+      'UPSOCKET_INVALID_PAYLOAD',
+      'UPSOCKET_INVALID_CLOSE_CODE',
+      'UPSOCKET_INVALID_CLOSE_CODE',
+      'UPSOCKET_CLOSED',
+      'UPSOCKET_CLOSED',
+    ]);
+    const late = caught[5] as ClosedError;
+    expect(late).toBeInstanceOf(ClosedError);
+    expect(late.closeCode).toBe(4001);
+    expect(late.message).toBe('Cannot send: Connection closed with code (4001): done');
+  });
+});
+
+describe('Connection lifetime', () => {
+  it('resolves closed, aborts signal and ends read() when the peer closes', async () => {
+    const seen = deferred<{ info: CloseInfo; aborted: boolean; reason: unknown; read: unknown; state: string }>();
+    const { wsUrl } = await nodeHttpFixture.start({
+      handler: async (connection) => {
+        const info = await connection.closed;
+        seen.resolve({
+          info,
+          aborted: connection.signal.aborted,
+          reason: connection.signal.reason,
+          read: await connection.read(),
+          state: connection.state,
+        });
+      },
+    });
+    const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+    client.ws.close(1001, 'tab closed');
+    const result = await seen.promise;
+    expect(result.info).toEqual({ code: 1001, reason: 'tab closed' });
+    expect(result.aborted).toBe(true);
+    expect(result.reason).toBeInstanceOf(ClosedError);
+    expect(result.read).toBeNull();
+    expect(result.state).toBe('closed');
+  });
+
+  it('returns null from a waiting read() once we close, and close() resolves when closed', async () => {
+    const seen = deferred<{ read: unknown; state: string }>();
+    const { wsUrl } = await nodeHttpFixture.start({
+      handler: async (connection) => {
+        const pending = connection.read();
+        const closing = connection.close(4002);
+        const read = await pending;
+        await closing;
+        seen.resolve({ read, state: connection.state });
+      },
+    });
+    const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+    expect((await client.closed).code).toBe(4002);
+    expect(await seen.promise).toEqual({ read: null, state: 'closed' });
+  });
+
+  it('ping() resolves on the pong', async () => {
+    const pinged = deferred<boolean>();
+    const { wsUrl } = await nodeHttpFixture.start({
+      handler: async (connection) => {
+        await connection.read();
+        await connection.ping('are you there');
+        pinged.resolve(true);
+      },
+    });
+    const client = await TestClient.connect(`${wsUrl}/rooms/lobby`);
+    const ping = new Promise<Buffer>((resolve) => client.ws.once('ping', resolve));
+    client.ws.send('go');
+    expect((await ping).toString()).toBe('are you there');
+    expect(await pinged.promise).toBe(true);
+  });
+
+  it('reports a protocol error from the client as ClosedError 1002 and answers with 1002', async () => {
+    const outcome = deferred<unknown>();
+    const { httpUrl } = await nodeHttpFixture.start({
+      handler: (connection: Connection) => connection.read().then(outcome.resolve, outcome.resolve),
+    });
+    const client = await RawClient.open(Number(new URL(httpUrl).port), '/rooms/lobby');
+    await client.upgraded();
+    client.send(encodeFrame(1, Buffer.from('unmasked'), { mask: false }));
+    const error = (await outcome.promise) as ClosedError;
+    expect(error).toBeInstanceOf(ClosedError);
+    expect(error.closeCode).toBe(1002);
+    await until(() => client.frames.length > 0, 5000, 'the close frame');
+    expect(client.frames[0]?.opcode).toBe(8);
+    expect(client.frames[0]?.payload.readUInt16BE(0)).toBe(1002);
+  });
+});
+
+describe('heartbeat', () => {
+  it('drops a peer that stops answering pings: read() rejects with ClosedError 1006', async () => {
+    const outcome = deferred<unknown>();
+    const { wsUrl, upsocket } = await nodeHttpFixture.start({
+      options: { heartbeat: 50 },
+      handler: (connection) => connection.read().then(outcome.resolve, outcome.resolve),
+    });
+    const silent = await TestClient.connect(`${wsUrl}/rooms/silent`, undefined, { autoPong: false });
+    const healthy = await TestClient.connect(`${wsUrl}/rooms/healthy`);
+    const error = (await outcome.promise) as ClosedError;
+    expect(error).toBeInstanceOf(ClosedError);
+    expect(error.closeCode).toBe(1006);
+    expect((await silent.closed).code).toBe(1006);
+    // The healthy peer answered every ping and is still connected.
+    expect(healthy.ws.readyState).toBe(healthy.ws.OPEN);
+    expect(upsocket.connections.size).toBe(1);
+  });
+
+  it('is off with heartbeat: false', async () => {
+    const { wsUrl } = await nodeHttpFixture.start({ options: { heartbeat: false }, handler: (c) => c.read().then(() => {}) });
+    const silent = await TestClient.connect(`${wsUrl}/rooms/silent`, undefined, { autoPong: false });
+    let pinged = false;
+    silent.ws.on('ping', () => (pinged = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(pinged).toBe(false);
+    expect(silent.ws.readyState).toBe(silent.ws.OPEN);
+  });
+});

@@ -1,0 +1,52 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { entries } from '../tsup.config.js';
+
+// `npm test` builds dist/ before running vitest; these tests check what would be published.
+const root = join(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, string | { import: { types: string; default: string }; require: { types: string; default: string } }>;
+};
+const subpaths = Object.keys(pkg.exports).filter((subpath) => subpath !== './package.json');
+const specifier = (subpath: string) => (subpath === '.' ? 'upsocket' : `upsocket/${subpath.slice(2)}`);
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+}
+
+describe('the published package', () => {
+  it('has one build entry per subpath export, and no other', () => {
+    const fromExports = subpaths.map((subpath) => {
+      const target = pkg.exports[subpath];
+      if (typeof target === 'string') throw new Error(`${subpath} must have import and require conditions`);
+      const base = target.import.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '');
+      expect(target).toEqual({
+        import: { types: `./dist/${base}.d.ts`, default: `./dist/${base}.js` },
+        require: { types: `./dist/${base}.d.cts`, default: `./dist/${base}.cjs` },
+      });
+      return base;
+    });
+    expect(fromExports.sort()).toEqual(Object.keys(entries).sort());
+  });
+
+  it.each(subpaths)('loads %s from both the ESM and the CJS build', (subpath) => {
+    const name = specifier(subpath);
+    const esm = node(['--input-type=module', '-e', `const m = await import('${name}'); console.log(Object.keys(m).sort().join())`]);
+    const cjs = node(['-e', `console.log(Object.keys(require('${name}')).sort().join())`]);
+    expect(cjs).toBe(esm);
+    expect(esm.trim().split(',')).toEqual(expect.arrayContaining(['attach', 'ClosedError']));
+  });
+
+  it('publishes declarations that import nothing but node: builtins and each other', () => {
+    const files = readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter((file) => /\.d\.c?ts$/.test(file));
+    expect(files.length).toBeGreaterThanOrEqual(subpaths.length * 2);
+    for (const file of files) {
+      const text = readFileSync(join(root, 'dist', file), 'utf8');
+      for (const [, from] of text.matchAll(/^(?:import|export)\b[^;]*?from ['"]([^'"]+)['"]/gm)) {
+        expect(from, `${file} imports ${from}`).toMatch(/^(node:|\.\.?\/)/);
+      }
+    }
+  });
+});
