@@ -37,10 +37,8 @@ export const openNodeRequest: Open<IncomingMessage> = (request, handler, options
     );
   }
   if (upgrade.state !== 'routing' || upgrade.response.headersSent) {
-    throw new UpsocketError(
-      'UPSOCKET_ALREADY_HANDLED',
-      `open() was called for ${request.method} ${request.url}, which was already ${upgrade.state === 'opened' ? 'opened' : 'answered over HTTP'}`,
-    );
+    const done = upgrade.state === 'opened' ? 'opened' : 'answered over HTTP';
+    throw new UpsocketError('UPSOCKET_ALREADY_HANDLED', `open() was called for ${request.method} ${request.url}, which was already ${done}`);
   }
   upgrade.server.accept(request, upgrade, handler, options);
   return true;

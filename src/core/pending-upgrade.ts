@@ -20,8 +20,15 @@ export interface PendingUpgrade {
   protocol: string;
 }
 
+/** What remains of an upgrade once ws owns the socket: enough to refuse a second `open()`. */
+export interface OpenedUpgrade {
+  readonly state: 'opened';
+}
+
+const opened: OpenedUpgrade = Object.freeze({ state: 'opened' });
+
 // Keyed by the request object: frameworks swap its prototype but keep its identity.
-const pendingUpgrades = sharedWeakMap<IncomingMessage, PendingUpgrade>('pending-upgrades');
+const pendingUpgrades = sharedWeakMap<IncomingMessage, PendingUpgrade | OpenedUpgrade>('pending-upgrades');
 
 /** @internal */
 export function registerUpgrade(request: IncomingMessage, upgrade: PendingUpgrade): void {
@@ -29,6 +36,14 @@ export function registerUpgrade(request: IncomingMessage, upgrade: PendingUpgrad
 }
 
 /** @internal */
-export function pendingUpgradeOf(request: IncomingMessage): PendingUpgrade | undefined {
+export function pendingUpgradeOf(request: IncomingMessage): PendingUpgrade | OpenedUpgrade | undefined {
   return pendingUpgrades.get(request);
+}
+
+/**
+ * @internal Drops the record's response, socket and head: the request lives as long as its
+ * connection (`connection.request`), and those would live with it.
+ */
+export function markOpened(request: IncomingMessage): void {
+  pendingUpgrades.set(request, opened);
 }

@@ -8,7 +8,7 @@ import { Heartbeat } from './heartbeat.js';
 import { writeRefusal } from './http-answer.js';
 import { runHandler, type Handler } from './lifetime.js';
 import { defaultSettings, resolveSettings, type OpenOptions, type Settings } from './options.js';
-import { pendingUpgradeOf, type PendingUpgrade } from './pending-upgrade.js';
+import { markOpened, pendingUpgradeOf, type PendingUpgrade } from './pending-upgrade.js';
 import { WsTransport } from './ws-transport.js';
 
 /** Options of `UpsocketServer.close()`. */
@@ -23,7 +23,8 @@ export interface ShutdownOptions {
 
 // ws answers with the subprotocol our handshake checks chose; its own default would take the first offer.
 function chosenProtocol(_offered: Set<string>, request: IncomingMessage): string | false {
-  return pendingUpgradeOf(request)?.protocol || false;
+  const upgrade = pendingUpgradeOf(request);
+  return (upgrade?.state === 'routing' && upgrade.protocol) || false;
 }
 
 /**
@@ -70,12 +71,15 @@ export class UpsocketServer {
       writeRefusal(upgrade.response, check);
       return;
     }
-    upgrade.state = 'opened';
     upgrade.protocol = check.protocol;
     upgrade.response.detachSocket(upgrade.socket);
-    this.#wsServerFor(settings).handleUpgrade(request, upgrade.socket, upgrade.head, (ws) => {
-      this.#connect(ws, request, upgrade.socket, settings, handler, check.protocol);
+    const { socket, head } = upgrade;
+    // ws reads the chosen protocol back through chosenProtocol() while the record is 'routing'.
+    this.#wsServerFor(settings).handleUpgrade(request, socket, head, (ws) => {
+      this.#connect(ws, request, socket, settings, handler, check.protocol);
     });
+    upgrade.state = 'opened';
+    markOpened(request);
   }
 
   /**
