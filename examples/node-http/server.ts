@@ -1,0 +1,37 @@
+// The chat demo on a bare node:http server: `npm start`, then open http://localhost:3000 in two
+// browser tabs. Everything but the routing below lives in ../shared: the page, the chat room's
+// rules, and starting/stopping the server.
+import http from 'node:http';
+import { attach, open } from 'upsocket/node-http';
+import { chatPage } from '../shared/chat-page.js';
+import { chat, chatOptions } from '../shared/chat-room.js';
+import { serveWhenRunDirectly, type ChatServer } from '../shared/serve.js';
+
+/** The chat server, not yet listening. There are no sessions here: each browser picks a name. */
+export function createChatServer(): ChatServer {
+  const server = http.createServer((req, res) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+
+    if (pathname === '/chat') {
+      // open() answers the upgrade (or refuses it over HTTP); false means a plain HTTP request.
+      if (open(req, (connection) => chat(connection, upsocket.connections))) return;
+      res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
+      res.end('This is the chat WebSocket; the page is at /\n');
+      return;
+    }
+
+    if (pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(chatPage) });
+      res.end(req.method === 'HEAD' ? undefined : chatPage);
+      return;
+    }
+
+    // Includes /me: the page reads a 404 there as "no login on this server, ask for a name".
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('Not Found\n');
+  });
+  const upsocket = attach(server, chatOptions);
+  return { server, upsocket };
+}
+
+serveWhenRunDirectly(import.meta.url, createChatServer);
