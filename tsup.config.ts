@@ -4,6 +4,8 @@ import { defineConfig } from 'tsup';
 export const entries = {
   index: 'src/index.ts',
   'adapters/node-http': 'src/adapters/node-http/index.ts',
+  'adapters/express': 'src/adapters/express/index.ts',
+  'adapters/koa': 'src/adapters/koa/index.ts',
 };
 
 export default defineConfig({

@@ -1,0 +1,69 @@
+// Adapter for Express 4 and 5: https://expressjs.com/en/guide/routing.html
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { openNodeRequest, type Connection, type Open, type OpenOptions } from '../../core/index.js';
+
+export { attach, ClosedError, Connection, Message, UpsocketError } from '../../core/index.js';
+export type { AttachOptions, Handler, OpenOptions, ShutdownOptions, UpsocketServer } from '../../core/index.js';
+
+/** Express's `next`, structurally: no argument continues, an error goes to error-handling middleware. */
+export type NextFunction = (error?: unknown) => void;
+
+/** What `websocket()` returns: an Express route handler (Express's own `RequestHandler` accepts it). */
+export type WebSocketRoute<Request extends IncomingMessage = IncomingMessage> = (
+  request: Request,
+  response: ServerResponse,
+  next: NextFunction,
+) => void;
+
+/**
+ * Accepts the WebSocket upgrade of an Express request that reached your route through
+ * `attach(server)`. An Express `req` is a Node request, so this is the core `open()`. Returns
+ * false for ordinary requests, so the route can answer them over HTTP.
+ *
+ * @example
+ * import express from 'express'
+ * import http from 'node:http'
+ * import { attach, open } from 'upsocket/express'
+ *
+ * const app = express()
+ * app.get('/rooms/:room', (req, res) => {
+ *   if (open(req, (connection) => connection.sendText(`welcome to ${req.params.room}`))) return
+ *   res.send('this route speaks WebSocket')
+ * })
+ * const server = http.createServer(app)
+ * attach(server)
+ * server.listen(3000)
+ */
+export const open: Open<IncomingMessage> = openNodeRequest;
+
+/**
+ * An Express route handler that accepts WebSocket upgrades and calls `next()` for every other
+ * request, so a later handler for the same path can answer plain HTTP. Errors `open()` throws
+ * (a bad option, a server without `attach()`) go to `next(error)`, i.e. your error middleware.
+ * The handler also gets the Express request; annotate it to type what your middleware and route
+ * set on it (TypeScript cannot infer it through Express's overloaded `app.get`).
+ *
+ * @example
+ * import type { Request } from 'express'
+ * import { websocket } from 'upsocket/express'
+ *
+ * app.get('/rooms/:room', websocket(async (connection, req: Request<{ room: string }>) => {
+ *   for await (const message of connection) connection.sendText(`${req.params.room}: ${message.text()}`)
+ * }))
+ * app.get('/rooms/:room', (req, res) => res.send('join with a WebSocket'))
+ */
+export function websocket<Request extends IncomingMessage = IncomingMessage>(
+  handler: (connection: Connection, request: Request) => void | Promise<void>,
+  options?: OpenOptions,
+): WebSocketRoute<Request> {
+  return function websocketRoute(request, _response, next) {
+    let opened: boolean;
+    try {
+      opened = openNodeRequest(request, (connection) => handler(connection, request), options);
+    } catch (error) {
+      next(error);
+      return;
+    }
+    if (!opened) next();
+  };
+}
