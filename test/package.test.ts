@@ -20,7 +20,7 @@ describe('the published package', () => {
   it('has one build entry per subpath export, and no other', () => {
     const fromExports = subpaths.map((subpath) => {
       const target = pkg.exports[subpath];
-      if (typeof target === 'string') throw new Error(`${subpath} must have import and require conditions`);
+      if (target === undefined || typeof target === 'string') throw new Error(`${subpath} must have import and require conditions`);
       const base = target.import.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '');
       expect(target).toEqual({
         import: { types: `./dist/${base}.d.ts`, default: `./dist/${base}.js` },

@@ -80,6 +80,11 @@ export class UpsocketServer {
     });
     upgrade.state = 'opened';
     markOpened(request);
+    // The HTTP exchange ended with ws's 101. Say so, so listeners waiting for this response (Koa's
+    // on-finished, morgan, pino-http) stop watching a socket that belongs to ws now. Only after
+    // state = 'opened': attach's own 'finish' listener would otherwise end the socket.
+    upgrade.response.statusCode = 101;
+    upgrade.response.emit('finish');
   }
 
   /**
