@@ -3,6 +3,8 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MAX_TEXT_LENGTH } from '../examples/shared/chat-room.js';
 import type { ChatServer } from '../examples/shared/serve.js';
+import { createChatServer as createExpressChat } from '../examples/express/server.js';
+import { createChatServer as createKoaChat } from '../examples/koa/server.js';
 import { createChatServer as createNodeHttpChat } from '../examples/node-http/server.js';
 import { onCleanup } from './helpers/cleanup.js';
 import { listen, until, type StartedServer } from './helpers/server.js';
@@ -46,6 +48,12 @@ describe('node-http chat example', () => {
     const html = await page.text();
     expect(html).toContain('<title>upsocket chat</title>');
     expect(html).toContain('data-socket-path="/chat"');
+    // Self-contained, user text never parsed as HTML, and the inline script at least compiles.
+    expect(html).not.toMatch(/\b(?:src|href|action)=["']?(?:https?:)?\/\//);
+    expect(html).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect(() => new Function(script!)).not.toThrow();
     // The page reads 404 at /me as "pick a name yourself".
     expect((await fetch(`${httpUrl}/me`)).status).toBe(404);
     expect((await fetch(`${httpUrl}/chat`)).status).toBe(426);
@@ -135,3 +143,68 @@ describe('node-http chat example', () => {
     expect(await nextJson(reader)).toMatchObject({ text: 'still here' });
   });
 });
+
+/** Logs in through the example's /login route; returns the `Cookie` header value to send back. */
+async function logIn(httpUrl: string, name: string): Promise<string> {
+  const response = await fetch(`${httpUrl}/login?name=${encodeURIComponent(name)}`, { redirect: 'manual' });
+  expect(response.status).toBe(303);
+  expect(response.headers.get('location')).toBe('/');
+  const setCookie = response.headers.get('set-cookie');
+  expect(setCookie).toMatch(/^session=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
+  return setCookie!.split(';')[0]!;
+}
+
+const sessionExamples: [string, () => ChatServer][] = [
+  ['express', createExpressChat],
+  ['koa', createKoaChat],
+];
+
+for (const [label, createChatServer] of sessionExamples) {
+  describe(`${label} chat example (cookie session)`, () => {
+    it('serves the chat page, and /me answers 401 until /login sets the session cookie', async () => {
+      const { httpUrl } = await start(createChatServer);
+      const page = await fetch(`${httpUrl}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await page.text()).toContain('data-me-path="/me"');
+
+      const anonymous = await fetch(`${httpUrl}/me`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.text()).toContain('Log in first');
+      expect((await fetch(`${httpUrl}/login`, { redirect: 'manual' })).status).toBe(400);
+
+      const cookie = await logIn(httpUrl, 'Zoë Smith');
+      const me = await fetch(`${httpUrl}/me`, { headers: { Cookie: cookie } });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toEqual({ name: 'Zoë Smith' });
+    });
+
+    it('refuses the WebSocket handshake with 401 from the middleware when there is no session', async () => {
+      const { wsUrl, upsocket } = await start(createChatServer);
+      const answer = await expectRefusal(`${wsUrl}/chat`);
+      expect(answer.status).toBe(401);
+      expect(answer.body).toContain('Log in first');
+      const forged = await expectRefusal(`${wsUrl}/chat`, { headers: { Cookie: 'session=' } });
+      expect(forged.status).toBe(401);
+      expect(upsocket.connections.size).toBe(0);
+    });
+
+    it('chats under the session names, whatever name the page sends', async () => {
+      const { httpUrl, wsUrl } = await start(createChatServer);
+      const alice = await TestClient.connect(`${wsUrl}/chat`, undefined, { headers: { Cookie: await logIn(httpUrl, 'alice') } });
+      const bob = await TestClient.connect(`${wsUrl}/chat`, undefined, { headers: { Cookie: await logIn(httpUrl, 'bob') } });
+
+      say(alice, { name: 'mallory', text: 'hi bob' });
+      expect(await nextJson(bob)).toMatchObject({ type: 'said', name: 'alice', text: 'hi bob' });
+      expect(await nextJson(alice)).toMatchObject({ type: 'said', name: 'alice', text: 'hi bob' });
+
+      // No name at all is fine too: the session supplies it.
+      bob.ws.send(JSON.stringify({ type: 'say', text: 'hi alice' }));
+      expect(await nextJson(alice)).toMatchObject({ type: 'said', name: 'bob', text: 'hi alice' });
+      expect(await nextJson(bob)).toMatchObject({ type: 'said', name: 'bob', text: 'hi alice' });
+
+      bob.ws.send('{');
+      expect(await nextJson(bob)).toMatchObject({ type: 'error', reason: 'Messages must be JSON' });
+    });
+  });
+}

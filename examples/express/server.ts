@@ -1,0 +1,75 @@
+// The chat demo in Express, behind a (fake) cookie session: `npm run example:express`, then open
+// http://localhost:3000, log in, and chat from a second browser profile under another name.
+//
+// The point: the WebSocket route is an ordinary Express route, so the session middleware and the
+// `requireUser` guard run before the handshake is answered. Without a session the browser gets a
+// plain 401 and no WebSocket is ever opened.
+import http from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { attach, websocket } from 'upsocket/express';
+import { chatPage } from '../shared/chat-page.js';
+import { chat, chatOptions, normalizeName } from '../shared/chat-room.js';
+import { serveWhenRunDirectly, type ChatServer } from '../shared/serve.js';
+import { loginRequired, sessionCookie, userFromCookieHeader } from '../shared/session.js';
+
+/**
+ * Express's idiom for what session middleware found: a property on `req`, as passport's
+ * `req.user`. Declared here rather than by augmenting Express's global `Request` type.
+ */
+type SessionRequest = Request & { user?: string };
+
+/** Reads the session cookie on every request; `req.user` is the logged-in name, if any. */
+function session(req: SessionRequest, _res: Response, next: NextFunction): void {
+  req.user = userFromCookieHeader(req.headers.cookie);
+  next();
+}
+
+/** Refuses requests without a session with 401: for the WebSocket route, before any 101. */
+function requireUser(req: SessionRequest, res: Response, next: NextFunction): void {
+  if (req.user === undefined) {
+    res.status(401).type('text/plain').send(loginRequired);
+    return;
+  }
+  next();
+}
+
+/** The chat app and its server, not yet listening. */
+export function createChatServer(): ChatServer {
+  const app = express();
+  app.use(session);
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(chatPage);
+  });
+
+  app.get('/login', (req, res) => {
+    const name = normalizeName(req.query.name);
+    if (name === undefined) {
+      res.status(400).type('text/plain').send('Say who you are: /login?name=alice (1 to 40 characters)\n');
+      return;
+    }
+    res.setHeader('Set-Cookie', sessionCookie(name));
+    res.redirect(303, '/');
+  });
+
+  // The page asks this first: a refused WebSocket handshake's status is invisible to browsers.
+  app.get('/me', requireUser, (req: SessionRequest, res) => {
+    res.json({ name: req.user });
+  });
+
+  app.get(
+    '/chat',
+    requireUser,
+    // requireUser let this request through, so req.user is set: it replaces the name the page sends.
+    websocket((connection, req: SessionRequest) => chat(connection, upsocket.connections, req.user)),
+    (_req, res) => {
+      res.status(426).set('Upgrade', 'websocket').type('text/plain').send('This is the chat WebSocket; the page is at /\n');
+    },
+  );
+
+  const server = http.createServer(app);
+  const upsocket = attach(server, chatOptions);
+  return { server, upsocket };
+}
+
+serveWhenRunDirectly(import.meta.url, createChatServer);
