@@ -18,8 +18,11 @@ interface AppSetup {
   attachOptions?: AttachOptions;
   /** How long the `/up` route takes (an async auth lookup, say) before it calls open(). */
   routeDelay?: number;
-  /** Adds an engine.io middleware (`io.engine.use`), as socket.io documents for express-session. */
-  engineMiddleware?: boolean;
+  /**
+   * Adds an engine.io middleware (`io.engine.use`), as socket.io documents for express-session:
+   * one that calls next() at once, or one that waits (a session store lookup).
+   */
+  engineMiddleware?: 'immediate' | 'delayed';
 }
 
 /** An app with upsocket on `/up` and socket.io at its default path; records the URLs the app saw. */
@@ -53,7 +56,10 @@ async function startApp(setup: AppSetup) {
     sio = new SocketIoServer(server, setup.socketIo);
     upsocket = attach(server, setup.attachOptions);
   }
-  if (setup.engineMiddleware) sio.engine.use((_req: unknown, _res: unknown, next: () => void) => next());
+  if (setup.engineMiddleware !== undefined) {
+    const delayed = setup.engineMiddleware === 'delayed';
+    sio.engine.use((_req: unknown, _res: unknown, next: () => void) => (delayed ? setTimeout(next, 10) : next()));
+  }
   sio.on('connection', (socket) => socket.on('echo', (text: string, ack: (reply: string) => void) => ack(`sio:${text}`)));
   const started = await listen(server, upsocket);
   // Registered after listen(), so it runs first: socket.io's own close() would also close the HTTP server.
@@ -130,8 +136,19 @@ describe('sharing the server with socket.io', () => {
     expect(await sioClient.emitWithAck('echo', 'still')).toBe('sio:still');
   });
 
-  it('with an engine.io middleware, socket.io answers late: without a filter both answer the same socket', async () => {
-    const { httpUrl, routed } = await startApp({ order: 'upsocket first', engineMiddleware: true });
+  it('with an engine.io middleware that calls next() at once, both work without a filter', async () => {
+    const { httpUrl, wsUrl, upsocket, sio, routed } = await startApp({ order: 'upsocket first', engineMiddleware: 'immediate' });
+    const [sioClient, ours] = await Promise.all([connectSocketIoClient(httpUrl), TestClient.connect(`${wsUrl}/up`)]);
+    ours.ws.send('hello');
+    expect(await sioClient.emitWithAck('echo', 'hello')).toBe('sio:hello');
+    expect(await ours.nextText()).toBe('up:hello');
+    expect(sio.engine.clientsCount).toBe(1);
+    expect(upsocket.connections.size).toBe(1);
+    expect(routed).toEqual(['/up']);
+  });
+
+  it('with an engine.io middleware that waits, socket.io answers late: without a filter both answer the same socket', async () => {
+    const { httpUrl, routed } = await startApp({ order: 'upsocket first', engineMiddleware: 'delayed' });
     const outcome = await connectSocketIoClient(httpUrl).then(
       () => 'connected',
       (error: Error) => `connect_error: ${error.message}`,
@@ -158,7 +175,7 @@ describe('sharing the server with socket.io', () => {
   it("with an engine.io middleware, filter: excluding '/socket.io/' lets both work", async () => {
     const { httpUrl, wsUrl, upsocket, sio } = await startApp({
       order: 'upsocket first',
-      engineMiddleware: true,
+      engineMiddleware: 'delayed',
       attachOptions: { filter: (req) => !req.url?.startsWith('/socket.io/') },
     });
     const [sioClient, ours] = await Promise.all([connectSocketIoClient(httpUrl), TestClient.connect(`${wsUrl}/up`)]);

@@ -77,8 +77,9 @@ export function attach(server: HttpServer | HttpsServer, options?: AttachOptions
     if (filter !== undefined && !filter(request)) return;
     const socket = duplex as Socket;
     socket.on('error', destroyOnError);
-    // Defer to after the other 'upgrade' listeners so one that answers synchronously wins.
-    process.nextTick(dispatch, server, upsocket, request, socket, head);
+    // Defer past the other 'upgrade' listeners and the callbacks they queue (engine.io runs its
+    // middleware on later ticks), so one that answers without real waiting keeps its upgrade.
+    setImmediate(dispatch, server, upsocket, request, socket, head);
   });
   attached.set(server, upsocket);
   return upsocket;

@@ -44,7 +44,7 @@ export class UpsocketServer {
   readonly #heartbeats = new Map<number, Heartbeat>();
   readonly #idleWaiters = new Set<() => void>();
   #runningHandlers = 0;
-  #closing = false;
+  #closing: Promise<void> | undefined;
 
   /** @internal Created by `attach()`. */
   constructor(defaults: OpenOptions | undefined) {
@@ -58,22 +58,29 @@ export class UpsocketServer {
 
   /** True once `close()` was called: new upgrades are refused with 503. */
   get closing(): boolean {
-    return this.#closing;
+    return this.#closing !== undefined;
   }
 
   /** @internal Completes or refuses an upgrade a route claimed with `open()`. */
   accept(request: IncomingMessage, upgrade: PendingUpgrade, handler: Handler, options: OpenOptions | undefined): void {
     // Resolve first: a bad option throws into the route, and the app can still answer over HTTP.
     const settings = resolveSettings(this.#defaults, options);
-    const check = this.#closing ? { status: 503, reason: 'Server is shutting down' } : checkHandshake(request, settings);
+    const check = this.closing ? { status: 503, reason: 'Server is shutting down' } : checkHandshake(request, settings);
     if ('status' in check) {
       upgrade.state = 'answered';
       writeRefusal(upgrade.response, check);
       return;
     }
-    upgrade.protocol = check.protocol;
-    upgrade.response.detachSocket(upgrade.socket);
     const { socket, head } = upgrade;
+    upgrade.response.detachSocket(socket);
+    if (socket.destroyed || !socket.readable || !socket.writable) {
+      // The client left (or another listener ended the socket) while the app was routing: there
+      // is nobody to answer, and the response must not report a 101 that never happened.
+      upgrade.state = 'answered';
+      socket.destroy();
+      return;
+    }
+    upgrade.protocol = check.protocol;
     // ws reads the chosen protocol back through chosenProtocol() while the record is 'routing'.
     this.#wsServerFor(settings).handleUpgrade(request, socket, head, (ws) => {
       this.#connect(ws, request, socket, settings, handler, check.protocol);
@@ -92,10 +99,15 @@ export class UpsocketServer {
    * (their `read()` returns null), waits up to `timeout` for handlers to finish and sockets to
    * close, then drops the rest. Afterwards `server.close()` can complete.
    */
-  async close(options: ShutdownOptions = {}): Promise<void> {
+  close(options: ShutdownOptions = {}): Promise<void> {
     const { code = 1001, reason = '', timeout = 10_000 } = options;
     assertSendableClose(code, reason);
-    this.#closing = true;
+    // A second call joins the first shutdown rather than starting (and waiting) again.
+    this.#closing ??= this.#shutdown(code, reason, timeout);
+    return this.#closing;
+  }
+
+  async #shutdown(code: number, reason: string, timeout: number): Promise<void> {
     for (const connection of this.#connections) void connection.close(code, reason);
     const finished = await this.#whenIdle(timeout, true);
     if (!finished) {

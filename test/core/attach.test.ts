@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { attach, open } from '../../src/adapters/node-http/index.js';
 import { UpsocketError } from '../../src/index.js';
 import { onCleanup } from '../helpers/cleanup.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { delay, listen } from '../helpers/server.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
 
@@ -80,6 +81,24 @@ describe('routing upgrades through the app', () => {
     const { wsUrl } = await listen(server, attach(server));
     const client = await TestClient.connect(wsUrl);
     expect(await client.nextText()).toBe('opened late');
+  });
+
+  it('does not run the handler nor report a 101 when the client left while the app was routing', async () => {
+    const outcomes: string[] = [];
+    let routed!: () => void;
+    const arrived = new Promise<void>((resolve) => (routed = resolve));
+    const server = http.createServer(async (req, res) => {
+      res.on('finish', () => outcomes.push(`finish ${res.statusCode}`));
+      routed();
+      await delay(100);
+      outcomes.push(`open ${open(req, () => void outcomes.push('handler ran'))}`);
+    });
+    const { httpUrl } = await listen(server, attach(server));
+    const client = await RawClient.open(Number(new URL(httpUrl).port), '/slow-auth');
+    await arrived;
+    client.socket.destroy();
+    await delay(200);
+    expect(outcomes).toEqual(['open true']);
   });
 
   it('answers 500 when a request listener throws, and keeps serving', async () => {
