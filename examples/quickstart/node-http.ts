@@ -1,0 +1,11 @@
+import http from 'node:http';
+import { attach, open } from 'upsocket/node-http';
+
+const server = http.createServer((req, res) => {
+  const echo = open(req, async (connection) => {
+    for await (const message of connection) connection.sendText(message.text());
+  });
+  if (!echo) res.end('connect with a WebSocket');
+});
+attach(server); // once: routes upgrades through the handler above
+server.listen(3000);
