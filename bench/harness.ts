@@ -1,0 +1,162 @@
+// Runs the whole suite: servers alternate within every sampling round, so drift on a noisy
+// machine spreads over all of them instead of landing on whichever ran last.
+import os from 'node:os';
+import type { Child } from './ipc.js';
+import type { PayloadKind } from './load/payload.js';
+import { sampleEchoCpu } from './measure/echo-cpu.js';
+import { sampleHandshakes } from './measure/handshakes.js';
+import { sampleHeartbeat, sampleIdle } from './measure/idle.js';
+import { sampleLatency } from './measure/latency.js';
+import { startLoadGenerator, startServer, type RunningServer } from './processes.js';
+import { Collector, describeMachine, type BenchResults } from './results.js';
+import { NO_HEARTBEAT_REASON, SERVERS, type ServerEntry } from './servers/index.js';
+import { DEFAULT_HEARTBEAT_MS, type BenchSettings } from './settings.js';
+import { median, rotate } from './stats.js';
+
+export interface RunOptions {
+  settings: BenchSettings;
+  /** Only these servers (by name); raw ws is always added, as every ratio needs it. */
+  only?: string[];
+  log?: (line: string) => void;
+}
+
+export const UPSOCKET_SOURCE = 'src/ via tsx (tsconfig paths map upsocket/* to src/), no build step';
+
+type Phase = (server: RunningServer, round: number) => Promise<void>;
+
+/** Runs `phase` for each server, `samples` rounds, each round starting at a different server. */
+async function alternate(label: string, servers: RunningServer[], samples: number, phase: Phase, log: (line: string) => void): Promise<void> {
+  for (let round = 0; round < samples; round++) {
+    for (const server of rotate(servers, round)) {
+      try {
+        await phase(server, round);
+      } catch (error) {
+        log(`  ${label} ${server.entry.name}: FAILED ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+}
+
+function fmt(value: number, digits = 2): string {
+  return value.toFixed(digits);
+}
+
+async function runLoadPhases(servers: RunningServer[], load: Child, settings: BenchSettings, collect: Collector, log: (line: string) => void): Promise<void> {
+  for (const payload of ['text64', 'binary16k'] as PayloadKind[]) {
+    await alternate(`cpu ${payload}`, servers, settings.echo.samples, async (server, round) => {
+      const sample = await sampleEchoCpu(server, load, payload, settings.echo);
+      collect.add(`cpu-${payload}`, server.entry.name, sample.cpuPerMessage);
+      collect.detail(server.entry.name, `messagesPerSecond-${payload}`, sample.messagesPerSecond);
+      collect.detail(server.entry.name, `userCpuPerMessage-${payload}`, sample.userCpuPerMessage);
+      log(`  cpu ${payload} [${round + 1}] ${server.entry.name}: ${fmt(sample.cpuPerMessage)} µs/msg (user ${fmt(sample.userCpuPerMessage)}) at ${Math.round(sample.messagesPerSecond)} msg/s`);
+    }, log);
+  }
+  await alternate('latency', servers, settings.latency.samples, async (server, round) => {
+    const sample = await sampleLatency(server, load, settings.latency);
+    collect.add('latency-p50', server.entry.name, sample.p50);
+    collect.add('latency-p99', server.entry.name, sample.p99);
+    log(`  latency [${round + 1}] ${server.entry.name}: p50 ${fmt(sample.p50, 3)} ms, p99 ${fmt(sample.p99, 3)} ms`);
+  }, log);
+  await alternate('handshakes', servers, settings.handshakes.samples, async (server, round) => {
+    const sample = await sampleHandshakes(server, load, settings.handshakes);
+    collect.add('handshakes', server.entry.name, sample.perSecond);
+    collect.add('handshake-cpu', server.entry.name, sample.cpuPerHandshake);
+    log(`  handshakes [${round + 1}] ${server.entry.name}: ${Math.round(sample.perSecond)}/s, ${Math.round(sample.cpuPerHandshake)} µs CPU each`);
+  }, log);
+}
+
+/** A server for one idle phase: a fresh process, or (quick mode) the one already running. */
+async function withIdleServer(
+  entry: ServerEntry,
+  heartbeat: number | false,
+  running: RunningServer | undefined,
+  settings: BenchSettings,
+  use: (server: RunningServer) => Promise<void>,
+): Promise<void> {
+  const server = running ?? (await startServer(entry, { heartbeat, connections: settings.idle.connections }));
+  try {
+    await use(server);
+  } finally {
+    if (running === undefined) await server.child.stop();
+  }
+}
+
+async function runIdlePhases(servers: RunningServer[], load: Child, settings: BenchSettings, collect: Collector, log: (line: string) => void): Promise<void> {
+  const { idle } = settings;
+  const reuse = !idle.freshProcess;
+  // Quick mode starts the heartbeat servers now, side by side, instead of one at a time later.
+  const heartbeatServers = reuse
+    ? await Promise.all(servers.filter(({ entry }) => entry.heartbeat !== null).map(({ entry }) => startServer(entry, { heartbeat: idle.heartbeatMs, connections: idle.connections })))
+    : undefined;
+  await alternate('idle', servers, idle.samples, async ({ entry, ...rest }, round) => {
+    await withIdleServer(entry, false, reuse ? { entry, ...rest } : undefined, settings, async (server) => {
+      const sample = await sampleIdle(server, load, idle);
+      collect.add('memory-rss', entry.name, sample.rssPerConnection);
+      collect.add('memory-heap', entry.name, sample.heapPerConnection);
+      collect.add('broadcast', entry.name, sample.broadcastMs);
+      collect.detail(entry.name, 'idleCpuMicrosPerSecond-heartbeatOff', sample.idleCpuPerSecond);
+      log(
+        `  idle [${round + 1}] ${entry.name}: ${fmt(sample.rssPerConnection / 1024)} KiB RSS, ${fmt(sample.heapPerConnection / 1024)} KiB heap per conn; ` +
+          `broadcast ${fmt(sample.broadcastMs)} ms; idle CPU ${Math.round(sample.idleCpuPerSecond)} µs/s`,
+      );
+    });
+  }, log);
+  const withHeartbeat = heartbeatServers ?? servers.filter(({ entry }) => entry.heartbeat !== null);
+  await alternate('heartbeat', withHeartbeat, idle.samples, async ({ entry, ...rest }, round) => {
+    await withIdleServer(entry, idle.heartbeatMs, reuse ? { entry, ...rest } : undefined, settings, async (server) => {
+      const sample = await sampleHeartbeat(server, load, idle);
+      collect.detail(entry.name, `idleCpuMicrosPerSecond-heartbeat${idle.heartbeatMs}ms`, sample.idleCpuPerSecond);
+      collect.detail(entry.name, 'heartbeatSurvivors', sample.survivors);
+      collect.detail(entry.name, 'heapPerConnection-heartbeatOn', sample.heapPerConnection);
+      log(`  heartbeat ${idle.heartbeatMs} ms [${round + 1}] ${entry.name}: idle CPU ${Math.round(sample.idleCpuPerSecond)} µs/s, ${sample.survivors} survived`);
+    });
+  }, log);
+  for (const { entry } of servers) {
+    if (entry.heartbeat === null) {
+      collect.notApplicable('heartbeat', entry.name, NO_HEARTBEAT_REASON);
+      continue;
+    }
+    const details = collect.details[entry.name] ?? {};
+    const on = median(details[`idleCpuMicrosPerSecond-heartbeat${idle.heartbeatMs}ms`] ?? []);
+    const off = median(details['idleCpuMicrosPerSecond-heartbeatOff'] ?? []);
+    if (Number.isNaN(on) || Number.isNaN(off)) continue;
+    // µs of CPU per second at the short interval → share of one core → scaled to the 30 s default.
+    const percentOfCore = (Math.max(0, on - off) / 1e6) * (idle.heartbeatMs / DEFAULT_HEARTBEAT_MS) * 100;
+    collect.add('heartbeat', entry.name, percentOfCore);
+  }
+  await Promise.all((heartbeatServers ?? []).map((server) => server.child.stop()));
+}
+
+/** Runs every phase against every server and returns the results; never throws for one server. */
+export async function runBench(options: RunOptions): Promise<BenchResults> {
+  const { settings } = options;
+  const began = performance.now();
+  const write = options.log ?? ((line: string) => console.error(line));
+  const log = (line: string): void => write(`${((performance.now() - began) / 1000).toFixed(1).padStart(6)}s ${line}`);
+  const entries = SERVERS.filter((entry) => options.only === undefined || entry.name === 'ws' || options.only.includes(entry.name));
+  const startedAt = new Date();
+  const loadAtStart = os.loadavg()[0] ?? 0;
+  const collect = new Collector();
+  log(`upsocket bench (${settings.mode}): ${entries.length} servers, ${settings.idle.connections} idle connections`);
+  const load = await startLoadGenerator(settings.idle.connections);
+  const servers = await Promise.all(entries.map((entry) => startServer(entry, { heartbeat: false, connections: settings.idle.connections })));
+  try {
+    await runLoadPhases(servers, load, settings, collect, log);
+    await runIdlePhases(servers, load, settings, collect, log);
+  } finally {
+    await Promise.all(servers.map((server) => server.child.stop()));
+    await load.stop();
+  }
+  return {
+    mode: settings.mode,
+    startedAt: startedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    machine: describeMachine(),
+    loadAverage: { start: loadAtStart, end: os.loadavg()[0] ?? 0 },
+    settings,
+    upsocketSource: UPSOCKET_SOURCE,
+    servers: entries,
+    metrics: collect.rows(entries),
+    details: collect.medianDetails(),
+  };
+}

@@ -1,0 +1,48 @@
+// The Markdown report: the table, what each row measures, the machine and how to reproduce.
+import type { BenchResults } from '../results.js';
+import { formatCell, naFootnotes } from './format.js';
+
+export function renderMarkdown(results: BenchResults, chartFile: string): string {
+  const notes = naFootnotes(results.metrics);
+  const { machine, settings } = results;
+  const lines = [
+    `# upsocket benchmark (${results.mode} run)`,
+    '',
+    `${results.startedAt} · ${results.durationSeconds} s · ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB · Node ${machine.node} · ${machine.platform} · load average ${results.loadAverage.start.toFixed(1)} at start, ${results.loadAverage.end.toFixed(1)} at end`,
+    '',
+    `![Ratios to raw ws](${chartFile})`,
+    '',
+    'Each cell: median over the samples, then (in brackets) its ratio to raw `ws` from the same run. Above 1× is worse, except handshakes per second.',
+    '',
+    `| metric | ${results.servers.map((server) => server.label).join(' | ')} |`,
+    `| --- | ${results.servers.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const row of results.metrics) {
+    const cells = results.servers.map((server) => {
+      const cell = row.cells[server.name] ?? { na: 'missing' };
+      return formatCell(row, cell, cell.na === undefined ? '' : ` [${notes.get(cell.na)}]`);
+    });
+    lines.push(`| ${row.label} (${row.unit}) | ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  for (const [reason, number] of notes) lines.push(`[${number}] n/a: ${reason}  `);
+  lines.push(
+    '',
+    '## What the rows measure',
+    '',
+    `- **CPU per echo**: the server's own \`process.cpuUsage()\` over a ${settings.echo.windowMs} ms window (after ${settings.echo.warmupMs} ms warm-up) divided by the echoes the load generator got back; ${settings.echo.connections} connections × ${settings.echo.inFlight} messages in flight; ${settings.echo.samples} samples per server. Throughput itself is bounded by the load generator on this machine, so CPU per message is the comparable figure.`,
+    `- **Latency**: round trip seen by the load generator at a fixed ${settings.latency.rate} msg/s over ${settings.latency.connections} connections (64 B text), ${settings.latency.durationMs} ms per sample, ${settings.latency.samples} samples; median of the per-sample p50 and p99.`,
+    `- **Handshakes**: ${settings.handshakes.concurrency} loops of connect → one 64 B echo → close, through each framework's route with one middleware before it; server CPU per handshake from the same window.`,
+    `- **Memory per idle connection**: RSS and heap used after GC with ${settings.idle.connections} idle connections, minus the same after GC before they opened, divided by ${settings.idle.connections}; heartbeats off; ${settings.idle.freshProcess ? 'a fresh server process per sample' : 'the already-running server process (quick mode: a smoke test, not a measurement)'}.`,
+    `- **Heartbeat**: idle CPU with the heartbeat at ${settings.idle.heartbeatMs} ms minus idle CPU with it off, both on ${settings.idle.connections} idle connections over ${settings.idle.cpuWindowMs} ms. The cost is one ping and one pong per connection per interval, so it scales with 1/interval: the row is that share of one core × ${settings.idle.heartbeatMs} / 30000, i.e. at upsocket's default 30 s interval. Raw ws uses the ws README ping/terminate pattern.`,
+    `- **Broadcast**: inside the server, one 64 B text message to every idle connection (upsocket: \`sendText\` over \`upsocket.connections\`; ws-based peers: \`ws.send\` over the ws server's clients; socket.io: \`io.emit\`), from the first send to the end of the tick in which the writes left (upsocket flushes corked writes at the end of the tick), plus any wait until no socket has unsent bytes; median of ${settings.idle.broadcastRepeats} broadcasts.`,
+    '',
+    '## How it ran',
+    '',
+    `Each server runs in its own process (\`node --import tsx --expose-gc bench/server-main.ts <name>\`), the load generator in another, all on loopback; servers alternate within every sampling round. upsocket is loaded from ${results.upsocketSource}. Every server echoes text as a string (decoded and re-encoded) and binary as bytes. socket.io speaks its own protocol (engine.io framing, event names) through socket.io-client: compare its row with care.`,
+    '',
+    'Reproduce: `npm run bench` (full, about a quarter of an hour) or `npm run bench -- --quick` (under two minutes, a smoke test). Raw numbers: `latest.json` beside this file.',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,50 @@
+// One benchmarked server in its own process. Usage: server-main.ts <name> <heartbeat ms|off>.
+// Answers the harness over IPC; everything it measures is about this process only.
+import { serveRequests } from './ipc.js';
+import type { BroadcastSample, CpuSample, MemorySample, StartServer } from './servers/contract.js';
+import { serverEntry } from './servers/index.js';
+
+const [name = '', heartbeatArg = 'off'] = process.argv.slice(2);
+const entry = serverEntry(name);
+const heartbeat = heartbeatArg === 'off' ? false : Number(heartbeatArg);
+const { start } = (await import(`./servers/${entry.file}`)) as { start: StartServer };
+const bench = await start({ heartbeat });
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function measureMemory(): Promise<MemorySample> {
+  if (gc === undefined) throw new Error('start the server with --expose-gc');
+  // Several rounds with turns in between: finalizers and weak references need a tick to settle.
+  for (let round = 0; round < 4; round++) {
+    gc();
+    await sleep(50);
+  }
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return { rss, heapUsed, external };
+}
+
+async function broadcast(text: string): Promise<BroadcastSample> {
+  const recipients = bench.connections();
+  const start = performance.now();
+  bench.broadcast(text);
+  // Writes an upsocket connection corks go out at the end of the tick: include that tick.
+  await nextTurn();
+  const pendingAfterFlush = bench.pending();
+  while (bench.pending() > 0) await nextTurn();
+  return { ms: performance.now() - start, recipients, pendingAfterFlush };
+}
+
+serveRequests(
+  {
+    cpu: (): CpuSample => {
+      const { user, system } = process.cpuUsage();
+      return { cpu: user + system, user };
+    },
+    memory: measureMemory,
+    connections: () => bench.connections(),
+    broadcast: (args: { text: string }) => broadcast(args.text),
+  },
+  { port: bench.port },
+);
