@@ -8,7 +8,7 @@ import { sampleHandshakes } from './measure/handshakes.js';
 import { sampleHeartbeat, sampleIdle } from './measure/idle.js';
 import { sampleLatency } from './measure/latency.js';
 import { startLoadGenerator, startServer, type RunningServer } from './processes.js';
-import { Collector, describeMachine, type BenchResults } from './results.js';
+import { Collector, describeCommit, describeMachine, type BenchResults } from './results.js';
 import { NO_HEARTBEAT_REASON, SERVERS, type ServerEntry } from './servers/index.js';
 import { DEFAULT_HEARTBEAT_MS, type BenchSettings } from './settings.js';
 import { median, rotate } from './stats.js';
@@ -135,6 +135,7 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
   const log = (line: string): void => write(`${((performance.now() - began) / 1000).toFixed(1).padStart(6)}s ${line}`);
   const entries = SERVERS.filter((entry) => options.only === undefined || entry.name === 'ws' || options.only.includes(entry.name));
   const startedAt = new Date();
+  const commit = describeCommit();
   const loadAtStart = os.loadavg()[0] ?? 0;
   const collect = new Collector();
   log(`upsocket bench (${settings.mode}): ${entries.length} servers, ${settings.idle.connections} idle connections`);
@@ -155,6 +156,7 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
     loadAverage: { start: loadAtStart, end: os.loadavg()[0] ?? 0 },
     settings,
     upsocketSource: UPSOCKET_SOURCE,
+    commit,
     servers: entries,
     metrics: collect.rows(entries),
     details: collect.medianDetails(),

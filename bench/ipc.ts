@@ -93,6 +93,8 @@ export class Child {
 
 /** Child side: answers requests with `handlers[cmd](args)`; `exit` ends the process. */
 export function serveRequests(handlers: Record<string, (args: never) => unknown>, readyValue?: unknown): void {
+  // The harness went away (stopped, crashed): nothing is left to serve.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (message: Request) => {
     if (message.cmd === 'exit') {
       process.disconnect?.();

@@ -1,4 +1,5 @@
 // The results of one run: per metric, each server's median and its ratio to raw ws.
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { BenchSettings } from './settings.js';
 import type { ServerEntry } from './servers/index.js';
@@ -52,6 +53,8 @@ export interface BenchResults {
   settings: BenchSettings;
   /** How the upsocket servers load upsocket. */
   upsocketSource: string;
+  /** The commit measured, with `+dirty` when src/ had uncommitted changes. */
+  commit: string;
   servers: ServerEntry[];
   metrics: MetricRow[];
   /** Per server: figures that explain the table (throughput, idle CPU, heartbeat survivors). */
@@ -122,4 +125,14 @@ export function describeMachine(): BenchResults['machine'] {
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
   };
+}
+
+export function describeCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
 }

@@ -39,7 +39,7 @@ export function renderMarkdown(results: BenchResults, chartFile: string): string
     '',
     '## How it ran',
     '',
-    `Each server runs in its own process (\`node --import tsx --expose-gc bench/server-main.ts <name>\`), the load generator in another, all on loopback; servers alternate within every sampling round. upsocket is loaded from ${results.upsocketSource}. Every server echoes text as a string (decoded and re-encoded) and binary as bytes. socket.io speaks its own protocol (engine.io framing, event names) through socket.io-client: compare its row with care.`,
+    `Each server runs in its own process (\`node --import tsx --expose-gc bench/server-main.ts <name>\`), the load generator in another, all on loopback; servers alternate within every sampling round. upsocket is loaded from ${results.upsocketSource}, at commit ${results.commit}. Every server echoes text as a string (decoded and re-encoded) and binary as bytes. The `ws + cork per tick` row is a reference, not a library: the raw ws server plus upsocket's write strategy (cork on the first send of a tick, uncork at its end), so the gap between it and the upsocket rows is the cost of upsocket's own layers. socket.io speaks its own protocol (engine.io framing, event names) through socket.io-client: compare its row with care.`,
     '',
     'Reproduce: `npm run bench` (full, about a quarter of an hour) or `npm run bench -- --quick` (under two minutes, a smoke test). Raw numbers: `latest.json` beside this file.',
     '',

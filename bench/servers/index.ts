@@ -15,6 +15,7 @@ const NO_HEARTBEAT = 'no built-in heartbeat (apps add the ws README pattern: see
 
 export const SERVERS: readonly ServerEntry[] = [
   { name: 'ws', label: 'raw ws (control)', file: 'ws.ts', client: 'ws', heartbeat: 'ws README ping/terminate pattern', framework: false },
+  { name: 'ws-corked', label: 'ws + cork per tick (reference)', file: 'ws-corked.ts', client: 'ws', heartbeat: null, framework: false },
   { name: 'upsocket-node-http', label: 'upsocket node-http', file: 'upsocket-node-http.ts', client: 'ws', heartbeat: 'built in', framework: false },
   { name: 'upsocket-express', label: 'upsocket express', file: 'upsocket-express.ts', client: 'ws', heartbeat: 'built in', framework: true },
   { name: 'upsocket-koa', label: 'upsocket koa', file: 'upsocket-koa.ts', client: 'ws', heartbeat: 'built in', framework: true },
