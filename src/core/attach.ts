@@ -22,6 +22,11 @@ export interface AttachOptions extends OpenOptions {
 
 const attached = sharedWeakMap<HttpServer | HttpsServer, UpsocketServer>('attached');
 
+/** @internal Whether `attach()` was called for `server` (by any copy of upsocket in the process). */
+export function isAttached(server: HttpServer | HttpsServer): boolean {
+  return attached.has(server);
+}
+
 function dispatch(server: HttpServer | HttpsServer, upsocket: UpsocketServer, request: IncomingMessage, socket: Socket, head: Buffer): void {
   // Another 'upgrade' listener ran in the same emit and already answered: the socket is theirs.
   if (socket.destroyed || !socket.writable || socket.bytesWritten > 0) {

@@ -51,7 +51,10 @@ function noop(): void {}
  * })
  */
 export class Connection implements AsyncIterable<Message> {
-  /** The Node request that was upgraded, with whatever the app's middleware attached to it. */
+  /**
+   * On the server, the Node request that was upgraded, with whatever the app's middleware attached
+   * to it. On a client from `connect()`, the server's 101 response (`statusCode`, `headers`).
+   */
   readonly request: IncomingMessage;
   /** The negotiated subprotocol, or '' when none was. */
   readonly protocol: string;

@@ -9,7 +9,10 @@ export type ErrorCode =
   | 'UPSOCKET_ALREADY_HANDLED'
   | 'UPSOCKET_INVALID_OPTION'
   | 'UPSOCKET_INVALID_CLOSE_CODE'
-  | 'UPSOCKET_INVALID_PAYLOAD';
+  | 'UPSOCKET_INVALID_PAYLOAD'
+  | 'UPSOCKET_HANDSHAKE_FAILED'
+  | 'UPSOCKET_HANDSHAKE_TIMEOUT'
+  | 'UPSOCKET_CONNECT_FAILED';
 
 /**
  * Base class of every error upsocket raises. Test `error.code`, not the message.

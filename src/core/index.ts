@@ -8,3 +8,8 @@ export { type OpenOptions } from './options.js';
 export { type OriginPolicy, type OriginRule } from './origin.js';
 export { UpsocketServer, type ShutdownOptions } from './server.js';
 export { type BinaryData } from './transport.js';
+export { connect } from './client.js';
+export { type ConnectOptions } from './client-options.js';
+export { HandshakeError, type HandshakeAnswer, type HandshakeErrorCode } from './handshake-error.js';
+export { type BackoffOptions } from './backoff.js';
+export { reconnecting, ReconnectingClient, type ReconnectEvent, type ReconnectOptions, type ReconnectState } from './reconnect.js';

@@ -46,7 +46,8 @@ export const defaultSettings: Settings = {
   onError: logError,
 };
 
-function assertPositive(name: string, value: number): void {
+/** @internal */
+export function assertPositive(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', `${name} must be a positive integer, got ${String(value)}`);
   }

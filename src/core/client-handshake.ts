@@ -1,0 +1,145 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import WebSocket from 'ws';
+import type { ClientSettings } from './client-options.js';
+import { Connection } from './connection.js';
+import { UpsocketError } from './errors.js';
+import { describeRefusal, HandshakeError } from './handshake-error.js';
+import { Heartbeat } from './heartbeat.js';
+import { WsTransport } from './ws-transport.js';
+
+/** A refused handshake's body is kept up to this size: enough for any error page, bounded for a hostile one. */
+const MAX_REFUSAL_BODY = 64 * 1024;
+
+/**
+ * The URL for error messages: without credentials or query string, which often carry tokens and
+ * error messages end up in logs.
+ */
+function printable(url: string | URL): string {
+  try {
+    const { protocol, host, pathname } = new URL(url);
+    return `${protocol}//${host}${pathname}`;
+  } catch {
+    return String(url);
+  }
+}
+
+function readRefusal(response: IncomingMessage, done: (body: string) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  response.on('data', (chunk: Buffer) => {
+    if (size >= MAX_REFUSAL_BODY) return;
+    chunks.push(chunk);
+    size += chunk.length;
+  });
+  // 'close' also covers a server that drops the socket mid-body: report what arrived.
+  const finish = (): void => done(Buffer.concat(chunks).subarray(0, MAX_REFUSAL_BODY).toString('utf8'));
+  response.once('end', finish);
+  response.once('close', finish);
+  response.once('error', finish);
+}
+
+/** Wires up what a client Connection needs beyond its transport: heartbeat and the caller's signal. */
+function connectionFor(ws: WebSocket, response: IncomingMessage, settings: ClientSettings): Connection {
+  const { signal, heartbeat: interval } = settings;
+  const heartbeat = interval === false ? undefined : new Heartbeat(interval);
+  const connection = new Connection(new WsTransport(ws, response.socket as Duplex), {
+    request: response,
+    protocol: ws.protocol,
+    sendHighWaterMark: settings.sendHighWaterMark,
+    receiveHighWaterMark: settings.receiveHighWaterMark,
+    onClose: () => {
+      heartbeat?.stop();
+      signal?.removeEventListener('abort', signalOnAbort);
+    },
+  });
+  function signalOnAbort(): void {
+    if (connection.state === 'open') void connection.close(1001);
+  }
+  heartbeat?.add(connection);
+  signal?.addEventListener('abort', signalOnAbort, { once: true });
+  return connection;
+}
+
+/**
+ * @internal Runs a client's opening handshake and resolves with its `Connection`; rejects with
+ * `HandshakeError`, `signal.reason` on abort, or `UPSOCKET_INVALID_OPTION` for a URL or
+ * subprotocol ws refuses. `createConnection` replaces TCP (the testing entry's `inject()`).
+ */
+export function openClient(url: string | URL, settings: ClientSettings, createConnection?: () => Duplex): Promise<Connection> {
+  const { signal } = settings;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  let ws: WebSocket;
+  try {
+    ws = new WebSocket(url, [...settings.protocols], {
+      headers: settings.headers,
+      maxPayload: settings.maxMessageSize,
+      perMessageDeflate: settings.compression,
+      followRedirects: false,
+      ...(createConnection !== undefined && { createConnection: createConnection as never }),
+    });
+  } catch (error) {
+    return Promise.reject(new UpsocketError('UPSOCKET_INVALID_OPTION', `connect(${printable(url)}): ${(error as Error).message}`));
+  }
+
+  return new Promise((resolve, reject) => {
+    const where = printable(url);
+    let response: IncomingMessage | undefined;
+    let settled = false;
+    let refused = false;
+
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', signalOnAbort);
+      return true;
+    };
+    const fail = (error: unknown): void => {
+      if (!settle()) return;
+      // In CONNECTING state this aborts the request and destroys the socket; ws then emits
+      // 'error' and 'close', which the 'error' listener below absorbs.
+      ws.terminate();
+      reject(error);
+    };
+    function signalOnAbort(): void {
+      fail(signal?.reason);
+    }
+
+    const timer = setTimeout(() => {
+      fail(new HandshakeError('UPSOCKET_HANDSHAKE_TIMEOUT', `WebSocket handshake with ${where} got no answer within ${settings.handshakeTimeout} ms`));
+    }, settings.handshakeTimeout);
+    signal?.addEventListener('abort', signalOnAbort, { once: true });
+
+    // ws emits 'upgrade' with the 101 response right before it validates it and emits 'open'.
+    ws.on('upgrade', (upgradeResponse: IncomingMessage) => (response = upgradeResponse));
+    ws.on('unexpected-response', (_request, refusal: IncomingMessage) => {
+      refused = true;
+      readRefusal(refusal, (body) => {
+        const answer = { status: refusal.statusCode ?? 0, headers: refusal.headers, body };
+        fail(new HandshakeError('UPSOCKET_HANDSHAKE_FAILED', describeRefusal(where, answer), answer));
+      });
+    });
+    const wsOnHandshakeError = (error: Error): void => {
+      // A socket error while the refusal's body arrives: readRefusal reports what came.
+      if (refused) return;
+      if (response === undefined) {
+        fail(new HandshakeError('UPSOCKET_CONNECT_FAILED', `Could not reach ${where}: ${error.message}`, undefined, error));
+        return;
+      }
+      const answer = { status: response.statusCode ?? 101, headers: response.headers, body: '' };
+      fail(new HandshakeError('UPSOCKET_HANDSHAKE_FAILED', `WebSocket handshake with ${where} failed: ${error.message}`, answer, error));
+    };
+    ws.on('error', wsOnHandshakeError);
+    ws.once('open', () => {
+      if (settled) return;
+      if (response === undefined) return wsOnHandshakeError(new Error('opened without an upgrade response'));
+      settle();
+      // The connection's transport listens for 'error' from here on; the handshake's listeners are done.
+      const connection = connectionFor(ws, response, settings);
+      ws.removeListener('error', wsOnHandshakeError);
+      ws.removeAllListeners('upgrade').removeAllListeners('unexpected-response');
+      resolve(connection);
+    });
+  });
+}

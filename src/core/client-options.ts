@@ -1,0 +1,66 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { UpsocketError } from './errors.js';
+import { assertPositive, defaultSettings } from './options.js';
+
+/**
+ * Options of `connect()`. The limits mean the same as the server's `OpenOptions` and have the
+ * same defaults, so a client and a server behave alike.
+ */
+export interface ConnectOptions {
+  /** Subprotocols to offer, in order of preference; `connection.protocol` is the one the server chose. Default: none. */
+  protocols?: readonly string[];
+  /** Extra handshake request headers: `authorization`, `cookie`, `origin`... Default: none. */
+  headers?: OutgoingHttpHeaders;
+  /** Largest message accepted from the server, in bytes; a larger one closes the connection with 1009. Default: 1 MiB. */
+  maxMessageSize?: number;
+  /** Offer permessage-deflate. Default: false. */
+  compression?: boolean;
+  /** Give up when the server has not completed the handshake after this many ms (`UPSOCKET_HANDSHAKE_TIMEOUT`). Default: 10000. */
+  handshakeTimeout?: number;
+  /**
+   * Aborting it before the connection opens cancels the attempt (`connect()` rejects with
+   * `signal.reason`); aborting it later closes the connection with 1001 (going away).
+   */
+  signal?: AbortSignal;
+  /** `flush()` waits while more than this many bytes are buffered for sending. Default: 64 KiB. */
+  sendHighWaterMark?: number;
+  /** The socket is paused while more than this many bytes of messages wait for `read()`. Default: 64 KiB. */
+  receiveHighWaterMark?: number;
+  /** Ping interval in ms; a server that has not answered by the next ping is dropped (1006). `false` disables. Default: false. */
+  heartbeat?: number | false;
+}
+
+/** @internal `ConnectOptions` with every default applied. */
+export type ClientSettings = Required<Omit<ConnectOptions, 'signal'>> & Pick<ConnectOptions, 'signal'>;
+
+const defaultClientSettings: ClientSettings = {
+  protocols: [],
+  headers: {},
+  maxMessageSize: defaultSettings.maxMessageSize,
+  compression: false,
+  handshakeTimeout: 10_000,
+  signal: undefined,
+  sendHighWaterMark: defaultSettings.sendHighWaterMark,
+  receiveHighWaterMark: defaultSettings.receiveHighWaterMark,
+  heartbeat: false,
+};
+
+/** @internal Applies `options` over the defaults, skipping undefined values, and validates the result. */
+export function resolveClientSettings(options: ConnectOptions | undefined): ClientSettings {
+  const settings = { ...defaultClientSettings };
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (value !== undefined) (settings as Record<string, unknown>)[key] = value;
+  }
+  assertPositive('maxMessageSize', settings.maxMessageSize);
+  assertPositive('handshakeTimeout', settings.handshakeTimeout);
+  assertPositive('sendHighWaterMark', settings.sendHighWaterMark);
+  assertPositive('receiveHighWaterMark', settings.receiveHighWaterMark);
+  if (settings.heartbeat !== false) assertPositive('heartbeat', settings.heartbeat);
+  if (!Array.isArray(settings.protocols) || !settings.protocols.every((protocol) => typeof protocol === 'string')) {
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'protocols must be an array of subprotocol names');
+  }
+  if (settings.signal !== undefined && !(settings.signal instanceof AbortSignal)) {
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'signal must be an AbortSignal');
+  }
+  return settings;
+}

@@ -1,0 +1,229 @@
+import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from './backoff.js';
+import { openClient } from './client-handshake.js';
+import { resolveClientSettings, type ClientSettings, type ConnectOptions } from './client-options.js';
+import type { CloseInfo, Connection } from './connection.js';
+import { ClosedError, UpsocketError } from './errors.js';
+import { HandshakeError } from './handshake-error.js';
+import { runHandler, type Handler } from './lifetime.js';
+import type { BinaryData } from './transport.js';
+
+/** What `onReconnect` is told before each new attempt. */
+export interface ReconnectEvent {
+  /** 1 for the first retry after a connection ended; counts up while attempts fail, back to 1 once one opens. */
+  attempt: number;
+  /** How long the client waits before this attempt, in ms. */
+  delay: number;
+  /** How the previous connection closed, when there was one. */
+  closed?: CloseInfo;
+  /** Why the previous attempt failed (a `HandshakeError`, usually), when it did. */
+  error?: unknown;
+}
+
+/** Options of `reconnecting()`: those of `connect()` (used for every attempt) and the backoff. */
+export interface ReconnectOptions extends ConnectOptions, BackoffOptions {
+  /** Called before each new attempt; use it to log or count reconnects. */
+  onReconnect?: (event: ReconnectEvent) => void;
+  /**
+   * Whether a failed attempt is worth repeating. Default: all but refusals with a 4xx status other
+   * than 408 and 429 (a 401 or 404 will not fix itself). When it returns false the client stops
+   * and the error goes to `onError`.
+   */
+  shouldRetry?: (error: unknown) => boolean;
+  /** Receives what the handler throws and the error the client gave up on. Default: logs them to stderr. */
+  onError?: (error: unknown) => void;
+}
+
+/** `connecting` (an attempt runs), `open`, `waiting` (for the next attempt) or `stopped`. */
+export type ReconnectState = 'connecting' | 'open' | 'waiting' | 'stopped';
+
+function retryUnlessClientError(error: unknown): boolean {
+  if (!(error instanceof HandshakeError) || error.code !== 'UPSOCKET_HANDSHAKE_FAILED') return true;
+  return error.status < 400 || error.status >= 500 || error.status === 408 || error.status === 429;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const wake = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    signal.addEventListener('abort', wake, { once: true });
+  });
+}
+
+/**
+ * What `reconnecting()` returns: the current connection, if any, and writes that go to it. While
+ * disconnected, writes throw `ClosedError` (with the last close code, 1006 before the first
+ * connection): nothing is queued across connections, so nothing is lost without an error.
+ */
+export class ReconnectingClient {
+  readonly #url: string | URL;
+  readonly #handler: Handler;
+  readonly #settings: ClientSettings;
+  readonly #backoff: Backoff;
+  readonly #options: ReconnectOptions;
+  /** Aborted by `close()`: cancels a running attempt or wait. */
+  readonly #stop = new AbortController();
+  #state: ReconnectState = 'connecting';
+  #connection: Connection | undefined;
+  #lastClose: CloseInfo = { code: 1006, reason: '' };
+  #openWaiters: { resolve(connection: Connection): void; reject(error: unknown): void }[] = [];
+  /** Resolves once the client stopped for good: `close()`, the caller's signal, or an error not worth retrying. */
+  readonly stopped: Promise<void>;
+
+  /** @internal Created by `reconnecting()`. */
+  constructor(url: string | URL, handler: Handler, options: ReconnectOptions) {
+    this.#url = url;
+    this.#handler = handler;
+    this.#options = options;
+    this.#backoff = resolveBackoff(options);
+    this.#settings = { ...resolveClientSettings({ ...options, signal: undefined }), signal: this.#stop.signal };
+    if (typeof handler !== 'function') {
+      throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'reconnecting(url, handler): the handler must be a function');
+    }
+    const { signal } = options;
+    const signalOnAbort = (): void => void this.close(1001);
+    if (signal?.aborted) this.#stop.abort();
+    else signal?.addEventListener('abort', signalOnAbort, { once: true });
+    this.stopped = this.#run().finally(() => signal?.removeEventListener('abort', signalOnAbort));
+  }
+
+  get state(): ReconnectState {
+    return this.#state;
+  }
+
+  /** The open connection, or undefined while connecting, waiting or stopped. */
+  get connection(): Connection | undefined {
+    return this.#connection;
+  }
+
+  /** The current connection once it is open: now, or after the next successful attempt. Rejects with `ClosedError` once stopped. */
+  opened(): Promise<Connection> {
+    if (this.#connection !== undefined) return Promise.resolve(this.#connection);
+    if (this.#state === 'stopped') return Promise.reject(this.#disconnected('wait for a connection'));
+    return new Promise((resolve, reject) => this.#openWaiters.push({ resolve, reject }));
+  }
+
+  /** `sendText()` on the current connection; throws `ClosedError` while there is none. */
+  sendText(text: string): void {
+    this.#current('send').sendText(text);
+  }
+
+  /** `sendBinary()` on the current connection; throws `ClosedError` while there is none. */
+  sendBinary(bytes: BinaryData): void {
+    this.#current('send').sendBinary(bytes);
+  }
+
+  /** `sendJSON()` on the current connection; throws `ClosedError` while there is none. */
+  sendJSON(value: unknown): void {
+    this.#current('send').sendJSON(value);
+  }
+
+  /** `flush()` on the current connection; rejects with `ClosedError` while there is none. */
+  flush(): Promise<void> {
+    const connection = this.#connection;
+    return connection === undefined ? Promise.reject(this.#disconnected('flush')) : connection.flush();
+  }
+
+  /** Stops reconnecting, closes the current connection with `code`, and resolves once stopped. */
+  close(code = 1000, reason = ''): Promise<void> {
+    if (!this.#stop.signal.aborted) {
+      const connection = this.#connection;
+      if (connection?.state === 'open') void connection.close(code, reason);
+      this.#stop.abort();
+    }
+    return this.stopped;
+  }
+
+  async #run(): Promise<void> {
+    let attempt = 0;
+    while (!this.#stop.signal.aborted) {
+      const ended = await this.#connectOnce(() => (attempt = 0));
+      if (ended === undefined || this.#stop.signal.aborted) break;
+      attempt++;
+      const delay = backoffDelay(attempt, this.#backoff);
+      this.#state = 'waiting';
+      this.#notify(() => this.#options.onReconnect?.({ attempt, delay, ...ended }));
+      await sleep(delay, this.#stop.signal);
+    }
+    this.#finish();
+  }
+
+  /** One attempt and, if it opens, one connection's life. Undefined when the client should stop. */
+  async #connectOnce(onOpen: () => void): Promise<{ closed: CloseInfo } | { error: unknown } | undefined> {
+    this.#state = 'connecting';
+    let connection: Connection;
+    try {
+      connection = await openClient(this.#url, this.#settings);
+    } catch (error) {
+      if (this.#stop.signal.aborted) return undefined;
+      if ((this.#options.shouldRetry ?? retryUnlessClientError)(error)) return { error };
+      this.#reportError(error);
+      return undefined;
+    }
+    onOpen();
+    this.#connection = connection;
+    this.#state = 'open';
+    for (const waiter of this.#openWaiters.splice(0)) waiter.resolve(connection);
+    await runHandler(connection, this.#handler, (error) => this.#reportError(error));
+    const closed = await connection.closed;
+    this.#connection = undefined;
+    this.#lastClose = closed;
+    return { closed };
+  }
+
+  #finish(): void {
+    this.#state = 'stopped';
+    for (const waiter of this.#openWaiters.splice(0)) waiter.reject(this.#disconnected('wait for a connection'));
+  }
+
+  #current(action: string): Connection {
+    if (this.#connection === undefined) throw this.#disconnected(action);
+    return this.#connection;
+  }
+
+  #disconnected(action: string): ClosedError {
+    return new ClosedError(this.#lastClose.code, this.#lastClose.reason, action);
+  }
+
+  #reportError(error: unknown): void {
+    const onError = this.#options.onError ?? ((reported: unknown) => console.error(`upsocket: reconnecting client for ${String(this.#url)}:`, reported));
+    this.#notify(() => onError(error));
+  }
+
+  /** A throwing callback must not stop the client. */
+  #notify(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      console.error('upsocket: a reconnecting client callback threw:', error);
+    }
+  }
+}
+
+/**
+ * Keeps a client connection to `url` up: runs `handler` on each connection (with the server's
+ * lifetime rules) and, whenever a connection ends or an attempt fails, tries again after an
+ * exponential backoff with jitter (500 ms doubling up to 30 s by default; reset once a connection
+ * opens). `close()` or aborting `signal` stops it. For long-lived service-to-service links.
+ *
+ * Writes while disconnected throw `ClosedError`; nothing is buffered for the next connection.
+ * Messages already handed to a connection that then drops may or may not have arrived, as with
+ * any WebSocket: when that matters, have the peer acknowledge them and resend unacknowledged ones
+ * from the handler when the next connection opens.
+ *
+ * @example
+ * const feed = reconnecting('wss://prices.internal/feed', async (connection) => {
+ *   connection.sendJSON({ subscribe: ['EURUSD'] })
+ *   for await (const message of connection) onPrice(message.json())
+ * }, {
+ *   headers: { authorization: `Bearer ${token}` },
+ *   onReconnect: ({ attempt, delay }) => log.warn(`feed down, retry ${attempt} in ${delay} ms`),
+ * })
+ * process.on('SIGTERM', () => feed.close())
+ */
+export function reconnecting(url: string | URL, handler: Handler, options: ReconnectOptions = {}): ReconnectingClient {
+  return new ReconnectingClient(url, handler, options);
+}
