@@ -17,10 +17,17 @@ export interface Acceptance {
 const keyPattern = /^[+/0-9A-Za-z]{22}==$/;
 const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Whether the request asks to become a WebSocket (the `Upgrade` header names websocket). */
+const connectionUpgradePattern = /\bupgrade\b/i;
+
+/**
+ * Whether the request asks to become a WebSocket: `Upgrade: websocket` and `Connection: upgrade`.
+ * Node needs both before it emits `'upgrade'`; with only the first it parses the request as plain
+ * HTTP, and `open()` must leave it to the route rather than throw (which would crash a bare
+ * `node:http` server on any client's say-so).
+ */
 export function isWebSocketUpgrade(request: IncomingMessage): boolean {
   const upgrade = request.headers.upgrade;
-  return upgrade !== undefined && upgrade.toLowerCase() === 'websocket';
+  return upgrade !== undefined && upgrade.toLowerCase() === 'websocket' && connectionUpgradePattern.test(request.headers.connection ?? '');
 }
 
 function chooseProtocol(request: IncomingMessage, allowed: readonly string[]): Refusal | Acceptance {
@@ -40,12 +47,23 @@ function chooseProtocol(request: IncomingMessage, allowed: readonly string[]): R
 }
 
 /**
+ * Whether the upgrade request announces a body. Node hands the bytes after the head to the
+ * upgrade as they are, so ws would read a body as WebSocket frames: bytes the client (or a proxy
+ * in between) sent as HTTP would reach the handler as messages.
+ */
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
+}
+
+/**
  * The checks RFC 6455 §4.2.1 asks of a server, and the origin policy, run before any 101 so a
  * refusal is an ordinary HTTP response with a one-line reason.
  */
 export function checkHandshake(request: IncomingMessage, settings: Settings): Refusal | Acceptance {
   if (request.method !== 'GET') return { status: 400, reason: 'A WebSocket handshake must be a GET request' };
-  if (!/\bupgrade\b/i.test(request.headers.connection ?? '')) {
+  if (hasBody(request)) return { status: 400, reason: 'A WebSocket handshake must not have a body' };
+  if (!connectionUpgradePattern.test(request.headers.connection ?? '')) {
     return { status: 400, reason: 'Missing "Connection: Upgrade" header' };
   }
   if (!keyPattern.test(request.headers['sec-websocket-key'] ?? '')) {

@@ -6,11 +6,17 @@ const kSink = Symbol('upsocket.sink');
 
 type SinkedWebSocket = WebSocket & { [kSink]: TransportSink };
 
-/** Close codes ws sends for the protocol errors its receiver raises (ws/doc/errors). */
+/**
+ * Close codes ws sends for the protocol errors its receiver raises (ws/lib/receiver.js): the
+ * handler's ClosedError must carry the code the peer was sent, not a guess.
+ */
 function closeCodeOfWsError(code: string | undefined): number {
   switch (code) {
     case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
+    case 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH':
       return 1009;
+    case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
+      return 1008;
     case 'WS_ERR_INVALID_UTF8':
       return 1007;
     case undefined:

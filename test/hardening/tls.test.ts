@@ -1,0 +1,66 @@
+// WebSockets over TLS: the same attach()/open() on an https.Server, with a certificate made for
+// this test (openssl), verified by the client rather than waved through.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TLSSocket } from 'node:tls';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { attach, open, type Connection } from '../../src/adapters/node-http/index.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+const run = promisify(execFile);
+
+/** A self-signed certificate for 127.0.0.1, valid for a day. */
+async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
+  const dir = await mkdtemp(join(tmpdir(), 'upsocket-tls-'));
+  onCleanup(() => rm(dir, { recursive: true, force: true }));
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  await run('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+  ]);
+  return { key: await readFile(key), cert: await readFile(cert) };
+}
+
+describe('TLS', () => {
+  it('opens, echoes and closes over https.createServer (wss://), with the same-origin check on https', async () => {
+    const { key, cert } = await selfSignedCertificate();
+    let connection!: Connection;
+    const server = https.createServer({ key, cert }, (req, res) => {
+      const handled = open(req, async (opened) => {
+        connection = opened;
+        for await (const message of opened) opened.sendText(`secure: ${message.text()}`);
+      });
+      if (!handled) res.end('https');
+    });
+    const upsocket = attach(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onCleanup(async () => {
+      await upsocket.close({ timeout: 500 });
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const { port } = server.address() as AddressInfo;
+
+    // The client checks the certificate against the one we made: no rejectUnauthorized: false.
+    const client = await TestClient.connect(`wss://127.0.0.1:${port}/`, undefined, { ca: cert, origin: `https://127.0.0.1:${port}` });
+    client.ws.send('hello');
+    expect(await client.nextText()).toBe('secure: hello');
+    expect(connection.request.socket).toBeInstanceOf(TLSSocket);
+    expect((connection.request.socket as TLSSocket).encrypted).toBe(true);
+    client.ws.close(1000);
+    expect((await client.closed).code).toBe(1000);
+    expect(await connection.closed).toEqual({ code: 1000, reason: '' });
+
+    // A cross-site page is refused over TLS too.
+    await expect(TestClient.connect(`wss://127.0.0.1:${port}/`, undefined, { ca: cert, origin: 'https://evil.example' })).rejects.toThrow('unexpected HTTP 403');
+    // An unverified certificate is refused by the client, as it should be.
+    await expect(TestClient.connect(`wss://127.0.0.1:${port}/`)).rejects.toThrow(/self.signed/);
+    expect(upsocket.connections.size).toBe(0);
+  });
+});
