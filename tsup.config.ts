@@ -6,6 +6,7 @@ export const entries = {
   'adapters/node-http': 'src/adapters/node-http/index.ts',
   'adapters/express': 'src/adapters/express/index.ts',
   'adapters/koa': 'src/adapters/koa/index.ts',
+  'adapters/next': 'src/adapters/next/index.ts',
   testing: 'src/testing/index.ts',
 };
 

@@ -1,0 +1,5 @@
+import next from 'next';
+import { createNextServer } from 'upsocket/next';
+
+const { server } = await createNextServer(next, { dev: process.env.NODE_ENV !== 'production' });
+server.listen(3000);
