@@ -9,10 +9,36 @@ import { createChatServer as createNodeHttpChat } from '../examples/node-http/se
 import { onCleanup } from './helpers/cleanup.js';
 import { listen, until, type StartedServer } from './helpers/server.js';
 import { expectRefusal, TestClient } from './helpers/ws-client.js';
+import type { ClientOptions } from 'ws';
 
 function start(createChatServer: () => ChatServer): Promise<StartedServer> {
-  const { server, upsocket } = createChatServer();
+  const { server, upsocket, topics } = createChatServer();
+  onCleanup(() => topics.close());
   return listen(server, upsocket);
+}
+
+/** Two in `kitchen`, one in `garden`, two in the lobby (`/chat` and `/chat/lobby`): each hears its own room only. */
+async function expectRoomsApart(wsUrl: string, options: (name: string) => Promise<ClientOptions> = async () => ({})): Promise<void> {
+  const join = async (path: string, name: string) => TestClient.connect(`${wsUrl}${path}`, undefined, await options(name));
+  const alice = await join('/chat/kitchen', 'alice');
+  const bob = await join('/chat/kitchen', 'bob');
+  const carol = await join('/chat/garden', 'carol');
+  const dave = await join('/chat', 'dave');
+  const erin = await join('/chat/lobby', 'erin');
+
+  say(alice, { name: 'alice', text: 'in the kitchen' });
+  expect(await nextJson(bob)).toMatchObject({ type: 'said', name: 'alice', text: 'in the kitchen' });
+  expect(await nextJson(alice)).toMatchObject({ type: 'said', name: 'alice', text: 'in the kitchen' });
+  say(dave, { name: 'dave', text: 'in the lobby' });
+  expect(await nextJson(erin)).toMatchObject({ name: 'dave', text: 'in the lobby' });
+  expect(await nextJson(dave)).toMatchObject({ name: 'dave', text: 'in the lobby' });
+  say(carol, { name: 'carol', text: 'in the garden' });
+  // What each hears next is their own room's: nothing from the others came before it.
+  expect(await nextJson(carol)).toMatchObject({ name: 'carol', text: 'in the garden' });
+  say(bob, { name: 'bob', text: 'kitchen again' });
+  expect(await nextJson(alice)).toMatchObject({ name: 'bob', text: 'kitchen again' });
+  say(erin, { name: 'erin', text: 'lobby again' });
+  expect(await nextJson(dave)).toMatchObject({ name: 'erin', text: 'lobby again' });
 }
 
 async function nextJson(client: TestClient): Promise<Record<string, unknown>> {
@@ -75,6 +101,14 @@ describe('node-http chat example', () => {
     say(bob, { name: 'bob', text: 'hello' });
     expect(await nextJson(alice)).toMatchObject({ name: 'bob', text: 'hello' });
     expect(await nextJson(bob)).toMatchObject({ name: 'bob', text: 'hello' });
+  });
+
+  it('keeps rooms apart: /chat/<room> hears its room only, /chat is the lobby, a bad name is 404', async () => {
+    const { httpUrl, wsUrl } = await start(createNodeHttpChat);
+    await expectRoomsApart(wsUrl);
+    expect((await fetch(`${httpUrl}/chat/no%20spaces`)).status).toBe(404);
+    expect((await expectRefusal(`${wsUrl}/chat/${'x'.repeat(41)}`)).status).toBe(404);
+    expect((await fetch(`${httpUrl}/chat/kitchen`)).status).toBe(426);
   });
 
   it('answers invalid messages with an error to the sender only and stays open', async () => {
@@ -187,6 +221,17 @@ for (const [label, createChatServer] of sessionExamples) {
       const forged = await expectRefusal(`${wsUrl}/chat`, { headers: { Cookie: 'session=' } });
       expect(forged.status).toBe(401);
       expect(upsocket.connections.size).toBe(0);
+    });
+
+    it('keeps rooms apart, and answers a bad room name with 404 before any handshake', async () => {
+      const { httpUrl, wsUrl } = await start(createChatServer);
+      await expectRoomsApart(wsUrl, async (name) => ({ headers: { Cookie: await logIn(httpUrl, name) } }));
+      const cookie = await logIn(httpUrl, 'zoë');
+      const refused = await expectRefusal(`${wsUrl}/chat/bad.name`, { headers: { Cookie: cookie } });
+      expect(refused.status).toBe(404);
+      expect(refused.body).toContain('No such room');
+      // The session guard still runs first.
+      expect((await expectRefusal(`${wsUrl}/chat/kitchen`)).status).toBe(401);
     });
 
     it('chats under the session names, whatever name the page sends', async () => {

@@ -8,7 +8,8 @@ import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { attach, websocket } from 'upsocket/express';
 import { chatPage } from '../shared/chat-page.js';
-import { chat, chatOptions, normalizeName } from '../shared/chat-room.js';
+import { chatOptions, normalizeName } from '../shared/chat-room.js';
+import { chatInRoom, createChatTopics, DEFAULT_ROOM, roomName } from '../shared/chat-rooms.js';
 import { serveWhenRunDirectly, type ChatServer } from '../shared/serve.js';
 import { loginRequired, sessionCookie, userFromCookieHeader } from '../shared/session.js';
 
@@ -33,8 +34,18 @@ function requireUser(req: SessionRequest, res: Response, next: NextFunction): vo
   next();
 }
 
+/** Answers 404 for a room name the chat does not accept, before any handshake. */
+function requireRoom(req: Request, res: Response, next: NextFunction): void {
+  if (roomName(req.params.room) === undefined) {
+    res.status(404).type('text/plain').send('No such room: names are 1 to 40 letters, digits, - or _\n');
+    return;
+  }
+  next();
+}
+
 /** The chat app and its server, not yet listening. */
 export function createChatServer(): ChatServer {
+  const topics = createChatTopics();
   const app = express();
   app.use(session);
 
@@ -57,11 +68,13 @@ export function createChatServer(): ChatServer {
     res.json({ name: req.user });
   });
 
+  // /chat is the default room, /chat/<room> any other.
   app.get(
-    '/chat',
+    '/chat{/:room}',
     requireUser,
+    requireRoom,
     // requireUser let this request through, so req.user is set: it replaces the name the page sends.
-    websocket((connection, req: SessionRequest) => chat(connection, upsocket.connections, req.user)),
+    websocket((connection, req: SessionRequest) => chatInRoom(connection, topics, roomName(req.params.room) ?? DEFAULT_ROOM, req.user)),
     (_req, res) => {
       res.status(426).set('Upgrade', 'websocket').type('text/plain').send('This is the chat WebSocket; the page is at /\n');
     },
@@ -69,7 +82,7 @@ export function createChatServer(): ChatServer {
 
   const server = http.createServer(app);
   const upsocket = attach(server, chatOptions);
-  return { server, upsocket };
+  return { server, upsocket, topics };
 }
 
 serveWhenRunDirectly(import.meta.url, createChatServer);

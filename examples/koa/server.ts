@@ -10,7 +10,8 @@ import Router, { type RouterContext } from '@koa/router';
 import Koa, { type Next, type ParameterizedContext } from 'koa';
 import { attach, websocket } from 'upsocket/koa';
 import { chatPage } from '../shared/chat-page.js';
-import { chat, chatOptions, normalizeName } from '../shared/chat-room.js';
+import { chatOptions, normalizeName } from '../shared/chat-room.js';
+import { chatInRoom, createChatTopics, DEFAULT_ROOM, roomName } from '../shared/chat-rooms.js';
 import { serveWhenRunDirectly, type ChatServer } from '../shared/serve.js';
 import { loginRequired, sessionCookie, userFromCookieHeader } from '../shared/session.js';
 
@@ -38,8 +39,20 @@ async function requireUser(ctx: SessionContext, next: Next): Promise<void> {
   await next();
 }
 
+/** Answers 404 for a room name the chat does not accept, before any handshake. */
+async function requireRoom(ctx: RouterContext<SessionState>, next: Next): Promise<void> {
+  if (roomName(ctx.params.room) === undefined) {
+    ctx.status = 404;
+    ctx.type = 'text/plain';
+    ctx.body = 'No such room: names are 1 to 40 letters, digits, - or _\n';
+    return;
+  }
+  await next();
+}
+
 /** The chat app and its server, not yet listening. */
 export function createChatServer(): ChatServer {
+  const topics = createChatTopics();
   const app = new Koa<SessionState>();
   const router = new Router<SessionState>();
 
@@ -65,11 +78,15 @@ export function createChatServer(): ChatServer {
     ctx.body = { name: ctx.state.user };
   });
 
+  // /chat is the default room, /chat/<room> any other.
   router.get(
-    '/chat',
+    '/chat{/:room}',
     requireUser,
+    requireRoom,
     // requireUser let this request through, so the user is set: it replaces the name the page sends.
-    websocket((connection, ctx: RouterContext<SessionState>) => chat(connection, upsocket.connections, ctx.state.user)),
+    websocket((connection, ctx: RouterContext<SessionState>) =>
+      chatInRoom(connection, topics, roomName(ctx.params.room) ?? DEFAULT_ROOM, ctx.state.user),
+    ),
     (ctx) => {
       ctx.status = 426;
       ctx.set('Upgrade', 'websocket');
@@ -83,7 +100,7 @@ export function createChatServer(): ChatServer {
 
   const server = http.createServer(app.callback());
   const upsocket = attach(server, chatOptions);
-  return { server, upsocket };
+  return { server, upsocket, topics };
 }
 
 serveWhenRunDirectly(import.meta.url, createChatServer);

@@ -93,13 +93,26 @@ export function broadcast(connections: Iterable<Connection>, said: Said): void {
 }
 
 /**
- * Runs one browser's side of the chat until it leaves. `everyone` is who hears each message:
- * `upsocket.connections` in the examples, whose only WebSocket route is the chat.
+ * Runs one browser's side of the chat until it leaves. `everyone` is who hears each message.
+ * (The node:http, Express and Koa examples use rooms over topics instead: `chatInRoom()` in
+ * ./chat-rooms.ts.)
  *
  * @example
  * open(req, (connection) => chat(connection, upsocket.connections))
  */
-export async function chat(connection: Connection, everyone: Iterable<Connection>, sessionName?: string): Promise<void> {
+export function chat(connection: Connection, everyone: Iterable<Connection>, sessionName?: string): Promise<void> {
+  return converse(connection, sessionName, (said) => broadcast(everyone, said));
+}
+
+/**
+ * Reads one browser's messages until it leaves, answers invalid ones, and hands each valid `said`
+ * to `deliver`, whose failure the sender hears about as an `error` (then the chat goes on).
+ */
+export async function converse(
+  connection: Connection,
+  sessionName: string | undefined,
+  deliver: (said: Said) => void | Promise<void>,
+): Promise<void> {
   for await (const message of connection) {
     if (message.type === 'binary') {
       await connection.close(1003, 'This chat speaks JSON text messages only');
@@ -113,7 +126,7 @@ export async function chat(connection: Connection, everyone: Iterable<Connection
       await connection.flush();
       continue;
     }
-    broadcast(everyone, { ...said, at: Date.now() });
+    await deliver({ ...said, at: Date.now() });
   }
 }
 

@@ -1,12 +1,14 @@
 import { realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import type { UpsocketServer } from 'upsocket';
+import type { Topics, UpsocketServer } from 'upsocket';
 
 /** What each example's `createChatServer()` returns: a server not yet listening. */
 export interface ChatServer {
   server: Server;
   upsocket: UpsocketServer;
+  /** The chat rooms' topics (in memory, or through Redis when REDIS_URL is set). */
+  topics: Topics;
 }
 
 function isEntryPoint(moduleUrl: string): boolean {
@@ -23,7 +25,8 @@ function isEntryPoint(moduleUrl: string): boolean {
  * When the module at `moduleUrl` is the program being run (`tsx examples/…/server.ts`), starts
  * its chat server on `PORT` (default 3000) and shuts it down gracefully on SIGINT/SIGTERM: first
  * `upsocket.close()`, which sends every browser a 1001 close frame and waits for the handlers to
- * finish, then `server.close()`, which stops accepting HTTP requests. Imported from a test, it
+ * finish, then `topics.close()` (which lets go of Redis, if used), then `server.close()`, which
+ * stops accepting HTTP requests. Imported from a test, it
  * does nothing, so the test can listen on port 0 itself.
  */
 export function serveWhenRunDirectly(moduleUrl: string, createChatServer: () => ChatServer): void {
@@ -35,7 +38,7 @@ export function serveWhenRunDirectly(moduleUrl: string, createChatServer: () => 
     return;
   }
 
-  const { server, upsocket } = createChatServer();
+  const { server, upsocket, topics } = createChatServer();
   server.on('error', (error) => {
     console.error(`Chat demo could not listen on port ${port}:`, error.message);
     process.exitCode = 1;
@@ -52,6 +55,7 @@ export function serveWhenRunDirectly(moduleUrl: string, createChatServer: () => 
     console.log(`${signal}: closing WebSocket connections…`);
     upsocket
       .close({ timeout: 5000 })
+      .then(() => topics.close())
       .then(() => server.close(() => console.log('Chat demo stopped')))
       .catch((error: unknown) => {
         console.error('Shutdown failed:', error);

@@ -3,6 +3,7 @@ import { assertSendableClose, isCleanClose } from './close-codes.js';
 import { ClosedError, UpsocketError } from './errors.js';
 import { Fifo } from './fifo.js';
 import { Message } from './message.js';
+import type { PreparedMessage } from './prepared-message.js';
 import type { BinaryData, Transport } from './transport.js';
 
 /** `open` until either side starts the close handshake we started; `closed` once the socket is gone. */
@@ -75,6 +76,7 @@ export class Connection implements AsyncIterable<Message> {
   #readers: Waiter<Message | null>[] = [];
   #paused = false;
   #batching = false;
+  #backlogAtBatchStart = 0;
   #awaitingPong = false;
 
   #drainWaiters: Waiter<void>[] | undefined;
@@ -102,6 +104,14 @@ export class Connection implements AsyncIterable<Message> {
   /** Bytes written and not yet sent to the network. */
   get bufferedAmount(): number {
     return this.#transport.bufferedAmount;
+  }
+
+  /**
+   * @internal Bytes the network has not taken: `bufferedAmount` without this tick's writes, which
+   * are corked and leave together at the end of the tick. What a slow-subscriber policy measures.
+   */
+  get backlog(): number {
+    return this.#batching ? this.#backlogAtBatchStart : this.#transport.bufferedAmount;
   }
 
   /** Resolves with the close code and reason once the connection is closed; never rejects. */
@@ -176,6 +186,16 @@ export class Connection implements AsyncIterable<Message> {
       throw new UpsocketError('UPSOCKET_INVALID_PAYLOAD', `sendJSON() cannot encode ${typeof value} as JSON`);
     }
     this.sendText(text);
+  }
+
+  /**
+   * @internal Queues a message prepared once for many connections (topics' fan-out), written like
+   * `sendText()`/`sendBinary()` within the current tick's batch.
+   */
+  sendPrepared(message: PreparedMessage): void {
+    if (this.#state !== 'open') throw this.#closedError('send');
+    this.#beginBatch();
+    this.#transport.sendPrepared(message);
   }
 
   /**
@@ -320,6 +340,7 @@ export class Connection implements AsyncIterable<Message> {
   #beginBatch(): void {
     if (this.#batching) return;
     this.#batching = true;
+    this.#backlogAtBatchStart = this.#transport.bufferedAmount;
     this.#transport.cork();
     process.nextTick(() => this.#endBatch());
   }

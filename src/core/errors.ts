@@ -12,7 +12,10 @@ export type ErrorCode =
   | 'UPSOCKET_INVALID_PAYLOAD'
   | 'UPSOCKET_HANDSHAKE_FAILED'
   | 'UPSOCKET_HANDSHAKE_TIMEOUT'
-  | 'UPSOCKET_CONNECT_FAILED';
+  | 'UPSOCKET_CONNECT_FAILED'
+  | 'UPSOCKET_INVALID_TOPIC'
+  | 'UPSOCKET_TOPICS_CLOSED'
+  | 'UPSOCKET_BACKEND_UNAVAILABLE';
 
 /**
  * Base class of every error upsocket raises. Test `error.code`, not the message.

@@ -13,3 +13,7 @@ export { type ConnectOptions } from './client-options.js';
 export { HandshakeError, type HandshakeAnswer, type HandshakeErrorCode } from './handshake-error.js';
 export { type BackoffOptions } from './backoff.js';
 export { reconnecting, ReconnectingClient, type ReconnectEvent, type ReconnectOptions, type ReconnectState } from './reconnect.js';
+export { createMemoryBackend } from './memory-backend.js';
+export { PreparedMessage } from './prepared-message.js';
+export { type TopicBackend, type TopicListener } from './topic-backend.js';
+export { createTopics, Topics, type TopicsOptions } from './topics.js';

@@ -1,4 +1,5 @@
 import { Fifo } from './fifo.js';
+import type { PreparedMessage } from './prepared-message.js';
 import type { BinaryData, Transport, TransportSink } from './transport.js';
 
 /**
@@ -81,6 +82,12 @@ export class MemoryTransport implements Transport {
     // ws drops writes after the close frame too (and reports them only to a send callback).
     if (this.#closeSent || this.#closed) return;
     this.#peer.#receive({ kind: 'message', data: toBuffer(data), binary: typeof data !== 'string' });
+  }
+
+  sendPrepared(message: PreparedMessage): void {
+    // Nothing to frame in memory. A copy per receiver, as each socket's reader gets its own bytes.
+    if (this.#closeSent || this.#closed) return;
+    this.#peer.#receive({ kind: 'message', data: Buffer.from(message.payload), binary: message.type === 'binary' });
   }
 
   cork(): void {

@@ -1,3 +1,5 @@
+import type { PreparedMessage } from './prepared-message.js';
+
 /** Bytes the peer can be sent: strings go as text frames, the rest as binary frames. */
 export type BinaryData = Uint8Array | ArrayBuffer | ArrayBufferView;
 
@@ -22,6 +24,12 @@ export interface Transport {
   bind(sink: TransportSink): void;
   /** Strings go out as text frames, bytes as binary frames. */
   send(data: string | BinaryData): void;
+  /**
+   * Sends a message that goes to many connections (a topic's fan-out). A transport that can
+   * write the frame `frameOf(message)` built once does; any other sends the payload as `send()`
+   * would, as `message.type` says.
+   */
+  sendPrepared(message: PreparedMessage): void;
   /** Hold writes until `uncork()`, so writes made in one tick leave in one packet. */
   cork(): void;
   uncork(): void;

@@ -1,0 +1,55 @@
+// The server side of bench/topics.ts: every WebSocket on /topics/<name> subscribes to <name>.
+// Topics go through Redis when REDIS_URL is set. Commands: publish (timed fan-out), sendEach (the
+// same message with one sendText per connection, for comparison), subscribers.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { attach, open } from '../src/adapters/node-http/index.js';
+import { createRedisBackend } from '../src/backends/redis/index.js';
+import { createTopics, type Connection } from '../src/index.js';
+import { answerRequests, now } from './topics-child.js';
+
+const redisUrl = process.env.REDIS_URL;
+const topics = createTopics({ backend: redisUrl ? createRedisBackend({ url: redisUrl }) : undefined, maxBufferedAmount: 64 * 1024 * 1024 });
+const connections = new Set<Connection>();
+
+const server = http.createServer((req, res) => {
+  const topic = /^\/topics\/([^/?]+)$/.exec(req.url ?? '')?.[1];
+  if (topic !== undefined && open(req, async (connection) => {
+    connections.add(connection);
+    await topics.subscribe(connection, topic);
+    connection.sendText('subscribed');
+    for await (const message of connection) void message;
+    connections.delete(connection);
+  })) return;
+  res.writeHead(404).end();
+});
+const upsocket = attach(server, { heartbeat: false });
+
+/** Once the writes of this tick have left and no socket holds unsent bytes. */
+async function flushed(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  while ([...upsocket.connections].some((connection) => connection.bufferedAmount > 0)) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+async function timed(send: () => unknown): Promise<{ start: number; callMs: number; flushedMs: number }> {
+  const start = now();
+  await send();
+  const callMs = now() - start;
+  await flushed();
+  return { start, callMs, flushedMs: now() - start };
+}
+
+server.listen(0, '127.0.0.1', () => {
+  answerRequests(
+    {
+      publish: (args: { topic: string; text: string }) => timed(() => topics.publish(args.topic, args.text)),
+      sendEach: (args: { text: string }) => timed(() => {
+        for (const connection of connections) connection.sendText(args.text);
+      }),
+      subscribers: (args: { topic: string }) => topics.subscriberCount(args.topic),
+    },
+    (server.address() as AddressInfo).port,
+  );
+});

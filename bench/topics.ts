@@ -1,0 +1,165 @@
+// Topics benchmark: `npx tsx bench/topics.ts [--quick] [--json]`.
+//
+// 1. In-process broadcast: one 64 B text message to every one of 10,000 connections subscribed to
+//    one topic, with the memory backend. Server and clients are separate processes; reported is
+//    the median over repeats of (a) how long `topics.publish()` itself takes (JSON-free text, one
+//    frame built, the same bytes written to every socket), (b) until every socket's writes left,
+//    and (c) until the last client received it. The same message sent with one `sendText()` per
+//    connection (a frame built per connection) is measured alongside.
+// 2. Cross-process latency through Redis: this process publishes through its own Redis backend;
+//    subscribers are connected to a server in another process with another backend, on a
+//    redis-server of our own. Latency is publish() to arrival at each client, p50 and p99 over
+//    every delivery.
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { createRedisBackend } from '../src/backends/redis/index.js';
+import { createTopics } from '../src/index.js';
+import { RedisServer } from '../test/helpers/redis-server.js';
+import { now, TopicsBenchChild } from './topics-child.js';
+
+export interface TopicsBenchSettings {
+  connections: number;
+  repeats: number;
+  latency: { subscribers: number; messages: number; rate: number };
+}
+
+export const TOPICS_FULL: TopicsBenchSettings = { connections: 10_000, repeats: 7, latency: { subscribers: 100, messages: 2000, rate: 1000 } };
+export const TOPICS_QUICK: TopicsBenchSettings = { connections: 1000, repeats: 3, latency: { subscribers: 20, messages: 200, rate: 500 } };
+
+interface Timing {
+  start: number;
+  callMs: number;
+  flushedMs: number;
+}
+
+/** Medians over the repeats, in ms. */
+export interface BroadcastResult {
+  connections: number;
+  publish: { callMs: number; flushedMs: number; deliveredMs: number };
+  sendEach: { callMs: number; flushedMs: number; deliveredMs: number };
+}
+
+export interface RedisLatencyResult {
+  subscribers: number;
+  messages: number;
+  rate: number;
+  deliveries: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface TopicsBenchResult {
+  broadcast: BroadcastResult;
+  redis: RedisLatencyResult;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function medians(samples: { timing: Timing; deliveredAt: number }[]): BroadcastResult['publish'] {
+  return {
+    callMs: percentile(samples.map((sample) => sample.timing.callMs), 50),
+    flushedMs: percentile(samples.map((sample) => sample.timing.flushedMs), 50),
+    deliveredMs: percentile(samples.map((sample) => sample.deliveredAt - sample.timing.start), 50),
+  };
+}
+
+export async function measureBroadcast(settings: TopicsBenchSettings): Promise<BroadcastResult> {
+  const files = settings.connections + 2048;
+  const server = new TopicsBenchChild('./topics-server.ts', {}, files);
+  const load = new TopicsBenchChild('./topics-clients.ts', {}, files);
+  try {
+    const port = (await server.ready) as number;
+    await load.ready;
+    await load.request('connect', { port, path: '/topics/bench', count: settings.connections });
+    const subscribers = await server.request<number>('subscribers', { topic: 'bench' });
+    if (subscribers !== settings.connections) throw new Error(`${subscribers} of ${settings.connections} subscribed`);
+
+    const text = 'x'.repeat(64);
+    let frames = 1; // each client's 'subscribed'
+    const publish: { timing: Timing; deliveredAt: number }[] = [];
+    const sendEach: { timing: Timing; deliveredAt: number }[] = [];
+    // Two warm-up rounds, not counted.
+    for (let round = -2; round < settings.repeats; round++) {
+      for (const [cmd, samples] of [['publish', publish], ['sendEach', sendEach]] as const) {
+        const timing = await server.request<Timing>(cmd, { topic: 'bench', text });
+        const deliveredAt = await load.request<number>('waitAll', { frames: ++frames });
+        if (round >= 0) samples.push({ timing, deliveredAt });
+      }
+    }
+    return { connections: settings.connections, publish: medians(publish), sendEach: medians(sendEach) };
+  } finally {
+    server.stop();
+    load.stop();
+  }
+}
+
+export async function measureRedisLatency(settings: TopicsBenchSettings): Promise<RedisLatencyResult> {
+  const { subscribers, messages, rate } = settings.latency;
+  const redis = await RedisServer.start();
+  const server = new TopicsBenchChild('./topics-server.ts', { REDIS_URL: redis.url }, subscribers + 1024);
+  const topics = createTopics({ backend: createRedisBackend({ url: redis.url }) });
+  const clients: WebSocket[] = [];
+  try {
+    const port = (await server.ready) as number;
+    const latencies: number[] = [];
+    await Promise.all(
+      Array.from({ length: subscribers }, async () => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/topics/latency`);
+        clients.push(ws);
+        // The server says 'subscribed' once its Redis subscription is confirmed.
+        await new Promise<void>((resolve, reject) => {
+          ws.once('message', () => resolve());
+          ws.once('error', reject);
+        });
+        ws.on('message', (data: Buffer) => latencies.push(now() - Number(data.toString().split(' ')[1])));
+      }),
+    );
+    const start = now();
+    for (let i = 0; i < messages; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      await topics.publish('latency', `${i} ${now()}`);
+    }
+    const deadline = Date.now() + 10_000;
+    while (latencies.length < messages * subscribers && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    return { subscribers, messages, rate, deliveries: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  } finally {
+    for (const ws of clients) ws.terminate();
+    await topics.close();
+    server.stop();
+    await redis.stop();
+  }
+}
+
+export async function runTopicsBench(settings: TopicsBenchSettings): Promise<TopicsBenchResult> {
+  const broadcast = await measureBroadcast(settings);
+  const redis = await measureRedisLatency(settings);
+  return { broadcast, redis };
+}
+
+/** The result as table rows: label, value. */
+export function topicsRows(result: TopicsBenchResult): [string, string][] {
+  const { broadcast: b, redis: r } = result;
+  const n = b.connections.toLocaleString('en-US');
+  const ms = (value: number) => `${value.toFixed(2)} ms`;
+  return [
+    [`Topic broadcast to ${n} conns (memory), all delivered`, ms(b.publish.deliveredMs)],
+    [`  topics.publish() call / writes left`, `${ms(b.publish.callMs)} / ${ms(b.publish.flushedMs)}`],
+    [`  sendText per connection, all delivered`, ms(b.sendEach.deliveredMs)],
+    [`  sendText loop / writes left`, `${ms(b.sendEach.callMs)} / ${ms(b.sendEach.flushedMs)}`],
+    [`Cross-process via Redis, p50 / p99 (${r.subscribers} subs, ${r.rate} msg/s)`, `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`],
+    [`  deliveries`, `${r.deliveries} of ${r.messages * r.subscribers}`],
+  ];
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+  const result = await runTopicsBench(values.quick ? TOPICS_QUICK : TOPICS_FULL);
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else for (const [label, value] of topicsRows(result)) console.log(`${label.padEnd(64)} ${value}`);
+}

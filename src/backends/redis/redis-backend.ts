@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { UpsocketError } from '../../core/errors.js';
+import type { PreparedMessage } from '../../core/prepared-message.js';
+import type { TopicBackend, TopicListener } from '../../core/topic-backend.js';
+import { TopicListeners } from '../../core/topic-listeners.js';
+import { decodeEnvelope, encodeEnvelope, ORIGIN_LENGTH } from './envelope.js';
+import { ReadyGate } from './ready-gate.js';
+
+/** Options of `createRedisBackend()`. */
+export interface RedisBackendOptions {
+  /** The server: `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default: `redis://127.0.0.1:6379`. */
+  url?: string;
+  /**
+   * More ioredis options (`tls`, `password`, `retryStrategy`...), applied over the URL's. Typed
+   * loosely so that upsocket's types do not require ioredis's. upsocket sets its own
+   * `enableOfflineQueue`, `autoResubscribe`, `autoResendUnfulfilledCommands` and `commandTimeout`.
+   */
+  redisOptions?: Record<string, unknown>;
+  /** Prepended to each topic to make its Redis channel, so apps can share one Redis. Default: `'upsocket:'`. */
+  prefix?: string;
+  /** How long `publish()` and `subscribe()` wait for Redis to connect or answer, in ms. Default: 2000. */
+  timeout?: number;
+  /** Connection trouble, once per outage, and messages on our channels that upsocket did not publish. Default: logs to stderr. */
+  onError?: (error: Error) => void;
+}
+
+function noop(): void {}
+
+function logError(error: Error): void {
+  console.error(`upsocket/redis: ${error.message}`);
+}
+
+/** A retry every 100 ms, then every 200 ms..., at most every second: a restarted Redis is found quickly. */
+function retryStrategy(attempt: number): number {
+  return Math.min(attempt * 100, 1000);
+}
+
+/** @internal See `createRedisBackend()`. */
+export class RedisBackend implements TopicBackend {
+  readonly #publisher: Redis;
+  readonly #subscriber: Redis;
+  readonly #publisherReady: ReadyGate;
+  readonly #subscriberReady: ReadyGate;
+  readonly #listeners = new TopicListeners();
+  /** The latest SUBSCRIBE of each topic with listeners, for later subscribers to await too. */
+  readonly #subscriptions = new Map<string, Promise<void>>();
+  readonly #origin = randomBytes(ORIGIN_LENGTH);
+  readonly #prefix: string;
+  readonly #timeout: number;
+  readonly #onError: (error: Error) => void;
+  readonly #address: string;
+  readonly #lastError = new Map<Redis, Error>();
+  #closed = false;
+
+  constructor(options: RedisBackendOptions = {}) {
+    const { url = 'redis://127.0.0.1:6379', redisOptions = {}, prefix = 'upsocket:', timeout = 2000, onError = logError } = options;
+    if (!Number.isSafeInteger(timeout) || timeout <= 0) {
+      throw new UpsocketError('UPSOCKET_INVALID_OPTION', `timeout must be a positive integer, got ${String(timeout)}`);
+    }
+    if (typeof prefix !== 'string') throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'prefix must be a string');
+    this.#prefix = prefix;
+    this.#timeout = timeout;
+    this.#onError = onError;
+    const clientOptions: RedisOptions = {
+      retryStrategy,
+      ...(redisOptions as RedisOptions),
+      // Fail fast instead of queueing while disconnected: publish() reports the outage itself.
+      enableOfflineQueue: false,
+      // We resubscribe from our own list on every 'ready', including topics added while down.
+      autoResubscribe: false,
+      // A PUBLISH that Redis may have run before the connection dropped is not sent again: at most once.
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: timeout,
+    };
+    this.#publisher = new Redis(url, clientOptions);
+    this.#subscriber = new Redis(url, clientOptions);
+    this.#address = describe(this.#publisher);
+    this.#publisherReady = new ReadyGate(this.#publisher);
+    this.#subscriberReady = new ReadyGate(this.#subscriber);
+    for (const client of [this.#publisher, this.#subscriber]) {
+      client.on('error', (error: Error) => this.#onConnectionError(client, error));
+      client.on('ready', () => this.#lastError.delete(client));
+    }
+    // One subscriber connection for every topic: after each (re)connect it subscribes to all of them.
+    this.#subscriber.on('ready', () => this.#resubscribe());
+    this.#subscriber.on('messageBuffer', (channel: Buffer, data: Buffer) => this.#onRedisMessage(channel, data));
+  }
+
+  publish(topic: string, message: PreparedMessage): Promise<void> {
+    this.#assertOpen('publish');
+    // Local subscribers first and synchronously: they get it even when Redis is down.
+    this.#listeners.emit(topic, message);
+    const envelope = encodeEnvelope(this.#origin, message);
+    const channel = this.#prefix + topic;
+    const failed = (error: unknown): never => {
+      throw this.#unavailable(`Cannot publish to topic "${topic}"`, error, 'Subscribers in this process got the message; other processes did not.');
+    };
+    if (this.#publisher.status === 'ready') return this.#publisher.publish(channel, envelope).then(noop, failed);
+    return this.#publisherReady
+      .wait(this.#timeout, () => this.#notConnected(this.#publisher))
+      .then(() => this.#publisher.publish(channel, envelope))
+      .then(noop, failed);
+  }
+
+  subscribe(topic: string, listener: TopicListener): Promise<void> {
+    this.#assertOpen('subscribe');
+    if (!this.#listeners.add(topic, listener)) return this.#subscriptions.get(topic) ?? Promise.resolve();
+    const subscription = this.#subscribeChannel(topic);
+    subscription.catch(noop);
+    this.#subscriptions.set(topic, subscription);
+    return subscription;
+  }
+
+  unsubscribe(topic: string, listener: TopicListener): Promise<void> {
+    if (this.#closed || !this.#listeners.delete(topic, listener)) return Promise.resolve();
+    this.#subscriptions.delete(topic);
+    // Not connected: there is nothing to undo, the next 'ready' subscribes only to wanted topics.
+    if (this.#subscriber.status !== 'ready') return Promise.resolve();
+    return this.#subscriber.unsubscribe(this.#prefix + topic).then(noop, (error: unknown) => {
+      // Harmless beyond traffic: messages for a topic without listeners are dropped.
+      this.#report(this.#unavailable(`Cannot unsubscribe from topic "${topic}"`, error, 'Its messages are ignored.'));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#subscriptions.clear();
+    const closed = new UpsocketError('UPSOCKET_TOPICS_CLOSED', 'The Redis backend was closed');
+    this.#publisherReady.close(closed);
+    this.#subscriberReady.close(closed);
+    await Promise.all([disconnect(this.#publisher), disconnect(this.#subscriber)]);
+  }
+
+  async #subscribeChannel(topic: string): Promise<void> {
+    try {
+      await this.#subscriberReady.wait(this.#timeout, () => this.#notConnected(this.#subscriber));
+      // Unsubscribed while we waited: nothing to do.
+      if (!this.#listeners.has(topic)) return;
+      await this.#subscriber.subscribe(this.#prefix + topic);
+    } catch (error) {
+      if (this.#closed) throw error;
+      throw this.#unavailable(`Cannot subscribe to topic "${topic}" yet`, error, 'The subscription is made when Redis is reachable.');
+    }
+  }
+
+  #resubscribe(): void {
+    const channels = [...this.#listeners.topics()].map((topic) => this.#prefix + topic);
+    if (channels.length === 0) return;
+    this.#subscriber.subscribe(...channels).catch((error: unknown) => {
+      this.#report(this.#unavailable(`Cannot resubscribe to ${channels.length} topic(s)`, error, 'Retrying on the next reconnect.'));
+    });
+  }
+
+  #onRedisMessage(channel: Buffer, data: Buffer): void {
+    const name = channel.toString('utf8');
+    if (!name.startsWith(this.#prefix)) return;
+    const decoded = decodeEnvelope(data);
+    if (decoded === undefined) {
+      this.#report(new UpsocketError('UPSOCKET_INVALID_PAYLOAD', `Ignored a message on Redis channel "${name}" that upsocket did not publish`));
+      return;
+    }
+    // Our own message: its subscribers here got it when it was published.
+    if (decoded.origin.equals(this.#origin)) return;
+    try {
+      this.#listeners.emit(name.slice(this.#prefix.length), decoded.message);
+    } catch (error) {
+      this.#report(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #onConnectionError(client: Redis, error: Error): void {
+    // ioredis reports each failed reconnect: say it once per outage.
+    const first = !this.#lastError.has(client);
+    this.#lastError.set(client, error);
+    if (first && !this.#closed) {
+      const role = client === this.#subscriber ? 'subscriber' : 'publisher';
+      this.#report(new UpsocketError('UPSOCKET_BACKEND_UNAVAILABLE', `Redis at ${this.#address} (${role} connection): ${error.message}; reconnecting`));
+    }
+  }
+
+  #notConnected(client: Redis): Error {
+    const cause = this.#lastError.get(client);
+    return new Error(cause === undefined ? `not connected after ${this.#timeout} ms` : cause.message);
+  }
+
+  #unavailable(what: string, error: unknown, consequence: string): Error {
+    if (error instanceof UpsocketError && error.code === 'UPSOCKET_TOPICS_CLOSED') return error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return new UpsocketError('UPSOCKET_BACKEND_UNAVAILABLE', `${what}: Redis at ${this.#address} is unavailable (${reason}). ${consequence}`);
+  }
+
+  #report(error: Error): void {
+    try {
+      this.#onError(error);
+    } catch (reportError) {
+      console.error('upsocket/redis: onError threw while reporting an error:', reportError, error);
+    }
+  }
+
+  #assertOpen(action: string): void {
+    if (this.#closed) throw new UpsocketError('UPSOCKET_TOPICS_CLOSED', `Cannot ${action}: the Redis backend was closed`);
+  }
+}
+
+/** host:port (or the socket path) for messages; never the password. */
+function describe(client: Redis): string {
+  const { host, port, path } = client.options;
+  return path ?? `${host ?? '127.0.0.1'}:${port ?? 6379}`;
+}
+
+function disconnect(client: Redis): Promise<void> {
+  // QUIT lets replies in flight arrive; without a connection there is nothing to wait for.
+  if (client.status === 'ready') return client.quit().then(noop, () => client.disconnect());
+  client.disconnect();
+  return Promise.resolve();
+}

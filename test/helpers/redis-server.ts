@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { onCleanup } from './cleanup.js';
+import { delay } from './server.js';
+
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Whether something at `port` answers PING with PONG. */
+async function answersPing(port: number): Promise<boolean> {
+  const socket = connect(port, '127.0.0.1');
+  try {
+    await once(socket, 'connect');
+    socket.write('PING\r\n');
+    const [reply] = (await once(socket, 'data')) as [Buffer];
+    return reply.toString().startsWith('+PONG');
+  } catch {
+    return false;
+  } finally {
+    socket.destroy();
+  }
+}
+
+/**
+ * A `redis-server` of our own on a free port, without persistence, stopped after the test. The
+ * tests that use it fail (they do not skip) when redis-server is not installed.
+ */
+export class RedisServer {
+  readonly port: number;
+  #process: ChildProcess | undefined;
+
+  private constructor(port: number) {
+    this.port = port;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(port?: number): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()));
+    onCleanup(() => server.stop());
+    await server.restart();
+    return server;
+  }
+
+  /** Starts it again on the same port (after `stop()`). */
+  async restart(): Promise<void> {
+    if (this.#process !== undefined) throw new Error('redis-server is already running');
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    this.#process = child;
+    const failed = new Promise<never>((_, reject) => {
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        reject(
+          error.code === 'ENOENT'
+            ? new Error('redis-server is not installed; these tests need it (Debian/Ubuntu: apt-get install redis-server)')
+            : error,
+        );
+      });
+      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code} while starting on port ${this.port}`)));
+    });
+    failed.catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (!(await Promise.race([answersPing(this.port), failed]))) {
+      if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${this.port} within 10 s`);
+      await delay(20);
+    }
+  }
+
+  /** How many connections are subscribed to `channel` (PUBSUB NUMSUB). */
+  async subscribers(channel: string): Promise<number> {
+    const [, count] = (await this.#command('PUBSUB', 'NUMSUB', channel)) as [string, number];
+    return count;
+  }
+
+  /** How many connections are in subscriber mode (CLIENT LIST TYPE pubsub). */
+  async subscriberConnections(): Promise<number> {
+    const list = (await this.#command('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+    return list.split('\n').filter((line) => line.trim() !== '').length;
+  }
+
+  async #command(name: string, ...args: string[]): Promise<unknown> {
+    const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null });
+    try {
+      await client.connect();
+      return await client.call(name, ...args);
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /** Stops it (SIGTERM to the process we started) and waits until it exited. */
+  async stop(): Promise<void> {
+    const child = this.#process;
+    this.#process = undefined;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
