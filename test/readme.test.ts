@@ -12,11 +12,15 @@ describe('README', () => {
     ['node:http', 'node-http'],
     ['Express', 'express'],
     ['Koa', 'koa'],
+    ['Next.js', 'next-server+next-route'],
   ])('embeds the %s quick start verbatim from examples/quickstart', (title, file) => {
     const section = readme.slice(readme.indexOf(`## Quick start: ${title}`));
-    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
-    expect(code).toBe(readFileSync(join(root, 'examples/quickstart', `${file}.ts`), 'utf8'));
-    expect(code?.split('\n').length).toBeLessThanOrEqual(16);
+    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+    const files = file.split('+');
+    files.forEach((name, index) => {
+      expect(blocks[index]).toBe(readFileSync(join(root, 'examples/quickstart', `${name}.ts`), 'utf8'));
+      expect(blocks[index]?.split('\n').length).toBeLessThanOrEqual(16);
+    });
   });
 
   it('lists every error code the library defines', () => {
