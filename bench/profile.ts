@@ -1,5 +1,5 @@
-// `npx tsx bench/profile.ts [--server upsocket-express] [--payload text64] [--seconds 10]`:
-// runs one server under `node --cpu-prof` with the echo load of the CPU row, then prints where
+// `npx tsx bench/profile.ts [--server upsocket-express] [--load echo|handshake] [--payload text64] [--seconds 10]`:
+// runs one server under `node --cpu-prof` with the load of the CPU or handshake row, then prints where
 // its busy time went (self and inclusive, by function and by origin). Profiles stay untracked.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { sleep } from './stats.js';
 const { values } = parseArgs({
   options: {
     server: { type: 'string', default: 'upsocket-express' },
+    load: { type: 'string', default: 'echo' },
     payload: { type: 'string', default: 'text64' },
     seconds: { type: 'string', default: '10' },
     top: { type: 'string', default: '30' },
@@ -21,17 +22,19 @@ const { values } = parseArgs({
 });
 
 const entry = serverEntry(values.server);
-const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'profiles', entry.name);
+const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'profiles', `${entry.name}-${values.load}`);
 await rm(dir, { recursive: true, force: true });
 await mkdir(dir, { recursive: true });
 
 const load = await startLoadGenerator(1000);
 const server = await startServer(entry, { heartbeat: false, connections: 1000, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir] });
 const { connections, inFlight } = FULL.echo;
-await load.request('echo-start', { port: server.port, kind: entry.client, connections, inFlight, payload: values.payload as PayloadKind });
+const handshakes = values.load === 'handshake';
+if (handshakes) await load.request('handshake-start', { port: server.port, kind: entry.client, concurrency: FULL.handshakes.concurrency });
+else await load.request('echo-start', { port: server.port, kind: entry.client, connections, inFlight, payload: values.payload as PayloadKind });
 await sleep(Number(values.seconds) * 1000);
-const echoed = await load.request<number>('echo-count');
-await load.request('echo-stop');
+const done = handshakes ? (await load.request<{ completed: number }>('handshake-count')).completed : await load.request<number>('echo-count');
+await load.request(handshakes ? 'handshake-stop' : 'echo-stop');
 await server.child.stop(30_000);
 await load.stop();
 
@@ -43,9 +46,9 @@ const pct = (ms: number): string => `${((100 * ms) / busy).toFixed(1).padStart(5
 const top = Number(values.top);
 const line = (entry: FunctionTime, ms: number): string => `${pct(ms)}  ${entry.origin.padEnd(18)} ${entry.name}`;
 
-console.log(`${entry.label}, ${values.payload}, ${values.seconds} s: ${echoed} echoes; busy ${busy.toFixed(0)} ms of ${summary.totalMs.toFixed(0)} ms profiled`);
+console.log(`${entry.label}, ${handshakes ? 'handshakes' : values.payload}, ${values.seconds} s: ${done} ${handshakes ? 'handshakes' : 'echoes'}; busy ${busy.toFixed(0)} ms of ${summary.totalMs.toFixed(0)} ms profiled`);
 console.log(`profile: ${path.relative(process.cwd(), path.join(dir, file))}\n\nBusy time by origin (self):`);
-for (const origin of summary.origins.filter((o) => o.origin !== '(idle)')) console.log(`${pct(origin.selfMs)}  ${origin.origin}`);
+for (const origin of summary.origins.filter((o) => o.origin !== '(idle)' && o.selfMs >= busy / 1000)) console.log(`${pct(origin.selfMs)}  ${origin.origin}`);
 console.log(`\nTop ${top} functions by self time:`);
 for (const fn of [...summary.functions].sort((a, b) => b.selfMs - a.selfMs).slice(0, top)) console.log(line(fn, fn.selfMs));
 console.log(`\nTop ${top} upsocket / bench functions by inclusive time:`);

@@ -1,5 +1,6 @@
 // One benchmarked server in its own process. Usage: server-main.ts <name> <heartbeat ms|off>.
 // Answers the harness over IPC; everything it measures is about this process only.
+import { writeHeapSnapshot } from 'node:v8';
 import { serveRequests } from './ipc.js';
 import type { BroadcastSample, CpuSample, MemorySample, StartServer } from './servers/contract.js';
 import { serverEntry } from './servers/index.js';
@@ -45,6 +46,10 @@ serveRequests(
     memory: measureMemory,
     connections: () => bench.connections(),
     broadcast: (args: { text: string }) => broadcast(args.text),
+    'heap-snapshot': async (args: { file: string }) => {
+      await measureMemory();
+      return writeHeapSnapshot(args.file);
+    },
   },
   { port: bench.port },
 );

@@ -7,10 +7,15 @@ export interface BenchSettings {
   idle: {
     samples: number;
     connections: number;
+    /** Broadcasts per sample; the first only warms up and is not counted. */
     broadcastRepeats: number;
     /** Length of the idle-CPU windows, with the heartbeat off and with it at `heartbeatMs`. */
     cpuWindowMs: number;
-    /** The short interval the heartbeat is measured at; the report scales it to the 30 s default. */
+    /**
+     * The short interval the heartbeat is measured at; the report scales it to the 30 s default.
+     * Not shorter than 2 s: on a loaded machine the load generator then answers 10,000 pings late
+     * and heartbeats start dropping live connections.
+     */
     heartbeatMs: number;
     /** Start each idle phase in a fresh server process, so earlier load does not hide memory growth. */
     freshProcess: boolean;
@@ -25,7 +30,7 @@ export const FULL: BenchSettings = {
   echo: { samples: 5, connections: 50, inFlight: 16, warmupMs: 1000, windowMs: 2000 },
   latency: { samples: 3, connections: 50, rate: 5000, warmupMs: 500, durationMs: 2000 },
   handshakes: { samples: 3, concurrency: 8, warmupMs: 500, windowMs: 2000 },
-  idle: { samples: 2, connections: 10_000, broadcastRepeats: 7, cpuWindowMs: 5000, heartbeatMs: 1000, freshProcess: true },
+  idle: { samples: 2, connections: 10_000, broadcastRepeats: 15, cpuWindowMs: 6000, heartbeatMs: 2000, freshProcess: true },
 };
 
 export const QUICK: BenchSettings = {
@@ -33,5 +38,5 @@ export const QUICK: BenchSettings = {
   echo: { samples: 1, connections: 50, inFlight: 16, warmupMs: 150, windowMs: 300 },
   latency: { samples: 1, connections: 20, rate: 2000, warmupMs: 100, durationMs: 300 },
   handshakes: { samples: 1, concurrency: 8, warmupMs: 100, windowMs: 300 },
-  idle: { samples: 1, connections: 500, broadcastRepeats: 2, cpuWindowMs: 300, heartbeatMs: 250, freshProcess: false },
+  idle: { samples: 1, connections: 500, broadcastRepeats: 3, cpuWindowMs: 300, heartbeatMs: 250, freshProcess: false },
 };
