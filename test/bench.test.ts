@@ -19,7 +19,7 @@ describe('npm run bench -- --quick', () => {
       const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {
         cwd: path.resolve(import.meta.dirname, '..'),
         maxBuffer: 16 * 1024 * 1024,
-        timeout: 170_000,
+        timeout: 290_000,
       });
       const results = JSON.parse(await readFile(path.join(out, 'latest.json'), 'utf8')) as BenchResults;
       expect(results.mode).toBe('quick');
@@ -43,5 +43,5 @@ describe('npm run bench -- --quick', () => {
     } finally {
       await rm(out, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 300_000);
 });
