@@ -29,6 +29,20 @@ interface Waiter<T> {
   reject(error: unknown): void;
 }
 
+/** A pending `read()`, or a pending `next()` of iteration, which resolves with an IteratorResult. */
+interface Reader {
+  resolve(value: Message | null | IteratorResult<Message>): void;
+  reject(error: unknown): void;
+  iterating: boolean;
+}
+
+const iterationDone: IteratorResult<Message> = Object.freeze({ done: true, value: undefined });
+
+function settle(reader: Reader, message: Message | null): void {
+  if (!reader.iterating) reader.resolve(message);
+  else reader.resolve(message === null ? iterationDone : { done: false, value: message });
+}
+
 /** Charged per queued message on top of its payload, so a flood of empty messages is bounded too. */
 const MESSAGE_OVERHEAD = 64;
 
@@ -71,9 +85,11 @@ export class Connection implements AsyncIterable<Message> {
   #closeReason = '';
   #protocolErrorCode = 0;
 
-  readonly #queue = new Fifo<Message>();
+  // Allocated on first use: an idle connection with one pending read needs neither a queue nor a list.
+  #queue: Fifo<Message> | undefined;
   #queuedBytes = 0;
-  #readers: Waiter<Message | null>[] = [];
+  #reader: Reader | undefined;
+  #moreReaders: Reader[] | undefined;
   #paused = false;
   #batching = false;
   #backlogAtBatchStart = 0;
@@ -143,7 +159,7 @@ export class Connection implements AsyncIterable<Message> {
   read(): Promise<Message | null> {
     const message = this.#dequeue();
     if (message !== undefined) return Promise.resolve(message);
-    return this.#waitForMessage();
+    return this.#waitForMessage(false) as Promise<Message | null>;
   }
 
   /** Iterates messages until a clean close; throws `ClosedError` on any other close. */
@@ -152,10 +168,10 @@ export class Connection implements AsyncIterable<Message> {
       next: (): Promise<IteratorResult<Message>> => {
         const message = this.#dequeue();
         if (message !== undefined) return Promise.resolve({ done: false, value: message });
-        return this.#waitForMessage().then(toIteratorResult);
+        return this.#waitForMessage(true) as Promise<IteratorResult<Message>>;
       },
       // Leaving the loop early only stops iterating; the handler decides when to close.
-      return: (): Promise<IteratorResult<Message>> => Promise.resolve({ done: true, value: undefined }),
+      return: (): Promise<IteratorResult<Message>> => Promise.resolve(iterationDone),
     };
   }
 
@@ -236,7 +252,7 @@ export class Connection implements AsyncIterable<Message> {
       // The peer's close frame must be read for the handshake to finish.
       if (this.#paused) this.#transport.resume();
       this.#transport.close(code, reason);
-      for (const reader of this.#takeReaders()) reader.resolve(null);
+      for (const reader of this.#takeReaders()) settle(reader, null);
     }
     return this.closed.then(noop);
   }
@@ -266,12 +282,13 @@ export class Connection implements AsyncIterable<Message> {
     this.#awaitingPong = false;
     if (this.#closedByUs) return;
     const message = new Message(binary ? 'binary' : 'text', data);
-    const reader = this.#readers.shift();
+    const reader = this.#reader;
     if (reader !== undefined) {
-      reader.resolve(message);
+      this.#reader = this.#moreReaders?.shift();
+      settle(reader, message);
       return;
     }
-    this.#queue.push(message);
+    (this.#queue ??= new Fifo()).push(message);
     this.#queuedBytes += data.length + MESSAGE_OVERHEAD;
     if (!this.#paused && this.#queuedBytes >= this.#receiveHighWaterMark) {
       this.#paused = true;
@@ -297,22 +314,22 @@ export class Connection implements AsyncIterable<Message> {
     this.#batching = false;
     this.#closeCode = this.#protocolErrorCode || code;
     this.#closeReason = this.#protocolErrorCode === 0 ? reason : '';
-    const error = this.#closedError();
+    // Built only if something will see it: most connections end with nobody waiting.
     const clean = this.#closedByUs || isCleanClose(this.#closeCode);
     for (const reader of this.#takeReaders()) {
-      if (clean) reader.resolve(null);
-      else reader.reject(error);
+      if (clean) settle(reader, null);
+      else reader.reject(this.#closedError());
     }
     for (const waiter of this.#drainWaiters ?? []) waiter.reject(this.#closedError('flush'));
     for (const waiter of this.#pongWaiters ?? []) waiter.reject(this.#closedError('ping'));
     this.#drainWaiters = this.#pongWaiters = undefined;
     this.#resolveClosed?.(this.#closeInfo());
-    this.#abortController?.abort(error);
+    this.#abortController?.abort(this.#closedError());
     this.#onClose?.(this);
   }
 
   #dequeue(): Message | undefined {
-    const message = this.#queue.shift();
+    const message = this.#queue?.shift();
     if (message === undefined) return undefined;
     this.#queuedBytes -= message.data.length + MESSAGE_OVERHEAD;
     if (this.#paused && this.#queuedBytes <= this.#receiveHighWaterMark / 2) {
@@ -322,18 +339,23 @@ export class Connection implements AsyncIterable<Message> {
     return message;
   }
 
-  #waitForMessage(): Promise<Message | null> {
+  #waitForMessage(iterating: boolean): Promise<Message | null | IteratorResult<Message>> {
+    const end = iterating ? iterationDone : null;
     if (this.#state === 'closed') {
-      return this.#closedByUs || isCleanClose(this.#closeCode) ? Promise.resolve(null) : Promise.reject(this.#closedError());
+      return this.#closedByUs || isCleanClose(this.#closeCode) ? Promise.resolve(end) : Promise.reject(this.#closedError());
     }
-    if (this.#closedByUs) return Promise.resolve(null);
+    if (this.#closedByUs) return Promise.resolve(end);
     this.#endBatch();
-    return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const reader: Reader = { resolve, reject, iterating };
+      if (this.#reader === undefined) this.#reader = reader;
+      else (this.#moreReaders ??= []).push(reader);
+    });
   }
 
-  #takeReaders(): Waiter<Message | null>[] {
-    const readers = this.#readers;
-    this.#readers = [];
+  #takeReaders(): Reader[] {
+    const readers = this.#reader === undefined ? [] : [this.#reader, ...(this.#moreReaders ?? [])];
+    this.#reader = this.#moreReaders = undefined;
     return readers;
   }
 
@@ -371,6 +393,3 @@ export class Connection implements AsyncIterable<Message> {
   }
 }
 
-function toIteratorResult(message: Message | null): IteratorResult<Message> {
-  return message === null ? { done: true, value: undefined } : { done: false, value: message };
-}

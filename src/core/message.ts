@@ -21,11 +21,12 @@ export class Message {
 
   /** The payload decoded as UTF-8. */
   text(): string {
-    return this.data.toString('utf8');
+    // No encoding argument: Buffer#toString() takes its UTF-8 fast path.
+    return this.data.toString();
   }
 
   /** The payload parsed as JSON; throws `SyntaxError` when it is not JSON. */
   json<T = unknown>(): T {
-    return JSON.parse(this.data.toString('utf8')) as T;
+    return JSON.parse(this.data.toString()) as T;
   }
 }

@@ -44,6 +44,12 @@ export class UpsocketServer {
   readonly #heartbeats = new Map<number, Heartbeat>();
   readonly #idleWaiters = new Set<() => void>();
   #runningHandlers = 0;
+  // Shared by every connection of this server: no closures per connection.
+  readonly #forgetConnection = (connection: Connection): void => this.#forget(connection);
+  readonly #handlerSettled = (): void => {
+    this.#runningHandlers--;
+    this.#notifyIdle();
+  };
   #closing: Promise<void> | undefined;
 
   /** @internal Created by `attach()`. */
@@ -127,15 +133,12 @@ export class UpsocketServer {
       protocol,
       sendHighWaterMark: settings.sendHighWaterMark,
       receiveHighWaterMark: settings.receiveHighWaterMark,
-      onClose: (closed) => this.#forget(closed),
+      onClose: this.#forgetConnection,
     });
     this.#connections.add(connection);
     if (settings.heartbeat !== false) this.#heartbeatFor(settings.heartbeat).add(connection);
     this.#runningHandlers++;
-    void runHandler(connection, handler, settings.onError).then(() => {
-      this.#runningHandlers--;
-      this.#notifyIdle();
-    });
+    void runHandler(connection, handler, settings.onError).then(this.#handlerSettled);
   }
 
   #forget(connection: Connection): void {

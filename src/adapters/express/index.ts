@@ -34,7 +34,13 @@ export type WebSocketRoute<Request extends IncomingMessage = IncomingMessage> = 
  * attach(server)
  * server.listen(3000)
  */
-export const open: Open<IncomingMessage> = openNodeRequest;
+export const open: Open<IncomingMessage> = (request, handler, options) => {
+  if (!openNodeRequest(request, handler, options)) return false;
+  // Express links req.res and req.next; kept, they would hold the unused response and the
+  // router's closures for as long as the connection (connection.request) lives.
+  Object.assign(request, { res: undefined, next: undefined });
+  return true;
+};
 
 /**
  * An Express route handler that accepts WebSocket upgrades and calls `next()` for every other
@@ -59,7 +65,7 @@ export function websocket<Request extends IncomingMessage = IncomingMessage>(
   return function websocketRoute(request, _response, next) {
     let opened: boolean;
     try {
-      opened = openNodeRequest(request, (connection) => handler(connection, request), options);
+      opened = open(request, (connection) => handler(connection, request), options);
     } catch (error) {
       next(error);
       return;
