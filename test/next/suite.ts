@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextFixture } from '../conformance/next.fixture.js';
+import { clientConformanceSuite } from '../conformance/client-suite.js';
 import { conformanceSuite } from '../conformance/suite.js';
 import { buildNextApp, prepareFixtureApps, startNextChild, type NextChild, type NextMode, type NextVersion } from '../helpers/next-app.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
@@ -114,5 +115,6 @@ export function nextSuite(label: string, version: NextVersion): void {
     }
 
     conformanceSuite(conformance);
+    clientConformanceSuite(conformance);
   });
 }
