@@ -3,38 +3,9 @@
 // measuring process little.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { FrameCounter } from './load/raw-client.js';
 import { answerRequests, now } from './topics-child.js';
 
-/** Counts complete server frames (unmasked) in a byte stream that may split them anywhere. */
-class FrameCounter {
-  readonly #header = Buffer.alloc(10);
-  #headerBytes = 0;
-  #skip = 0;
-
-  push(chunk: Buffer): number {
-    let frames = 0;
-    let offset = 0;
-    while (offset < chunk.length) {
-      if (this.#skip > 0) {
-        const taken = Math.min(this.#skip, chunk.length - offset);
-        this.#skip -= taken;
-        offset += taken;
-        if (this.#skip === 0) frames++;
-        continue;
-      }
-      this.#header[this.#headerBytes++] = chunk[offset++]!;
-      if (this.#headerBytes < 2) continue;
-      const code = this.#header[1]! & 0x7f;
-      const need = code < 126 ? 2 : code === 126 ? 4 : 10;
-      if (this.#headerBytes < need) continue;
-      const length = code < 126 ? code : code === 126 ? this.#header.readUInt16BE(2) : Number(this.#header.readBigUInt64BE(2));
-      this.#headerBytes = 0;
-      if (length === 0) frames++;
-      else this.#skip = length;
-    }
-    return frames;
-  }
-}
 
 /** How many clients have received at least k frames, and when the last of them did, per k. */
 const reached: number[] = [];

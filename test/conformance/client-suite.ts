@@ -1,29 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ClosedError, connect, HandshakeError, type Connection, type Message } from '../../src/index.js';
+import { ClosedError, connect, HandshakeError } from '../../src/index.js';
 import { connectClient, deferred, handshakeFailure } from '../helpers/client.js';
 import { delay } from '../helpers/server.js';
 import type { AdapterFixture, AppSpec, RouteContext } from './contract.js';
-
-async function echo(connection: Connection): Promise<void> {
-  for await (const message of connection) {
-    if (message.type === 'text') connection.sendText(message.text());
-    else connection.sendBinary(message.data);
-  }
-}
-
-/** The outcome of reading until the stream ends: messages, then null or the error. */
-async function readAll(connection: Connection): Promise<{ messages: string[]; end: unknown }> {
-  const messages: string[] = [];
-  try {
-    for (;;) {
-      const message: Message | null = await connection.read();
-      if (message === null) return { messages, end: null };
-      messages.push(message.text());
-    }
-  } catch (error) {
-    return { messages, end: error };
-  }
-}
+import { echo, readAll } from './handlers.js';
 
 /**
  * The conformance suite's behaviour seen from upsocket's own client: each adapter's app, driven by

@@ -2,10 +2,11 @@ import { once } from 'node:events';
 import { connect as connectTcp } from 'node:net';
 import { WebSocket as UndiciWebSocket } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { ClosedError, type Connection, type Message } from '../../src/index.js';
+import { ClosedError } from '../../src/index.js';
 import { delay } from '../helpers/server.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
 import type { AdapterFixture, AppSpec, RouteContext } from './contract.js';
+import { echo, readAll } from './handlers.js';
 
 /** Resolves with what a handler saw, so tests can assert server-side outcomes. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
@@ -13,27 +14,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reje
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
   return { promise, resolve, reject };
-}
-
-async function echo(connection: Connection): Promise<void> {
-  for await (const message of connection) {
-    if (message.type === 'text') connection.sendText(message.text());
-    else connection.sendBinary(message.data);
-  }
-}
-
-/** The outcome of reading until the stream ends: messages, then null or the error. */
-async function readAll(connection: Connection): Promise<{ messages: string[]; end: null | ClosedError | unknown }> {
-  const messages: string[] = [];
-  try {
-    for (;;) {
-      const message: Message | null = await connection.read();
-      if (message === null) return { messages, end: null };
-      messages.push(message.text());
-    }
-  } catch (error) {
-    return { messages, end: error };
-  }
 }
 
 /**
