@@ -9,6 +9,7 @@ import { sampleHeartbeat, sampleIdle } from './measure/idle.js';
 import { sampleLatency } from './measure/latency.js';
 import { startLoadGenerator, startServer, type RunningServer } from './processes.js';
 import { Collector, describeCommit, describeMachine, type BenchResults } from './results.js';
+import { runTopicsPhase } from './topics-phase.js';
 import { NO_HEARTBEAT_REASON, SERVERS, type ServerEntry } from './servers/index.js';
 import { DEFAULT_HEARTBEAT_MS, type BenchSettings } from './settings.js';
 import { median, rotate } from './stats.js';
@@ -148,6 +149,7 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
     await Promise.all(servers.map((server) => server.child.stop()));
     await load.stop();
   }
+  await runTopicsPhase(entries, settings, collect, log);
   return {
     mode: settings.mode,
     startedAt: startedAt.toISOString(),
