@@ -80,6 +80,17 @@ async function connectSocketIoClient(httpUrl: string): Promise<SocketIoClient> {
   return client;
 }
 
+/** socket.io acknowledges an event and upsocket echoes, on one server, each with one connection. */
+async function expectBothEcho({ httpUrl, wsUrl, upsocket, sio }: Awaited<ReturnType<typeof startApp>>): Promise<SocketIoClient> {
+  const [sioClient, ours] = await Promise.all([connectSocketIoClient(httpUrl), TestClient.connect(`${wsUrl}/up`)]);
+  ours.ws.send('hello');
+  expect(await sioClient.emitWithAck('echo', 'hello')).toBe('sio:hello');
+  expect(await ours.nextText()).toBe('up:hello');
+  expect(sio.engine.clientsCount).toBe(1);
+  expect(upsocket.connections.size).toBe(1);
+  return sioClient;
+}
+
 /** Resolves with how a ws handshake to `url` ended: opened and echoed, or the client's error. */
 function handshakeOutcome(url: string): Promise<string> {
   return TestClient.connect(url).then(
@@ -94,14 +105,10 @@ function handshakeOutcome(url: string): Promise<string> {
 describe('sharing the server with socket.io', () => {
   for (const order of ['upsocket first', 'socket.io first'] as const) {
     it(`serves a socket.io client and an upsocket client at the same time (${order})`, async () => {
-      const { httpUrl, wsUrl, upsocket, sio, routed } = await startApp({ order });
-      const [sioClient, ours] = await Promise.all([connectSocketIoClient(httpUrl), TestClient.connect(`${wsUrl}/up`)]);
+      const app = await startApp({ order });
+      const sioClient = await expectBothEcho(app);
       expect(sioClient.io.engine.transport.name).toBe('websocket');
-      ours.ws.send('hello');
-      expect(await sioClient.emitWithAck('echo', 'hello')).toBe('sio:hello');
-      expect(await ours.nextText()).toBe('up:hello');
-      expect(sio.engine.clientsCount).toBe(1);
-      expect(upsocket.connections.size).toBe(1);
+      const { routed } = app;
       // socket.io answered its own upgrade synchronously: upsocket never routed it through the app.
       expect(routed).toEqual(['/up']);
     });
@@ -137,14 +144,9 @@ describe('sharing the server with socket.io', () => {
   });
 
   it('with an engine.io middleware that calls next() at once, both work without a filter', async () => {
-    const { httpUrl, wsUrl, upsocket, sio, routed } = await startApp({ order: 'upsocket first', engineMiddleware: 'immediate' });
-    const [sioClient, ours] = await Promise.all([connectSocketIoClient(httpUrl), TestClient.connect(`${wsUrl}/up`)]);
-    ours.ws.send('hello');
-    expect(await sioClient.emitWithAck('echo', 'hello')).toBe('sio:hello');
-    expect(await ours.nextText()).toBe('up:hello');
-    expect(sio.engine.clientsCount).toBe(1);
-    expect(upsocket.connections.size).toBe(1);
-    expect(routed).toEqual(['/up']);
+    const app = await startApp({ order: 'upsocket first', engineMiddleware: 'immediate' });
+    await expectBothEcho(app);
+    expect(app.routed).toEqual(['/up']);
   });
 
   it('with an engine.io middleware that waits, socket.io answers late: without a filter both answer the same socket', async () => {
@@ -173,16 +175,11 @@ describe('sharing the server with socket.io', () => {
   });
 
   it("with an engine.io middleware, filter: excluding '/socket.io/' lets both work", async () => {
-    const { httpUrl, wsUrl, upsocket, sio } = await startApp({
+    const app = await startApp({
       order: 'upsocket first',
       engineMiddleware: 'delayed',
       attachOptions: { filter: (req) => !req.url?.startsWith('/socket.io/') },
     });
-    const [sioClient, ours] = await Promise.all([connectSocketIoClient(httpUrl), TestClient.connect(`${wsUrl}/up`)]);
-    ours.ws.send('hello');
-    expect(await sioClient.emitWithAck('echo', 'hello')).toBe('sio:hello');
-    expect(await ours.nextText()).toBe('up:hello');
-    expect(sio.engine.clientsCount).toBe(1);
-    expect(upsocket.connections.size).toBe(1);
+    await expectBothEcho(app);
   });
 });

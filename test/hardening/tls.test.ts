@@ -3,7 +3,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
@@ -11,6 +10,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { attach, open, type Connection } from '../../src/adapters/node-http/index.js';
 import { onCleanup } from '../helpers/cleanup.js';
+import { listen } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const run = promisify(execFile);
@@ -38,17 +38,10 @@ describe('TLS', () => {
       });
       if (!handled) res.end('https');
     });
-    const upsocket = attach(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onCleanup(async () => {
-      await upsocket.close({ timeout: 500 });
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    });
-    const { port } = server.address() as AddressInfo;
+    const { upsocket, wsUrl, httpUrl } = await listen(server, attach(server));
 
     // The client checks the certificate against the one we made: no rejectUnauthorized: false.
-    const client = await TestClient.connect(`wss://127.0.0.1:${port}/`, undefined, { ca: cert, origin: `https://127.0.0.1:${port}` });
+    const client = await TestClient.connect(`${wsUrl}/`, undefined, { ca: cert, origin: httpUrl });
     client.ws.send('hello');
     expect(await client.nextText()).toBe('secure: hello');
     expect(connection.request.socket).toBeInstanceOf(TLSSocket);
@@ -58,9 +51,9 @@ describe('TLS', () => {
     expect(await connection.closed).toEqual({ code: 1000, reason: '' });
 
     // A cross-site page is refused over TLS too.
-    await expect(TestClient.connect(`wss://127.0.0.1:${port}/`, undefined, { ca: cert, origin: 'https://evil.example' })).rejects.toThrow('unexpected HTTP 403');
+    await expect(TestClient.connect(`${wsUrl}/`, undefined, { ca: cert, origin: 'https://evil.example' })).rejects.toThrow('unexpected HTTP 403');
     // An unverified certificate is refused by the client, as it should be.
-    await expect(TestClient.connect(`wss://127.0.0.1:${port}/`)).rejects.toThrow(/self.signed/);
+    await expect(TestClient.connect(`${wsUrl}/`)).rejects.toThrow(/self.signed/);
     expect(upsocket.connections.size).toBe(0);
   });
 });

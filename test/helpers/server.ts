@@ -1,19 +1,20 @@
 import type { Server } from 'node:http';
+import { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { UpsocketServer } from '../../src/index.js';
 import { onCleanup } from './cleanup.js';
 
 /** A server listening on a free loopback port, torn down after the test. */
-export interface StartedServer {
-  server: Server;
+export interface StartedServer<S extends Server | HttpsServer = Server> {
+  server: S;
   upsocket: UpsocketServer;
-  /** http://127.0.0.1:port */
+  /** http://127.0.0.1:port (https: for an https.Server) */
   httpUrl: string;
-  /** ws://127.0.0.1:port */
+  /** ws://127.0.0.1:port (wss: for an https.Server) */
   wsUrl: string;
 }
 
-export async function listen(server: Server, upsocket: UpsocketServer): Promise<StartedServer> {
+export async function listen<S extends Server | HttpsServer>(server: S, upsocket: UpsocketServer): Promise<StartedServer<S>> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   onCleanup(async () => {
     await upsocket.close({ timeout: 500 });
@@ -21,7 +22,8 @@ export async function listen(server: Server, upsocket: UpsocketServer): Promise<
     await new Promise((resolve) => server.close(resolve));
   });
   const { port } = server.address() as AddressInfo;
-  return { server, upsocket, httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` };
+  const secure = server instanceof HttpsServer ? 's' : '';
+  return { server, upsocket, httpUrl: `http${secure}://127.0.0.1:${port}`, wsUrl: `ws${secure}://127.0.0.1:${port}` };
 }
 
 export function delay(ms: number): Promise<void> {
