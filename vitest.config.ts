@@ -4,7 +4,8 @@ export default defineConfig({
   // The examples import 'upsocket/node-http' etc.; tsconfig.json maps those to src/, as for tsx and tsc.
   resolve: { tsconfigPaths: true },
   test: {
-    include: ['test/**/*.test.ts'],
+    // examples/quickstart/testing.test.ts is the README's testing snippet: it runs as written.
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     setupFiles: ['test/helpers/setup.ts'],
     testTimeout: 15_000,
     hookTimeout: 30_000,

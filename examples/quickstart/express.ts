@@ -10,4 +10,4 @@ app.get('/chat/:room', websocket(async (connection, req: Request<{ room: string 
 app.get('/chat/:room', (_req, res) => res.send('join with a WebSocket'));
 const server = http.createServer(app);
 attach(server);
-server.listen(3000);
+server.listen(3000, () => console.log('chat at ws://localhost:3000/chat/lobby (send a session cookie)'));

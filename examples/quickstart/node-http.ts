@@ -8,4 +8,4 @@ const server = http.createServer((req, res) => {
   if (!echo) res.end('connect with a WebSocket');
 });
 attach(server); // once: routes upgrades through the handler above
-server.listen(3000);
+server.listen(3000, () => console.log('echo at ws://localhost:3000/'));

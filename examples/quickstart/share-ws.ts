@@ -1,0 +1,15 @@
+import http from 'node:http';
+import { WebSocketServer } from 'ws';
+import { attach, open } from 'upsocket/node-http';
+
+const server = http.createServer((req, res) => {
+  if (!open(req, (connection) => connection.sendText('hello from upsocket'))) res.end('hello over HTTP');
+});
+// Create the second ws server with noServer: `new WebSocketServer({ server, path })` answers 400
+// to every other path (ws's own behaviour), so upsocket would never see its upgrades.
+const other = new WebSocketServer({ noServer: true });
+server.on('upgrade', (req, socket, head) => {
+  if (req.url === '/other') other.handleUpgrade(req, socket, head, (ws) => other.emit('connection', ws, req));
+});
+attach(server);
+server.listen(3000);
