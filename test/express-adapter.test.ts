@@ -83,9 +83,14 @@ describe.each([
     expect(answer.body).toBe('custom error page (UPSOCKET_INVALID_OPTION)');
   });
 
-  it('reports a server that attach() was not called for to the error middleware', async () => {
+  // Not to next(error): without attach() the request is a plain HTTP one that Express would answer
+  // with its HTML stack page, and it is the operator, not the client, who must hear about it.
+  it('answers a server that attach() was not called for with a one-line 500 and reports it to onError', async () => {
+    const errors: unknown[] = [];
+    const refusals: unknown[] = [];
     const app = express();
-    app.get('/chat', websocket(echo));
+    app.get('/chat', websocket(echo, { onError: (error) => errors.push(error), onRefuse: (refusal) => refusals.push(refusal) }));
+    app.get('/chat', (_req, res) => res.send('chat page over HTTP'));
     app.use(customErrorPage);
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -96,8 +101,13 @@ describe.each([
     const { port } = server.address() as AddressInfo;
 
     const answer = await expectRefusal(`ws://127.0.0.1:${port}/chat`);
-    expect(answer.status).toBe(503);
-    expect(answer.body).toBe('custom error page (UPSOCKET_NOT_ATTACHED)');
+    expect(answer.status).toBe(500);
+    expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.body).toBe('Internal Server Error\n');
+    expect(errors).toEqual([expect.objectContaining({ code: 'UPSOCKET_NOT_ATTACHED' })]);
+    expect(refusals).toEqual([expect.objectContaining({ url: '/chat', status: 500 })]);
+    expect(await (await fetch(`http://127.0.0.1:${port}/chat`)).text()).toBe('chat page over HTTP');
   });
 
   it('websocket() lets a plain GET of its path fall through to the next handler for that path', async () => {

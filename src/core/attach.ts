@@ -1,13 +1,15 @@
 import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { UpsocketError } from './errors.js';
+import type { Refusal } from './handshake.js';
 import { writeRawRefusal, writeRefusal } from './http-answer.js';
-import { report } from './lifetime.js';
-import { defaultSettings, type OpenOptions } from './options.js';
+import { assertKnownOptions, describeValue } from './option-keys.js';
+import { defaultSettings, openOptionKeys, resolveSettings, type OpenOptions, type Settings } from './options.js';
 import { registerUpgrade, type PendingUpgrade } from './pending-upgrade.js';
 import { sharedWeakMap } from './registry.js';
+import { report, reportRefusal } from './report.js';
 import { destroyOnError, UpsocketServer } from './server.js';
 
 /** Options of `attach()`: defaults for every `open()`, plus which upgrades upsocket routes. */
@@ -20,6 +22,9 @@ export interface AttachOptions extends OpenOptions {
   filter?: (request: IncomingMessage) => boolean;
 }
 
+/** @internal The keys of `AttachOptions`. */
+export const attachOptionKeys: readonly string[] = [...openOptionKeys, 'filter'];
+
 const attached = sharedWeakMap<HttpServer | HttpsServer, UpsocketServer>('attached');
 
 /** @internal Whether `attach()` was called for `server` (by any copy of upsocket in the process). */
@@ -27,15 +32,28 @@ export function isAttached(server: HttpServer | HttpsServer): boolean {
   return attached.has(server);
 }
 
-function dispatch(server: HttpServer | HttpsServer, upsocket: UpsocketServer, request: IncomingMessage, socket: Socket, head: Buffer): void {
+/** Answers an upgrade the app has not seen on its raw socket, and tells `onRefuse`. */
+function refuseRaw(socket: Socket, refusal: Refusal, request: IncomingMessage, settings: Settings): void {
+  writeRawRefusal(socket, refusal);
+  reportRefusal(settings.onRefuse, request, refusal);
+}
+
+function dispatch(
+  server: HttpServer | HttpsServer,
+  upsocket: UpsocketServer,
+  settings: Settings,
+  request: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+): void {
   // Another 'upgrade' listener ran in the same emit and already answered: the socket is theirs.
   if (socket.destroyed || !socket.writable || socket.bytesWritten > 0) {
     socket.removeListener('error', destroyOnError);
     return;
   }
-  if (upsocket.closing) return writeRawRefusal(socket, { status: 503, reason: 'Server is shutting down' });
+  if (upsocket.closing) return refuseRaw(socket, { status: 503, reason: 'Server is shutting down' }, request, settings);
   if (server.listenerCount('request') === 0) {
-    return writeRawRefusal(socket, { status: 404, reason: 'No route on this server opened the WebSocket' });
+    return refuseRaw(socket, { status: 404, reason: 'No route on this server opened the WebSocket' }, request, settings);
   }
   // The app answers through an ordinary response bound to the raw socket, so whatever it does
   // short of open() (a 401 from auth middleware, a 404, a redirect) reaches the client as HTTP.
@@ -54,8 +72,12 @@ function dispatch(server: HttpServer | HttpsServer, upsocket: UpsocketServer, re
     server.emit('request', request, response);
   } catch (error) {
     // A request listener that throws would crash a plain HTTP server; here it costs one 500.
-    if (upgrade.state === 'routing' && !response.headersSent) writeRefusal(response, { status: 500, reason: 'Internal Server Error' });
-    report(defaultSettings.onError, error, request);
+    if (upgrade.state === 'routing' && !response.headersSent) {
+      const refusal = { status: 500, reason: 'Internal Server Error' };
+      writeRefusal(response, refusal);
+      reportRefusal(settings.onRefuse, request, refusal);
+    }
+    report(settings.onError, error, request, 'routing');
   }
 }
 
@@ -71,20 +93,29 @@ function dispatch(server: HttpServer | HttpsServer, upsocket: UpsocketServer, re
  * server.listen(3000)
  */
 export function attach(server: HttpServer | HttpsServer, options?: AttachOptions): UpsocketServer {
+  if (!(server instanceof NetServer)) {
+    const what = typeof server === 'function' ? 'a function (an app? pass http.createServer(app))' : describeValue(server);
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', `attach(server): server must be the http.Server or https.Server the app listens on, got ${what}`);
+  }
+  assertKnownOptions('attach()', options, attachOptionKeys);
   const existing = attached.get(server);
   if (existing !== undefined) {
     if (options === undefined) return existing;
     throw new UpsocketError('UPSOCKET_ALREADY_ATTACHED', 'attach(server, options) was called twice for one server: pass the options to the first call');
   }
   const { filter, ...defaults } = options ?? {};
-  const upsocket = new UpsocketServer(defaults);
+  if (filter !== undefined && typeof filter !== 'function') {
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', `attach(): filter must be a function (request) => boolean, got ${describeValue(filter)}`);
+  }
+  const settings = resolveSettings(defaultSettings, defaults, 'attach()');
+  const upsocket = new UpsocketServer(settings);
   server.on('upgrade', (request: IncomingMessage, duplex: Duplex, head: Buffer) => {
     if (filter !== undefined && !filter(request)) return;
     const socket = duplex as Socket;
     socket.on('error', destroyOnError);
     // Defer past the other 'upgrade' listeners and the callbacks they queue (engine.io runs its
     // middleware on later ticks), so one that answers without real waiting keeps its upgrade.
-    setImmediate(dispatch, server, upsocket, request, socket, head);
+    setImmediate(dispatch, server, upsocket, settings, request, socket, head);
   });
   attached.set(server, upsocket);
   return upsocket;

@@ -19,6 +19,9 @@ export interface BackoffOptions {
 /** @internal */
 export type Backoff = Required<BackoffOptions>;
 
+/** @internal The keys of `BackoffOptions`. */
+export const backoffOptionKeys: readonly string[] = ['initialDelay', 'maxDelay', 'factor', 'jitter'];
+
 /** @internal Applies the defaults and validates. */
 export function resolveBackoff(options: BackoffOptions): Backoff {
   const { initialDelay = 500, maxDelay = 30_000, factor = 2, jitter = 0.5 } = options;

@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { UpsocketError } from './errors.js';
-import { assertPositive, defaultSettings } from './options.js';
+import { assertKnownOptions } from './option-keys.js';
+import { assertHeartbeat, assertPositive, defaultSettings } from './options.js';
 
 /**
  * Options of `connect()`. The limits mean the same as the server's `OpenOptions` and have the
@@ -45,8 +46,15 @@ const defaultClientSettings: ClientSettings = {
   heartbeat: false,
 };
 
-/** @internal Applies `options` over the defaults, skipping undefined values, and validates the result. */
-export function resolveClientSettings(options: ConnectOptions | undefined): ClientSettings {
+/** @internal The keys of `ConnectOptions`. */
+export const connectOptionKeys: readonly string[] = Object.keys(defaultClientSettings);
+
+/**
+ * @internal Applies `options` over the defaults, skipping undefined values, and validates the
+ * result. `caller` and `moreKeys` are for functions that take more options than `connect()`.
+ */
+export function resolveClientSettings(options: ConnectOptions | undefined, caller = 'connect()', moreKeys: readonly string[] = []): ClientSettings {
+  assertKnownOptions(caller, options, moreKeys.length === 0 ? connectOptionKeys : [...connectOptionKeys, ...moreKeys]);
   const settings = { ...defaultClientSettings };
   for (const [key, value] of Object.entries(options ?? {})) {
     if (value !== undefined) (settings as Record<string, unknown>)[key] = value;
@@ -55,7 +63,7 @@ export function resolveClientSettings(options: ConnectOptions | undefined): Clie
   assertPositive('handshakeTimeout', settings.handshakeTimeout);
   assertPositive('sendHighWaterMark', settings.sendHighWaterMark);
   assertPositive('receiveHighWaterMark', settings.receiveHighWaterMark);
-  if (settings.heartbeat !== false) assertPositive('heartbeat', settings.heartbeat);
+  assertHeartbeat(settings.heartbeat);
   if (!Array.isArray(settings.protocols) || !settings.protocols.every((protocol) => typeof protocol === 'string')) {
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'protocols must be an array of subprotocol names');
   }

@@ -2,7 +2,6 @@ import type { Duplex } from 'node:stream';
 import { openClient } from './client-handshake.js';
 import { resolveClientSettings, type ConnectOptions } from './client-options.js';
 import type { CloseInfo, Connection } from './connection.js';
-import { UpsocketError } from './errors.js';
 import { runHandler, type Handler } from './lifetime.js';
 
 /**
@@ -29,12 +28,10 @@ export function connectWith(
   handler: Handler | undefined,
   options: ConnectOptions | undefined,
   createConnection?: () => Duplex,
+  caller = 'connect()',
 ): Promise<Connection | CloseInfo> {
   try {
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'connect(url, options): options must be an object');
-    }
-    const opening = openClient(url, resolveClientSettings(options), createConnection);
+    const opening = openClient(url, resolveClientSettings(options, caller), createConnection);
     return handler === undefined ? opening : runToEnd(opening, handler);
   } catch (error) {
     return Promise.reject(error);

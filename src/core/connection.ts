@@ -50,6 +50,23 @@ const resolved = Promise.resolve();
 
 function noop(): void {}
 
+/** RFC 6455 §5.5: control frames carry at most 125 bytes of payload. */
+const MAX_CONTROL_PAYLOAD = 125;
+
+function assertPingData(data: unknown): void {
+  if (data === undefined) return;
+  let length: number;
+  if (typeof data === 'string') length = Buffer.byteLength(data);
+  else if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) length = data.byteLength;
+  else throw new UpsocketError('UPSOCKET_INVALID_PAYLOAD', 'ping(data) takes a string, a Buffer, a typed array or an ArrayBuffer');
+  if (length > MAX_CONTROL_PAYLOAD) {
+    throw new UpsocketError(
+      'UPSOCKET_INVALID_PAYLOAD',
+      `ping(data): control frames carry at most ${MAX_CONTROL_PAYLOAD} bytes, got ${length} bytes`,
+    );
+  }
+}
+
 /**
  * One WebSocket connection, handed to the handler given to `open()`.
  *
@@ -229,8 +246,12 @@ export class Connection implements AsyncIterable<Message> {
     });
   }
 
-  /** Sends a ping and resolves on the next pong. */
+  /**
+   * Sends a ping and resolves on the next pong. `data` is at most 125 bytes (a control frame's
+   * limit); more throws `UPSOCKET_INVALID_PAYLOAD` at once, like other wrong arguments.
+   */
   ping(data?: string | BinaryData): Promise<void> {
+    assertPingData(data);
     if (this.#state !== 'open') return Promise.reject(this.#closedError('ping'));
     this.#endBatch();
     this.#transport.ping(data);

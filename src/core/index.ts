@@ -6,6 +6,7 @@ export { Message, type MessageType } from './message.js';
 export { openNodeRequest, type Open } from './open.js';
 export { type OpenOptions } from './options.js';
 export { type OriginPolicy, type OriginRule } from './origin.js';
+export { type RefusedUpgrade } from './report.js';
 export { UpsocketServer, type ShutdownOptions } from './server.js';
 export { type BinaryData } from './transport.js';
 export { connect } from './client.js';

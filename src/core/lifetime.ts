@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Connection } from './connection.js';
 import { ClosedError } from './errors.js';
+import { report } from './report.js';
 
 /**
  * Runs for the life of one connection. When it returns, pending writes are flushed and the
@@ -8,15 +9,6 @@ import { ClosedError } from './errors.js';
  * to `onError` (it is never sent to the client).
  */
 export type Handler = (connection: Connection) => void | Promise<void>;
-
-/** Reports an error to `onError` without letting a broken reporter crash the process. */
-export function report(onError: (error: unknown, request: IncomingMessage) => void, error: unknown, request: IncomingMessage): void {
-  try {
-    onError(error, request);
-  } catch (reportError) {
-    console.error('upsocket: onError threw while reporting an error:', reportError, error);
-  }
-}
 
 function finish(connection: Connection): void {
   if (connection.state === 'open') void connection.close(1000);

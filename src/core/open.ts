@@ -1,9 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { UpsocketError } from './errors.js';
 import { isWebSocketUpgrade } from './handshake.js';
+import { writeRawRefusal } from './http-answer.js';
 import type { Handler } from './lifetime.js';
-import type { OpenOptions } from './options.js';
+import { describeValue } from './option-keys.js';
+import { defaultSettings, type OpenOptions } from './options.js';
 import { pendingUpgradeOf } from './pending-upgrade.js';
+import { report, reportRefusal } from './report.js';
 
 /**
  * The one contract every adapter's `open` is declared with: takes the framework's request object,
@@ -11,6 +14,39 @@ import { pendingUpgradeOf } from './pending-upgrade.js';
  * false when the request is no WebSocket upgrade, so the route can answer it over HTTP.
  */
 export type Open<Request> = (request: Request, handler: Handler, options?: OpenOptions) => boolean;
+
+function assertRequest(request: unknown): asserts request is IncomingMessage {
+  const headers = (request as { headers?: unknown } | null | undefined)?.headers;
+  if (typeof request === 'object' && request !== null && typeof headers === 'object' && headers !== null) return;
+  throw new UpsocketError(
+    'UPSOCKET_INVALID_OPTION',
+    "open(request, handler): request must be the framework's request object (node:http and Express: the http.IncomingMessage " +
+      `req; Koa: the context ctx; Next.js: the route's Request or req), got ${describeValue(request)}`,
+  );
+}
+
+/**
+ * Without `attach()` Node hands an upgrade to the 'request' listeners as a plain request, its
+ * parser still on the socket. Throwing would crash a bare node:http server (and show Express's
+ * stack page): answer the client 500 on the socket, close it, and tell the operator instead.
+ */
+function refuseUnattached(request: IncomingMessage, options: OpenOptions | undefined): void {
+  const refusal = { status: 500, reason: 'Internal Server Error' };
+  const socket = request.socket as IncomingMessage['socket'] | null;
+  if (socket?.writable) {
+    // The app's ServerResponse never writes: open() returns true, so the route answers nothing.
+    writeRawRefusal(socket, refusal);
+    socket.destroySoon();
+  }
+  // Options are not validated here: an error thrown now would crash the process all the same.
+  reportRefusal(typeof options?.onRefuse === 'function' ? options.onRefuse : defaultSettings.onRefuse, request, refusal);
+  const error = new UpsocketError(
+    'UPSOCKET_NOT_ATTACHED',
+    `open() got the WebSocket upgrade ${request.method} ${request.url}, but upsocket is not attached to its server: ` +
+      'call attach(server) once, right after creating the HTTP server',
+  );
+  report(typeof options?.onError === 'function' ? options.onError : defaultSettings.onError, error, request, 'routing');
+}
 
 /**
  * Accepts the WebSocket upgrade of a Node request that arrived through `attach()`: runs the
@@ -24,17 +60,15 @@ export type Open<Request> = (request: Request, handler: Handler, options?: OpenO
  * })
  */
 export const openNodeRequest: Open<IncomingMessage> = (request, handler, options) => {
+  assertRequest(request);
   if (!isWebSocketUpgrade(request)) return false;
-  if (typeof handler !== 'function') {
-    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'open(request, handler): the handler must be a function');
-  }
   const upgrade = pendingUpgradeOf(request);
   if (upgrade === undefined) {
-    throw new UpsocketError(
-      'UPSOCKET_NOT_ATTACHED',
-      `open() got the WebSocket upgrade ${request.method} ${request.url}, but upsocket is not attached to its server: ` +
-        'call attach(server) once, right after creating the HTTP server',
-    );
+    refuseUnattached(request, options);
+    return true;
+  }
+  if (typeof handler !== 'function') {
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'open(request, handler): the handler must be a function');
   }
   if (upgrade.state !== 'routing' || upgrade.response.headersSent) {
     const done = upgrade.state === 'opened' ? 'opened' : 'answered over HTTP';

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { UpsocketError } from './errors.js';
-import type { OriginPolicy } from './origin.js';
+import { assertKnownOptions } from './option-keys.js';
+import { assertOriginPolicy, type OriginPolicy } from './origin.js';
+import { logError, logRefusal, type RefusedUpgrade } from './report.js';
 
 /**
  * Options of `open()`. Each can also be given to `attach()` as the default for every `open()`.
@@ -22,16 +24,23 @@ export interface OpenOptions {
   sendHighWaterMark?: number;
   /** The socket is paused while more than this many bytes of messages wait for `read()`. Default: 64 KiB. */
   receiveHighWaterMark?: number;
-  /** Receives errors thrown by handlers. Default: logs them to stderr with the request's method and URL. */
+  /**
+   * Receives errors thrown by handlers, by request listeners while an upgrade is routed, and
+   * `UPSOCKET_NOT_ATTACHED`. Default: logs them to stderr with the request's method and URL.
+   */
   onError?: (error: unknown, request: IncomingMessage) => void;
+  /**
+   * Told about every upgrade upsocket refuses itself (400, 403, 426 from the handshake checks,
+   * 503 while shutting down, 404 when the server has no request listener, 500 when routing
+   * failed or `attach()` is missing); not about the answers of your own middleware. Default: one
+   * line on stderr, e.g. `upsocket: refused GET /chat from 127.0.0.1: 403 Origin https://evil.example is not allowed`;
+   * `onRefuse: () => {}` silences it.
+   */
+  onRefuse?: (refusal: RefusedUpgrade, request: IncomingMessage) => void;
 }
 
 /** @internal Options with every default applied. */
 export type Settings = Required<Omit<OpenOptions, 'origins'>> & Pick<OpenOptions, 'origins'>;
-
-function logError(error: unknown, request: IncomingMessage): void {
-  console.error(`upsocket: WebSocket handler for ${request.method} ${request.url} failed:`, error);
-}
 
 /** @internal */
 export const defaultSettings: Settings = {
@@ -44,7 +53,11 @@ export const defaultSettings: Settings = {
   sendHighWaterMark: 64 * 1024,
   receiveHighWaterMark: 64 * 1024,
   onError: logError,
+  onRefuse: logRefusal,
 };
+
+/** @internal The keys of `OpenOptions`. */
+export const openOptionKeys: readonly string[] = Object.keys(defaultSettings);
 
 /** @internal */
 export function assertPositive(name: string, value: number): void {
@@ -53,8 +66,22 @@ export function assertPositive(name: string, value: number): void {
   }
 }
 
-/** @internal Applies `options` over `base`, skipping undefined values, and validates the result. */
-export function resolveSettings(base: Settings, options: OpenOptions | undefined): Settings {
+/** @internal A heartbeat interval is a positive number of ms; `false`, not 0, turns it off. */
+export function assertHeartbeat(value: number | false): void {
+  if (value !== false && (!Number.isSafeInteger(value) || value <= 0)) {
+    throw new UpsocketError(
+      'UPSOCKET_INVALID_OPTION',
+      `heartbeat must be a positive integer (ms), or false to disable the heartbeat, got ${String(value)}`,
+    );
+  }
+}
+
+/**
+ * @internal Applies `options` over `base`, skipping undefined values, and validates the result.
+ * `caller` names the function the options were given to in messages about unknown keys.
+ */
+export function resolveSettings(base: Settings, options: OpenOptions | undefined, caller = 'open()'): Settings {
+  assertKnownOptions(caller, options, openOptionKeys);
   if (options === undefined) return base;
   const settings = { ...base };
   for (const [key, value] of Object.entries(options)) {
@@ -63,12 +90,17 @@ export function resolveSettings(base: Settings, options: OpenOptions | undefined
   assertPositive('maxMessageSize', settings.maxMessageSize);
   assertPositive('sendHighWaterMark', settings.sendHighWaterMark);
   assertPositive('receiveHighWaterMark', settings.receiveHighWaterMark);
-  if (settings.heartbeat !== false) assertPositive('heartbeat', settings.heartbeat);
+  assertHeartbeat(settings.heartbeat);
   if (!Array.isArray(settings.protocols)) {
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'protocols must be an array of subprotocol names');
   }
+  // The base's policy was checked when it was resolved; URL parsing is not free on every open().
+  if (options.origins !== undefined) assertOriginPolicy(options.origins);
   if (typeof settings.onError !== 'function') {
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'onError must be a function');
+  }
+  if (typeof settings.onRefuse !== 'function') {
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'onRefuse must be a function (pass () => {} to silence refusals)');
   }
   return settings;
 }

@@ -1,10 +1,52 @@
 import type { IncomingMessage } from 'node:http';
+import { UpsocketError } from './errors.js';
 
 /** An allowed origin: an exact origin ('https://app.example'), '*' for any, a RegExp, or a predicate. */
 export type OriginRule = string | RegExp | ((origin: string, request: IncomingMessage) => boolean);
 
 /** One rule or a list of rules; an origin is allowed when any rule matches. */
 export type OriginPolicy = OriginRule | readonly OriginRule[];
+
+function invalidOrigins(message: string): UpsocketError {
+  return new UpsocketError('UPSOCKET_INVALID_OPTION', `origins: ${message}`);
+}
+
+/**
+ * A listed string is compared with the whole Origin header, which is `scheme://host[:port]` (the
+ * port only when not the default) or `null`: a rule of another shape can never match.
+ */
+function assertOriginString(rule: string): void {
+  if (rule === '*' || rule === 'null') return;
+  if (rule.includes('*')) {
+    throw invalidOrigins(`'${rule}': a string is matched exactly, '*' only stands alone; for a pattern use a RegExp, e.g. /^https:\\/\\/[a-z0-9-]+\\.example\\.com$/`);
+  }
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(rule)) {
+    throw invalidOrigins(`'${rule}' has no scheme, so it can never match an Origin header (always scheme://host[:port] or null): write 'https://${rule}'`);
+  }
+  let url: URL;
+  try {
+    url = new URL(rule);
+  } catch {
+    throw invalidOrigins(`'${rule}' is not a valid origin (scheme://host[:port])`);
+  }
+  const written = rule.replace(/\/+$/, '').toLowerCase();
+  // Non-special schemes (chrome-extension:) have an opaque URL origin: only rule out a path there.
+  const expected = url.origin === 'null' ? `${url.protocol}//${url.host}` : url.origin;
+  if (written !== expected.toLowerCase()) {
+    throw invalidOrigins(`'${rule}' can never match an Origin header, which is only scheme://host[:port] (no path, no default port): write '${expected}'`);
+  }
+}
+
+/** @internal Throws `UPSOCKET_INVALID_OPTION` unless `policy` is an `OriginPolicy` whose strings can match. */
+export function assertOriginPolicy(policy: unknown): void {
+  if (policy === undefined) return;
+  for (const rule of Array.isArray(policy) ? policy : [policy]) {
+    if (typeof rule === 'string') assertOriginString(rule);
+    else if (!(rule instanceof RegExp) && typeof rule !== 'function') {
+      throw invalidOrigins(`expected origins like 'https://app.example', '*', a RegExp or (origin, request) => boolean, or an array of those; got ${rule === null ? 'null' : typeof rule}`);
+    }
+  }
+}
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;

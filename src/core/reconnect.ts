@@ -1,4 +1,4 @@
-import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from './backoff.js';
+import { backoffDelay, backoffOptionKeys, resolveBackoff, type Backoff, type BackoffOptions } from './backoff.js';
 import { openClient } from './client-handshake.js';
 import { resolveClientSettings, type ClientSettings, type ConnectOptions } from './client-options.js';
 import type { CloseInfo, Connection } from './connection.js';
@@ -32,6 +32,9 @@ export interface ReconnectOptions extends ConnectOptions, BackoffOptions {
   /** Receives what the handler throws and the error the client gave up on. Default: logs them to stderr. */
   onError?: (error: unknown) => void;
 }
+
+/** The keys of `ReconnectOptions` besides those of `ConnectOptions`. */
+const reconnectOnlyKeys: readonly string[] = [...backoffOptionKeys, 'onReconnect', 'shouldRetry', 'onError'];
 
 /** `connecting` (an attempt runs), `open`, `waiting` (for the next attempt) or `stopped`. */
 export type ReconnectState = 'connecting' | 'open' | 'waiting' | 'stopped';
@@ -78,8 +81,9 @@ export class ReconnectingClient {
     this.#url = url;
     this.#handler = handler;
     this.#options = options;
+    // First: it checks that options is an object with known keys (signal included), for all below.
+    this.#settings = { ...resolveClientSettings(options, 'reconnecting()', reconnectOnlyKeys), signal: this.#stop.signal };
     this.#backoff = resolveBackoff(options);
-    this.#settings = { ...resolveClientSettings({ ...options, signal: undefined }), signal: this.#stop.signal };
     if (typeof handler !== 'function') {
       throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'reconnecting(url, handler): the handler must be a function');
     }

@@ -7,8 +7,10 @@ import { checkHandshake } from './handshake.js';
 import { Heartbeat } from './heartbeat.js';
 import { writeRefusal } from './http-answer.js';
 import { runHandler, type Handler } from './lifetime.js';
-import { defaultSettings, resolveSettings, type OpenOptions, type Settings } from './options.js';
+import { assertKnownOptions } from './option-keys.js';
+import { resolveSettings, type OpenOptions, type Settings } from './options.js';
 import { markOpened, pendingUpgradeOf, type PendingUpgrade } from './pending-upgrade.js';
+import { reportRefusal } from './report.js';
 import { WsTransport } from './ws-transport.js';
 
 /** Options of `UpsocketServer.close()`. */
@@ -20,6 +22,8 @@ export interface ShutdownOptions {
   /** How long handlers get to finish, in ms, before the remaining sockets are dropped. Default: 10000. */
   timeout?: number;
 }
+
+const shutdownOptionKeys: readonly string[] = ['code', 'reason', 'timeout'];
 
 // ws answers with the subprotocol our handshake checks chose; its own default would take the first offer.
 function chosenProtocol(_offered: Set<string>, request: IncomingMessage): string | false {
@@ -52,9 +56,9 @@ export class UpsocketServer {
   };
   #closing: Promise<void> | undefined;
 
-  /** @internal Created by `attach()`. */
-  constructor(defaults: OpenOptions | undefined) {
-    this.#defaults = resolveSettings(defaultSettings, defaults);
+  /** @internal Created by `attach()`, with its options resolved. */
+  constructor(defaults: Settings) {
+    this.#defaults = defaults;
   }
 
   /** The open connections (a live view: do not mutate). */
@@ -75,6 +79,7 @@ export class UpsocketServer {
     if ('status' in check) {
       upgrade.state = 'answered';
       writeRefusal(upgrade.response, check);
+      reportRefusal(settings.onRefuse, request, check);
       return;
     }
     const { socket, head } = upgrade;
@@ -106,6 +111,7 @@ export class UpsocketServer {
    * close, then drops the rest. Afterwards `server.close()` can complete.
    */
   close(options: ShutdownOptions = {}): Promise<void> {
+    assertKnownOptions('close()', options, shutdownOptionKeys);
     const { code = 1001, reason = '', timeout = 10_000 } = options;
     assertSendableClose(code, reason);
     // A second call joins the first shutdown rather than starting (and waiting) again.

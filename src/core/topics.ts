@@ -1,6 +1,7 @@
 import type { Connection } from './connection.js';
 import { UpsocketError } from './errors.js';
 import { createMemoryBackend } from './memory-backend.js';
+import { assertKnownOptions } from './option-keys.js';
 import { assertPositive } from './options.js';
 import { PreparedMessage } from './prepared-message.js';
 import type { TopicBackend } from './topic-backend.js';
@@ -18,6 +19,8 @@ export interface TopicsOptions {
    */
   maxBufferedAmount?: number;
 }
+
+const topicsOptionKeys: readonly string[] = ['backend', 'maxBufferedAmount'];
 
 /** The close reason a subscriber that fell behind gets, with close code 1013. */
 export const SLOW_SUBSCRIBER_REASON = 'Too far behind: reconnect to catch up';
@@ -76,6 +79,7 @@ export class Topics {
 
   /** @internal Use `createTopics()`. */
   constructor(options: TopicsOptions = {}) {
+    assertKnownOptions('createTopics()', options, topicsOptionKeys);
     const { backend = createMemoryBackend(), maxBufferedAmount = 1024 * 1024 } = options;
     assertPositive('maxBufferedAmount', maxBufferedAmount);
     this.#backend = backend;

@@ -47,5 +47,5 @@ export function inject(server: HttpServer | HttpsServer, path: string, options?:
     server.emit(server instanceof TlsServer ? 'secureConnection' : 'connection', serverSide);
     return clientSide;
   };
-  return connectWith(`ws://localhost${path}`, undefined, options, createConnection) as Promise<Connection>;
+  return connectWith(`ws://localhost${path}`, undefined, options, createConnection, 'inject()') as Promise<Connection>;
 }

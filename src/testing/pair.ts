@@ -2,11 +2,15 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Connection } from '../core/connection.js';
 import { runHandler, type Handler } from '../core/lifetime.js';
 import { MemoryTransport } from '../core/memory-transport.js';
+import { assertKnownOptions } from '../core/option-keys.js';
 import { defaultSettings, resolveSettings, type OpenOptions } from '../core/options.js';
 import { switchingProtocolsResponse, upgradeRequest } from './requests.js';
 
 /** The limits of one end of a `pair()`; each defaults as in `open()` and `connect()`. */
 export type PairLimits = Pick<OpenOptions, 'maxMessageSize' | 'sendHighWaterMark' | 'receiveHighWaterMark'>;
+
+const limitKeys: readonly string[] = ['maxMessageSize', 'sendHighWaterMark', 'receiveHighWaterMark'];
+const pairOptionKeys: readonly string[] = [...limitKeys, 'url', 'headers', 'protocol', 'server', 'client', 'onError'];
 
 /** Options of `pair()`. Top-level limits apply to both ends; `server` and `client` override them per end. */
 export interface PairOptions extends PairLimits {
@@ -46,10 +50,13 @@ export function pair(options?: PairOptions): [server: Connection, client: Connec
 export function pair(handler: Handler, options?: PairOptions): [server: Connection, client: Connection];
 export function pair(handlerOrOptions?: Handler | PairOptions, maybeOptions?: PairOptions): [server: Connection, client: Connection] {
   const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
-  const options = (typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions) ?? {};
-  const { url = '/', headers = {}, protocol = '', server: serverLimits, client: clientLimits, onError, ...limits } = options;
-  const serverSettings = resolveSettings(defaultSettings, { ...limits, ...serverLimits, onError });
-  const clientSettings = resolveSettings(defaultSettings, { ...limits, ...clientLimits });
+  const givenOptions = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
+  assertKnownOptions('pair()', givenOptions, pairOptionKeys);
+  const { url = '/', headers = {}, protocol = '', server: serverLimits, client: clientLimits, onError, ...limits } = givenOptions ?? {};
+  assertKnownOptions('pair() options.server', serverLimits, limitKeys);
+  assertKnownOptions('pair() options.client', clientLimits, limitKeys);
+  const serverSettings = resolveSettings(defaultSettings, { ...limits, ...serverLimits, onError }, 'pair()');
+  const clientSettings = resolveSettings(defaultSettings, { ...limits, ...clientLimits }, 'pair()');
   const [serverTransport, clientTransport] = MemoryTransport.pair(serverSettings, clientSettings);
   const server = new Connection(serverTransport, {
     request: upgradeRequest(url, headers, protocol),

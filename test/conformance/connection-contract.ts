@@ -124,6 +124,22 @@ export function connectionContract(factory: PairFactory): void {
       await client.ping();
     });
 
+    it('ping() with more than 125 bytes throws UPSOCKET_INVALID_PAYLOAD at once; 125 bytes is a ping', async () => {
+      const [server, client] = await factory.open();
+      const tooLong = [
+        caught(() => void server.ping('x'.repeat(126))),
+        caught(() => void server.ping('é'.repeat(63))),
+        caught(() => void client.ping(new Uint8Array(200))),
+        caught(() => void client.ping(42 as unknown as string)),
+      ];
+      for (const error of tooLong) expect(error).toMatchObject({ name: 'UpsocketError', code: 'UPSOCKET_INVALID_PAYLOAD' });
+      expect((tooLong[0] as Error).message).toBe('ping(data): control frames carry at most 125 bytes, got 126 bytes');
+      // Nothing was sent: the connection is open and a valid ping still gets its pong.
+      expect(server.state).toBe('open');
+      await server.ping(Buffer.alloc(125, 1));
+      await client.ping('y'.repeat(125));
+    });
+
     it('reports a dropped connection as ClosedError 1006 on both ends', async () => {
       const [server, client] = await factory.open();
       const reading = client.read().catch((error: unknown) => error);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { attach, open } from '../../src/adapters/node-http/index.js';
-import { UpsocketError } from '../../src/index.js';
+import { UpsocketError, type RefusedUpgrade } from '../../src/index.js';
 import { onCleanup } from '../helpers/cleanup.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { delay, listen } from '../helpers/server.js';
@@ -23,14 +23,28 @@ function reportingServer(route: (req: http.IncomingMessage, res: http.ServerResp
 }
 
 describe('attach() and open() misuse', () => {
-  it('open() without attach() throws UPSOCKET_NOT_ATTACHED saying how to fix it', async () => {
-    const server = reportingServer((req) => void open(req, () => {}));
+  // The child-process test (not-attached.test.ts) shows the process survives with the defaults.
+  it('open() without attach() answers 500 itself, returns true and reports UPSOCKET_NOT_ATTACHED saying how to fix it', async () => {
+    const errors: unknown[] = [];
+    const refusals: RefusedUpgrade[] = [];
+    const returned: boolean[] = [];
+    const server = reportingServer((req, res) => {
+      const opened = open(req, () => {}, { onError: (error) => errors.push(error), onRefuse: (refusal) => refusals.push(refusal) });
+      returned.push(opened);
+      if (!opened) res.end('plain');
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     onCleanup(() => new Promise((resolve) => server.close(resolve)));
     const { port } = server.address() as { port: number };
-    const answer = await expectRefusal(`ws://127.0.0.1:${port}/`);
+    const answer = await expectRefusal(`ws://127.0.0.1:${port}/chat`);
     expect(answer.status).toBe(500);
-    expect(answer.body).toMatch(/^UPSOCKET_NOT_ATTACHED: .*call attach\(server\)/);
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.body).toBe('Internal Server Error\n');
+    expect(returned).toEqual([true]);
+    expect(errors).toHaveLength(1);
+    expect(errorCode(errors[0])).toBe('UPSOCKET_NOT_ATTACHED');
+    expect((errors[0] as Error).message).toMatch(/call attach\(server\) once, right after creating the HTTP server/);
+    expect(refusals).toEqual([{ method: 'GET', url: '/chat', status: 500, reason: 'Internal Server Error', remoteAddress: '127.0.0.1' }]);
   });
 
   it('attach() twice returns the same handle, and refuses a second set of options', () => {

@@ -45,7 +45,8 @@ export const open: Open<IncomingMessage> = (request, handler, options) => {
 /**
  * An Express route handler that accepts WebSocket upgrades and calls `next()` for every other
  * request, so a later handler for the same path can answer plain HTTP. Errors `open()` throws
- * (a bad option, a server without `attach()`) go to `next(error)`, i.e. your error middleware.
+ * (a bad option) go to `next(error)`, i.e. your error middleware; a server without `attach()`
+ * gets a 500 from upsocket itself and the error goes to `onError`.
  * The handler also gets the Express request; annotate it to type what your middleware and route
  * set on it (TypeScript cannot infer it through Express's overloaded `app.get`).
  *

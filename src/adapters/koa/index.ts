@@ -43,7 +43,8 @@ export type WebSocketMiddleware<Context extends KoaContextLike = KoaContextLike>
  * server.listen(3000)
  */
 export const open: Open<KoaContextLike> = (ctx, handler, options) => {
-  if (!openNodeRequest(ctx.req, handler, options)) return false;
+  // `?.`: a wrong argument reaches the core's check and its UPSOCKET_INVALID_OPTION, not a TypeError.
+  if (!openNodeRequest(ctx?.req, handler, options)) return false;
   ctx.respond = false;
   return true;
 };

@@ -14,6 +14,10 @@ export {
   type NextServerOptions,
 } from './server.js';
 
+function isFetchRequest(request: unknown): request is Request {
+  return !(request instanceof IncomingMessage) && typeof (request as Partial<Request> | null | undefined)?.headers?.get === 'function';
+}
+
 /** The Node request behind an App Router `Request`, or undefined when it is no WebSocket upgrade. */
 function nodeRequestOf(request: Request): IncomingMessage | undefined {
   const nodeRequest = requestContext.getStore();
@@ -51,7 +55,10 @@ function nodeRequestOf(request: Request): IncomingMessage | undefined {
  * }
  */
 export const open: Open<Request | IncomingMessage> = (request, handler, options) => {
-  const nodeRequest = request instanceof IncomingMessage ? request : nodeRequestOf(request);
+  // Anything but a fetch Request goes to the core as it is: a Pages `req`, or a wrong argument
+  // for the core to refuse with UPSOCKET_INVALID_OPTION.
+  if (!isFetchRequest(request)) return openNodeRequest(request, handler, options);
+  const nodeRequest = nodeRequestOf(request);
   return nodeRequest !== undefined && openNodeRequest(nodeRequest, handler, options);
 };
 

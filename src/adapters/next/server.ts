@@ -3,7 +3,9 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { attach, type AttachOptions, type UpsocketServer } from '../../core/index.js';
+import { attachOptionKeys } from '../../core/attach.js';
 import { writeRawRefusal } from '../../core/http-answer.js';
+import { assertKnownOptions } from '../../core/option-keys.js';
 import { requestContext } from './request-context.js';
 
 /** What upsocket uses of a Next app (what `next({ ... })` returns), typed without importing Next. */
@@ -66,6 +68,8 @@ export async function createNextServer<Options extends NextOptionsLike, App exte
   nextOptions: Omit<Options, 'httpServer'>,
   options: NextServerOptions = {},
 ): Promise<NextServer<App>> {
+  // Before Next's slow prepare(): attach() would find a misspelt option only after it.
+  assertKnownOptions('createNextServer()', options, [...attachOptionKeys, 'server']);
   const { server = createServer(), filter, ...attachOptions } = options;
   const nextUpgrades = createServer();
   const createApp = typeof next === 'function' ? next : next.default;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { UpsocketError } from '../../core/errors.js';
+import { assertKnownOptions } from '../../core/option-keys.js';
 import type { PreparedMessage } from '../../core/prepared-message.js';
 import type { TopicBackend, TopicListener } from '../../core/topic-backend.js';
 import { TopicListeners } from '../../core/topic-listeners.js';
@@ -54,6 +55,7 @@ export class RedisBackend implements TopicBackend {
   #closed = false;
 
   constructor(options: RedisBackendOptions = {}) {
+    assertKnownOptions('createRedisBackend()', options, ['url', 'redisOptions', 'prefix', 'timeout', 'onError']);
     const { url = 'redis://127.0.0.1:6379', redisOptions = {}, prefix = 'upsocket:', timeout = 2000, onError = logError } = options;
     if (!Number.isSafeInteger(timeout) || timeout <= 0) {
       throw new UpsocketError('UPSOCKET_INVALID_OPTION', `timeout must be a positive integer, got ${String(timeout)}`);
