@@ -13,7 +13,7 @@ export class TopicsBenchChild {
   readonly process: ChildProcess;
   readonly ready: Promise<unknown>;
   #nextId = 1;
-  readonly #pending = new Map<number, (reply: { ok: boolean; value?: unknown; error?: string }) => void>();
+  readonly #pending = new Map<number, (reply: { ok: boolean; value?: unknown; error?: string | undefined }) => void>();
 
   /** Runs `node --import tsx <script>` through `sh`, which raises the open-file limit to `files` first. */
   constructor(script: string, env: Record<string, string>, files: number) {

@@ -17,7 +17,7 @@ import { loginRequired, sessionCookie, userFromCookieHeader } from '../shared/se
  * Express's idiom for what session middleware found: a property on `req`, as passport's
  * `req.user`. Declared here rather than by augmenting Express's global `Request` type.
  */
-type SessionRequest = Request & { user?: string };
+type SessionRequest = Request & { user?: string | undefined };
 
 /** Reads the session cookie on every request; `req.user` is the logged-in name, if any. */
 function session(req: SessionRequest, _res: Response, next: NextFunction): void {

@@ -17,7 +17,7 @@ import { loginRequired, sessionCookie, userFromCookieHeader } from '../shared/se
 
 /** What the session middleware leaves in `ctx.state`: the logged-in name, if any. */
 interface SessionState {
-  user?: string;
+  user?: string | undefined;
 }
 
 type SessionContext = ParameterizedContext<SessionState>;

@@ -19,7 +19,7 @@ export interface AttachOptions extends OpenOptions {
    * (socket.io, another ws server). Needed only for listeners that answer asynchronously: an
    * upgrade another listener answers synchronously is left alone anyway. Default: every upgrade.
    */
-  filter?: (request: IncomingMessage) => boolean;
+  filter?: ((request: IncomingMessage) => boolean) | undefined;
 }
 
 /** @internal The keys of `AttachOptions`. */

@@ -1,23 +1,23 @@
 import { UpsocketError } from './errors.js';
-import { assertPositive } from './options.js';
+import { assertPositive, type Resolved } from './options.js';
 
 /** How long to wait between reconnect attempts. */
 export interface BackoffOptions {
   /** The delay before the first retry, in ms. Default: 500. */
-  initialDelay?: number;
+  initialDelay?: number | undefined;
   /** No delay is longer than this, in ms. Default: 30000. */
-  maxDelay?: number;
+  maxDelay?: number | undefined;
   /** Each failed attempt multiplies the delay by this. Default: 2. */
-  factor?: number;
+  factor?: number | undefined;
   /**
    * The random share of each delay, from 0 (none) to 1: a delay `d` becomes a random value between
    * `d * (1 - jitter)` and `d`, so clients dropped together do not all come back at once. Default: 0.5.
    */
-  jitter?: number;
+  jitter?: number | undefined;
 }
 
 /** @internal */
-export type Backoff = Required<BackoffOptions>;
+export type Backoff = Resolved<BackoffOptions>;
 
 /** @internal The keys of `BackoffOptions`. */
 export const backoffOptionKeys: readonly string[] = ['initialDelay', 'maxDelay', 'factor', 'jitter'];

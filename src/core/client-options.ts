@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { UpsocketError } from './errors.js';
 import { assertKnownOptions } from './option-keys.js';
-import { assertHeartbeat, assertPositive, defaultSettings } from './options.js';
+import { assertHeartbeat, assertPositive, defaultSettings, type Resolved } from './options.js';
 
 /**
  * Options of `connect()`. The limits mean the same as the server's `OpenOptions` and have the
@@ -9,30 +9,30 @@ import { assertHeartbeat, assertPositive, defaultSettings } from './options.js';
  */
 export interface ConnectOptions {
   /** Subprotocols to offer, in order of preference; `connection.protocol` is the one the server chose. Default: none. */
-  protocols?: readonly string[];
+  protocols?: readonly string[] | undefined;
   /** Extra handshake request headers: `authorization`, `cookie`, `origin`... Default: none. */
-  headers?: OutgoingHttpHeaders;
+  headers?: OutgoingHttpHeaders | undefined;
   /** Largest message accepted from the server, in bytes; a larger one closes the connection with 1009. Default: 1 MiB. */
-  maxMessageSize?: number;
+  maxMessageSize?: number | undefined;
   /** Offer permessage-deflate. Default: false. */
-  compression?: boolean;
+  compression?: boolean | undefined;
   /** Give up when the server has not completed the handshake after this many ms (`UPSOCKET_HANDSHAKE_TIMEOUT`). Default: 10000. */
-  handshakeTimeout?: number;
+  handshakeTimeout?: number | undefined;
   /**
    * Aborting it before the connection opens cancels the attempt (`connect()` rejects with
    * `signal.reason`); aborting it later closes the connection with 1001 (going away).
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** `flush()` waits while more than this many bytes are buffered for sending. Default: 64 KiB. */
-  sendHighWaterMark?: number;
+  sendHighWaterMark?: number | undefined;
   /** The socket is paused while more than this many bytes of messages wait for `read()`. Default: 64 KiB. */
-  receiveHighWaterMark?: number;
+  receiveHighWaterMark?: number | undefined;
   /** Ping interval in ms; a server that has not answered by the next ping is dropped (1006). `false` disables. Default: false. */
-  heartbeat?: number | false;
+  heartbeat?: number | false | undefined;
 }
 
 /** @internal `ConnectOptions` with every default applied. */
-export type ClientSettings = Required<Omit<ConnectOptions, 'signal'>> & Pick<ConnectOptions, 'signal'>;
+export type ClientSettings = Resolved<Omit<ConnectOptions, 'signal'>> & Pick<ConnectOptions, 'signal'>;
 
 const defaultClientSettings: ClientSettings = {
   protocols: [],

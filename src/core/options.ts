@@ -9,26 +9,26 @@ import { logError, logRefusal, type RefusedUpgrade } from './report.js';
  */
 export interface OpenOptions {
   /** Subprotocols the server speaks; the client's first offer in this list is chosen. Default: none. */
-  protocols?: readonly string[];
+  protocols?: readonly string[] | undefined;
   /** Cross-origin pages allowed besides same-origin ones (strings, RegExps or a predicate). Default: none. */
-  origins?: OriginPolicy;
+  origins?: OriginPolicy | undefined;
   /** Believe `Forwarded`/`X-Forwarded-Host` for the same-origin check (only behind your own proxy). Default: false. */
-  trustProxy?: boolean;
+  trustProxy?: boolean | undefined;
   /** Largest message accepted, in bytes; a larger one closes the connection with 1009. Default: 1 MiB. */
-  maxMessageSize?: number;
+  maxMessageSize?: number | undefined;
   /** Negotiate permessage-deflate. Default: false. */
-  compression?: boolean;
+  compression?: boolean | undefined;
   /** Ping interval in ms; a peer that has not answered by the next ping is dropped. `false` disables. Default: 30000. */
-  heartbeat?: number | false;
+  heartbeat?: number | false | undefined;
   /** `flush()` waits while more than this many bytes are buffered for sending. Default: 64 KiB. */
-  sendHighWaterMark?: number;
+  sendHighWaterMark?: number | undefined;
   /** The socket is paused while more than this many bytes of messages wait for `read()`. Default: 64 KiB. */
-  receiveHighWaterMark?: number;
+  receiveHighWaterMark?: number | undefined;
   /**
    * Receives errors thrown by handlers, by request listeners while an upgrade is routed, and
    * `UPSOCKET_NOT_ATTACHED`. Default: logs them to stderr with the request's method and URL.
    */
-  onError?: (error: unknown, request: IncomingMessage) => void;
+  onError?: ((error: unknown, request: IncomingMessage) => void) | undefined;
   /**
    * Told about every upgrade upsocket refuses itself (400, 403, 426 from the handshake checks,
    * 503 while shutting down, 404 when the server has no request listener, 500 when routing
@@ -36,11 +36,17 @@ export interface OpenOptions {
    * line on stderr, e.g. `upsocket: refused GET /chat from 127.0.0.1: 403 Origin https://evil.example is not allowed`;
    * `onRefuse: () => {}` silences it.
    */
-  onRefuse?: (refusal: RefusedUpgrade, request: IncomingMessage) => void;
+  onRefuse?: ((refusal: RefusedUpgrade, request: IncomingMessage) => void) | undefined;
 }
 
+/**
+ * @internal Every property present and defined. Not `Required<T>`: under exactOptionalPropertyTypes
+ * it keeps the `| undefined` our options spell out, which resolving the defaults removes.
+ */
+export type Resolved<T> = { [Key in keyof T]-?: Exclude<T[Key], undefined> };
+
 /** @internal Options with every default applied. */
-export type Settings = Required<Omit<OpenOptions, 'origins'>> & Pick<OpenOptions, 'origins'>;
+export type Settings = Resolved<Omit<OpenOptions, 'origins'>> & Pick<OpenOptions, 'origins'>;
 
 /** @internal */
 export const defaultSettings: Settings = {

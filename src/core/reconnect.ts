@@ -22,15 +22,15 @@ export interface ReconnectEvent {
 /** Options of `reconnecting()`: those of `connect()` (used for every attempt) and the backoff. */
 export interface ReconnectOptions extends ConnectOptions, BackoffOptions {
   /** Called before each new attempt; use it to log or count reconnects. */
-  onReconnect?: (event: ReconnectEvent) => void;
+  onReconnect?: ((event: ReconnectEvent) => void) | undefined;
   /**
    * Whether a failed attempt is worth repeating. Default: all but refusals with a 4xx status other
    * than 408 and 429 (a 401 or 404 will not fix itself). When it returns false the client stops
    * and the error goes to `onError`.
    */
-  shouldRetry?: (error: unknown) => boolean;
+  shouldRetry?: ((error: unknown) => boolean) | undefined;
   /** Receives what the handler throws and the error the client gave up on. Default: logs them to stderr. */
-  onError?: (error: unknown) => void;
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 /** The keys of `ReconnectOptions` besides those of `ConnectOptions`. */

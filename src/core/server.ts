@@ -16,11 +16,11 @@ import { WsTransport } from './ws-transport.js';
 /** Options of `UpsocketServer.close()`. */
 export interface ShutdownOptions {
   /** Close code sent to every connection. Default: 1001 (going away). */
-  code?: number;
+  code?: number | undefined;
   /** Close reason sent with it. Default: ''. */
-  reason?: string;
+  reason?: string | undefined;
   /** How long handlers get to finish, in ms, before the remaining sockets are dropped. Default: 10000. */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 const shutdownOptionKeys: readonly string[] = ['code', 'reason', 'timeout'];

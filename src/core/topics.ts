@@ -9,7 +9,7 @@ import type { TopicBackend } from './topic-backend.js';
 /** Options of `createTopics()`. */
 export interface TopicsOptions {
   /** What carries messages between processes. Default: `createMemoryBackend()` (this process only). */
-  backend?: TopicBackend;
+  backend?: TopicBackend | undefined;
   /**
    * A subscriber with more than this many bytes still waiting to be sent when a message for it
    * arrives is too far behind: it is closed with 1013 (try again later) instead of being buffered
@@ -17,7 +17,7 @@ export interface TopicsOptions {
    * to the network, so a burst published within one tick does not close healthy subscribers.
    * Default: 1 MiB.
    */
-  maxBufferedAmount?: number;
+  maxBufferedAmount?: number | undefined;
 }
 
 const topicsOptionKeys: readonly string[] = ['backend', 'maxBufferedAmount'];

@@ -15,15 +15,15 @@ const pairOptionKeys: readonly string[] = [...limitKeys, 'url', 'headers', 'prot
 /** Options of `pair()`. Top-level limits apply to both ends; `server` and `client` override them per end. */
 export interface PairOptions extends PairLimits {
   /** `connection.request.url` on the server end. Default: '/'. */
-  url?: string;
+  url?: string | undefined;
   /** Headers of the server end's `connection.request`, e.g. what your middleware would have read. */
-  headers?: IncomingHttpHeaders;
+  headers?: IncomingHttpHeaders | undefined;
   /** `connection.protocol` on both ends. Default: ''. */
-  protocol?: string;
-  server?: PairLimits;
-  client?: PairLimits;
+  protocol?: string | undefined;
+  server?: PairLimits | undefined;
+  client?: PairLimits | undefined;
   /** Receives what a handler given to `pair(handler)` throws. Default: logs it to stderr, as the server does. */
-  onError?: OpenOptions['onError'];
+  onError?: OpenOptions['onError'] | undefined;
 }
 
 /**

@@ -19,8 +19,8 @@ export interface RouteContext {
  */
 export interface AppSpec {
   handler: (connection: Connection, context: RouteContext) => void | Promise<void>;
-  options?: OpenOptions;
-  attachOptions?: AttachOptions;
+  options?: OpenOptions | undefined;
+  attachOptions?: AttachOptions | undefined;
 }
 
 /** Typed capability flags: the suite picks tests by what an adapter can do, never by its name. */

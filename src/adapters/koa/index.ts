@@ -10,7 +10,7 @@ export interface KoaContextLike {
   /** The Node request. */
   req: IncomingMessage;
   /** Koa's bypass switch: set to false once upsocket answered, so Koa writes nothing after it. */
-  respond?: boolean;
+  respond?: boolean | undefined;
 }
 
 /** What `websocket()` returns: a Koa middleware (Koa's and @koa/router's types accept it). */

@@ -16,8 +16,8 @@ export interface NextAppLike {
 
 /** The `next({ ... })` options upsocket reads (`dev`) and sets (`httpServer`). */
 export interface NextOptionsLike {
-  dev?: boolean;
-  httpServer?: HttpServer;
+  dev?: boolean | undefined;
+  httpServer?: HttpServer | undefined;
 }
 
 /**
@@ -29,7 +29,7 @@ export type NextFactory<Options, App> = ((options: Options) => App) | { default:
 /** Options of `createNextServer()`: `attach()`'s options, plus the server to serve on. */
 export interface NextServerOptions extends AttachOptions {
   /** Serve on this server (an `https.Server`, say) instead of a new `http.Server`. */
-  server?: HttpServer | HttpsServer;
+  server?: HttpServer | HttpsServer | undefined;
 }
 
 /** What `createNextServer()` resolves with: the server (not yet listening), the Next app and upsocket. */

@@ -11,19 +11,19 @@ import { ReadyGate } from './ready-gate.js';
 /** Options of `createRedisBackend()`. */
 export interface RedisBackendOptions {
   /** The server: `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default: `redis://127.0.0.1:6379`. */
-  url?: string;
+  url?: string | undefined;
   /**
    * More ioredis options (`tls`, `password`, `retryStrategy`...), applied over the URL's. Typed
    * loosely so that upsocket's types do not require ioredis's. upsocket sets its own
    * `enableOfflineQueue`, `autoResubscribe`, `autoResendUnfulfilledCommands` and `commandTimeout`.
    */
-  redisOptions?: Record<string, unknown>;
+  redisOptions?: Record<string, unknown> | undefined;
   /** Prepended to each topic to make its Redis channel, so apps can share one Redis. Default: `'upsocket:'`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How long `publish()` and `subscribe()` wait for Redis to connect or answer, in ms. Default: 2000. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Connection trouble, once per outage, and messages on our channels that upsocket did not publish. Default: logs to stderr. */
-  onError?: (error: Error) => void;
+  onError?: ((error: Error) => void) | undefined;
 }
 
 function noop(): void {}
@@ -64,7 +64,9 @@ export class RedisBackend implements TopicBackend {
     this.#prefix = prefix;
     this.#timeout = timeout;
     this.#onError = onError;
-    const clientOptions: RedisOptions = {
+    // Without replyMapping: ioredis types it `ReplyMappingMode | undefined` in RedisOptions but its
+    // constructor takes no undefined there, so under exactOptionalPropertyTypes its own type is refused.
+    const clientOptions: Omit<RedisOptions, 'replyMapping'> = {
       retryStrategy,
       ...(redisOptions as RedisOptions),
       // Fail fast instead of queueing while disconnected: publish() reports the outage itself.
