@@ -55,7 +55,12 @@ export const redisServer = program('redis-server', 'redis-server', ['redis-serve
  * Debian's interpreter first: a `python3` earlier on PATH (pyenv) may not see Debian's modules,
  * but one that has websockets of its own will do.
  */
-export const pythonWebsockets = program('python3 with websockets', 'python3-websockets', ['/usr/bin/python3', 'python3'], runs('-c', 'import websockets'));
+export const pythonWebsockets = program(
+  'python3 with websockets',
+  'python3-websockets',
+  ['/usr/bin/python3', 'python3'],
+  runs('-c', 'import websockets'),
+);
 
 /** Where Debian puts it; playwright-core drives it (it downloads no browser of its own). */
 export const chromium = program('chromium', 'chromium', ['/usr/bin/chromium'], isExecutable);

@@ -26,6 +26,7 @@ export default class SkipSummary implements Reporter {
     if (lines.length === 0) return;
     const suites = lines.length === 1 ? '1 suite' : `${lines.length} suites`;
     const log = this.#vitest?.logger.log.bind(this.#vitest.logger) ?? console.log;
-    log(`\nupsocket: ${suites} skipped because a program is missing (set UPSOCKET_EXTERNAL_CLIENTS=1 to make this a failure):\n${lines.join('\n')}\n`);
+    const heading = `upsocket: ${suites} skipped because a program is missing (set UPSOCKET_EXTERNAL_CLIENTS=1 to make this a failure):`;
+    log(`\n${heading}\n${lines.join('\n')}\n`);
   }
 }
