@@ -9,5 +9,7 @@ export default defineConfig({
     setupFiles: ['test/helpers/setup.ts'],
     testTimeout: 15_000,
     hookTimeout: 30_000,
+    // The second lists the suites skipped because a program from outside npm is missing.
+    reporters: ['default', './test/helpers/skip-summary.ts'],
   },
 });

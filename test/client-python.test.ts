@@ -1,40 +1,25 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { ClosedError, connect } from '../src/index.js';
 import { connectClient, handshakeFailure } from './helpers/client.js';
+import { describeNeeding, pathOf, pythonWebsockets } from './helpers/external-programs.js';
 import { until } from './helpers/server.js';
 
-// upsocket's client against an independent server implementation: Python's `websockets`. CI
-// installs it (python3-websockets, .ci/run); without it these tests fail rather than skip.
+// upsocket's client against an independent server implementation: Python's `websockets`
+// (python3-websockets, which .ci/run installs).
 const script = join(import.meta.dirname, 'fixtures', 'python-websockets-server.py');
-
-/** The Debian python3 first: a pyenv python3 on PATH does not see Debian's packages. */
-function findPython(): string {
-  for (const candidate of ['/usr/bin/python3', 'python3']) {
-    try {
-      execFileSync(candidate, ['-c', 'import websockets'], { stdio: 'ignore' });
-      return candidate;
-    } catch {
-      // Not there, or without websockets: try the next one.
-    }
-  }
-  throw new Error("No python3 with the 'websockets' module: install it with `apt-get install -y python3-websockets`");
-}
 
 let child: ChildProcess | undefined;
 let started: Promise<string> | undefined;
 const closedLines: string[] = [];
 
-/**
- * Starts the Python server once, on a free port; resolves with its ws:// URL. Each test awaits it,
- * so a missing python3-websockets fails every test (a failing beforeAll would only skip them).
- */
+/** Starts the Python server once, on a free port, for the first test; resolves with its ws:// URL. */
 function pythonServer(): Promise<string> {
   return (started ??= new Promise<string>((resolve, reject) => {
-    const python = spawn(findPython(), ['-u', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const python = spawn(pathOf(pythonWebsockets), ['-u', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     child = python;
     python.once('error', reject);
     python.once('exit', (code) => reject(new Error(`the Python server exited with ${code} before listening`)));
@@ -58,7 +43,7 @@ async function pythonSawClose(path: string): Promise<string> {
   return closedLines.splice(index, 1)[0]!.slice(`closed ${path} `.length);
 }
 
-describe('connect() against a Python websockets server', () => {
+describeNeeding('connect() against a Python websockets server', { needs: [pythonWebsockets] }, () => {
   it('echoes text and binary, with their types', async () => {
     const client = await connectClient(`${await pythonServer()}/echo`);
     client.sendText('héllo');

@@ -1,13 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createChatServer } from '../examples/node-http/server.js';
 import { createRedisBackend } from '../src/backends/redis/index.js';
 import { createTopics, UpsocketError } from '../src/index.js';
 import { nodeHttpFixture } from './conformance/node-http.fixture.js';
 import type { PublishCommand, PublishReply } from './fixtures/topics-node.js';
 import { onCleanup } from './helpers/cleanup.js';
+import { describeNeeding, redisServer } from './helpers/external-programs.js';
 import { freePort, RedisServer } from './helpers/redis-server.js';
 import { delay, listen, until } from './helpers/server.js';
 import { TestClient, type Received } from './helpers/ws-client.js';
@@ -83,7 +84,7 @@ async function expectSilence(client: TestClient, ms = 300): Promise<void> {
   await expect(client.next(ms)).rejects.toThrow('no message within timeout');
 }
 
-describe('topics across processes through Redis', { timeout: 60_000 }, () => {
+describeNeeding('topics across processes through Redis', { needs: [redisServer], timeout: 60_000 }, () => {
   it('delivers one publish to every subscriber in three processes exactly once', async () => {
     const redis = await RedisServer.start();
     const apps = await Promise.all([0, 1, 2].map(() => AppProcess.start(redis.url)));

@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { connect as connectTcp } from 'node:net';
-import { WebSocket as UndiciWebSocket } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { ClosedError } from '../../src/index.js';
 import { delay } from '../helpers/server.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
 import type { AdapterFixture, AppSpec, RouteContext } from './contract.js';
 import { echo, readAll } from './handlers.js';
+import { interopSuite } from './interop-suite.js';
 
 /** Resolves with what a handler saw, so tests can assert server-side outcomes. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
@@ -217,25 +217,6 @@ export function conformanceSuite(fixture: AdapterFixture): void {
       expect(answer.endsWith('\r\n\r\nMissing or invalid Sec-WebSocket-Key header\n')).toBe(true);
     });
 
-    it('talks to an independent client implementation (undici WebSocket)', async () => {
-      const { wsUrl } = await start({ handler: echo });
-      const client = new UndiciWebSocket(`${wsUrl}/rooms/lobby`);
-      const replies: unknown[] = [];
-      const done = new Promise<void>((resolve, reject) => {
-        client.addEventListener('error', () => reject(new Error('undici client error')));
-        client.addEventListener('message', (event) => {
-          replies.push(event.data);
-          if (replies.length === 2) resolve();
-        });
-      });
-      client.binaryType = 'arraybuffer';
-      await new Promise((resolve) => client.addEventListener('open', resolve));
-      client.send('from undici');
-      client.send(new Uint8Array([7, 8, 9]));
-      await done;
-      expect(replies[0]).toBe('from undici');
-      expect([...new Uint8Array(replies[1] as ArrayBuffer)]).toEqual([7, 8, 9]);
-      client.close(1000);
-    });
+    interopSuite(start);
   });
 }

@@ -10,7 +10,7 @@ import { expect, it } from 'vitest';
 import { createChatServer } from '../../examples/node-http/server.js';
 import type { ChatServer } from '../../examples/shared/serve.js';
 import { onCleanup } from '../helpers/cleanup.js';
-import { CHROMIUM, describeExternal, requireExecutable } from './external-clients.js';
+import { chromium as chromiumProgram, describeNeeding, pathOf } from '../helpers/external-programs.js';
 
 const chromiumArgs = [
   '--headless',
@@ -24,11 +24,10 @@ const chromiumArgs = [
 ];
 
 async function launch(): Promise<BrowserContext> {
-  requireExecutable(CHROMIUM, 'chromium');
   const { chromium } = await import('playwright-core');
   const userDataDir = await mkdtemp(join(tmpdir(), 'upsocket-chromium-'));
   onCleanup(() => rm(userDataDir, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: chromiumArgs });
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: pathOf(chromiumProgram), headless: true, args: chromiumArgs });
   onCleanup(() => context.close());
   return context;
 }
@@ -63,7 +62,7 @@ function seen(page: Page, text: string): Promise<unknown> {
   return page.waitForSelector(`#messages li:has-text("${text}")`, { timeout: 10_000 });
 }
 
-describeExternal('headless Chromium and the chat demo', () => {
+describeNeeding('headless Chromium and the chat demo', { needs: [chromiumProgram] }, () => {
   it('chats between two pages, and both reconnect after the server restarts on the same port', async () => {
     const context = await launch();
     const first = await startChat(0);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { onCleanup } from './cleanup.js';
+import { pathOf, redisServer } from './external-programs.js';
 import { delay } from './server.js';
 
 /** A loopback port nothing listens on right now. */
@@ -30,8 +31,9 @@ async function answersPing(port: number): Promise<boolean> {
 }
 
 /**
- * A `redis-server` of our own on a free port, without persistence, stopped after the test. The
- * tests that use it fail (they do not skip) when redis-server is not installed.
+ * A `redis-server` of our own on a free port, without persistence, stopped after the test. Its
+ * tests run in `describeNeeding(…, { needs: [redisServer] })`, which decides what happens when
+ * redis-server is not installed.
  */
 export class RedisServer {
   readonly port: number;
@@ -56,19 +58,13 @@ export class RedisServer {
   async restart(): Promise<void> {
     if (this.#process !== undefined) throw new Error('redis-server is already running');
     const child = spawn(
-      'redis-server',
+      pathOf(redisServer),
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     this.#process = child;
     const failed = new Promise<never>((_, reject) => {
-      child.once('error', (error: NodeJS.ErrnoException) => {
-        reject(
-          error.code === 'ENOENT'
-            ? new Error('redis-server is not installed; these tests need it (Debian/Ubuntu: apt-get install redis-server)')
-            : error,
-        );
-      });
+      child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`redis-server exited with ${code} while starting on port ${this.port}`)));
     });
     failed.catch(() => undefined);
