@@ -8,7 +8,7 @@ export const entries = {
   'adapters/koa': 'src/adapters/koa/index.ts',
   'adapters/next': 'src/adapters/next/index.ts',
   testing: 'src/testing/index.ts',
-  'backends/redis': 'src/backends/redis/index.ts',
+  'backends/redis': 'src/topics/redis/index.ts',
 };
 
 export default defineConfig({

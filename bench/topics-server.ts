@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { attach, open } from '../src/adapters/node-http/index.js';
-import { createRedisBackend } from '../src/backends/redis/index.js';
+import { createRedisBackend } from '../src/topics/redis/index.js';
 import { createTopics, type Connection } from '../src/index.js';
 import { answerRequests, now } from './topics-child.js';
 

@@ -13,7 +13,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { createRedisBackend } from '../src/backends/redis/index.js';
+import { createRedisBackend } from '../src/topics/redis/index.js';
 import { createTopics } from '../src/index.js';
 import { RedisServer } from '../test/helpers/redis-server.js';
 import { now, TopicsBenchChild } from './topics-child.js';

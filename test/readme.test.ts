@@ -43,7 +43,7 @@ describe('README', () => {
   });
 
   it('lists every error code the library defines', () => {
-    const source = readFileSync(join(root, 'src/core/errors.ts'), 'utf8');
+    const source = readFileSync(join(root, 'src/core/connection/errors.ts'), 'utf8');
     const codes = [...source.matchAll(/'(UPSOCKET_[A-Z_]+)'/g)].map((match) => match[1]);
     expect(codes.length).toBeGreaterThan(5);
     for (const code of new Set(codes)) expect(readme).toContain(`\`${code}\``);

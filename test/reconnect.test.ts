@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { attach, open } from '../src/adapters/node-http/index.js';
-import { backoffDelay, resolveBackoff } from '../src/core/backoff.js';
+import { backoffDelay, resolveBackoff } from '../src/client/backoff.js';
 import { ClosedError, HandshakeError, reconnecting, type Connection, type ReconnectEvent } from '../src/index.js';
 import { onCleanup } from './helpers/cleanup.js';
 import { deferred } from './helpers/client.js';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { createChatServer } from '../examples/node-http/server.js';
-import { createRedisBackend } from '../src/backends/redis/index.js';
+import { createRedisBackend } from '../src/topics/redis/index.js';
 import { createTopics, UpsocketError } from '../src/index.js';
 import { nodeHttpFixture } from './conformance/node-http.fixture.js';
 import type { PublishCommand, PublishReply } from './fixtures/topics-node.js';

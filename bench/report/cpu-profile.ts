@@ -31,6 +31,7 @@ export function originOf(url: string, name: string): string {
   if (name === '(program)' || name === '(idle)' || url === '') return name.startsWith('(') ? name : 'native';
   if (url.includes('/src/core/')) return 'upsocket core';
   if (url.includes('/src/adapters/')) return 'upsocket adapter';
+  if (/\/src\/(client|topics|testing)\//.test(url)) return 'upsocket client/topics/testing';
   if (url.includes('/bench/')) return 'bench server';
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (match !== null) return match[1]!;

@@ -1,5 +1,5 @@
-import { UpsocketError } from './errors.js';
-import { assertPositive, type Resolved } from './options.js';
+import { UpsocketError } from '../core/index.js';
+import { assertPositive, type Resolved } from '../core/internal.js';
 
 /** How long to wait between reconnect attempts. */
 export interface BackoffOptions {

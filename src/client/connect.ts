@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
-import { openClient } from './client-handshake.js';
-import { resolveClientSettings, type ConnectOptions } from './client-options.js';
-import type { CloseInfo, Connection } from './connection.js';
-import { runHandler, type Handler } from './lifetime.js';
+import { openClient } from './handshake.js';
+import { resolveClientSettings, type ConnectOptions } from './options.js';
+import { type CloseInfo, type Connection, type Handler } from '../core/index.js';
+import { runHandler } from '../core/internal.js';
 
 /**
  * Runs `handler` on a client connection with the server's lifetime rules (return → close 1000,

@@ -1,5 +1,5 @@
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
-import { UpsocketError } from './errors.js';
+import { UpsocketError } from '../core/index.js';
 
 /** Why a client's opening handshake failed; each is a stable `code` of `HandshakeError`. */
 export type HandshakeErrorCode = 'UPSOCKET_HANDSHAKE_FAILED' | 'UPSOCKET_HANDSHAKE_TIMEOUT' | 'UPSOCKET_CONNECT_FAILED';

@@ -1,12 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
-import type { ClientSettings } from './client-options.js';
-import { Connection } from './connection.js';
-import { UpsocketError } from './errors.js';
+import type { ClientSettings } from './options.js';
+import { Connection, UpsocketError } from '../core/index.js';
+import { Heartbeat, WsTransport } from '../core/internal.js';
 import { describeRefusal, HandshakeError } from './handshake-error.js';
-import { Heartbeat } from './heartbeat.js';
-import { WsTransport } from './ws-transport.js';
 
 /** A refused handshake's body is kept up to this size: enough for any error page, bounded for a hostile one. */
 const MAX_REFUSAL_BODY = 64 * 1024;

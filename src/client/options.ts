@@ -1,7 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { UpsocketError } from './errors.js';
-import { assertKnownOptions } from './option-keys.js';
-import { assertHeartbeat, assertPositive, defaultSettings, type Resolved } from './options.js';
+import { UpsocketError } from '../core/index.js';
+import { assertHeartbeat, assertKnownOptions, assertPositive, defaultLimits, type Resolved } from '../core/internal.js';
 
 /**
  * Options of `connect()`. The limits mean the same as the server's `OpenOptions` and have the
@@ -37,12 +36,12 @@ export type ClientSettings = Resolved<Omit<ConnectOptions, 'signal'>> & Pick<Con
 const defaultClientSettings: ClientSettings = {
   protocols: [],
   headers: {},
-  maxMessageSize: defaultSettings.maxMessageSize,
+  maxMessageSize: defaultLimits.maxMessageSize,
   compression: false,
   handshakeTimeout: 10_000,
   signal: undefined,
-  sendHighWaterMark: defaultSettings.sendHighWaterMark,
-  receiveHighWaterMark: defaultSettings.receiveHighWaterMark,
+  sendHighWaterMark: defaultLimits.sendHighWaterMark,
+  receiveHighWaterMark: defaultLimits.receiveHighWaterMark,
   heartbeat: false,
 };
 

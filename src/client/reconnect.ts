@@ -1,11 +1,9 @@
 import { backoffDelay, backoffOptionKeys, resolveBackoff, type Backoff, type BackoffOptions } from './backoff.js';
-import { openClient } from './client-handshake.js';
-import { resolveClientSettings, type ClientSettings, type ConnectOptions } from './client-options.js';
-import type { CloseInfo, Connection } from './connection.js';
-import { ClosedError, UpsocketError } from './errors.js';
+import { openClient } from './handshake.js';
+import { resolveClientSettings, type ClientSettings, type ConnectOptions } from './options.js';
+import { ClosedError, UpsocketError, type BinaryData, type CloseInfo, type Connection, type Handler } from '../core/index.js';
+import { runHandler } from '../core/internal.js';
 import { HandshakeError } from './handshake-error.js';
-import { runHandler, type Handler } from './lifetime.js';
-import type { BinaryData } from './transport.js';
 
 /** What `onReconnect` is told before each new attempt. */
 export interface ReconnectEvent {

@@ -1,20 +1,16 @@
-export { attach, type AttachOptions } from './attach.js';
-export { Connection, type CloseInfo, type ConnectionState } from './connection.js';
-export { ClosedError, UpsocketError, type ErrorCode } from './errors.js';
-export { type Handler } from './lifetime.js';
-export { Message, type MessageType } from './message.js';
-export { openNodeRequest, type Open } from './open.js';
-export { type OpenOptions } from './options.js';
-export { type OriginPolicy, type OriginRule } from './origin.js';
-export { type RefusedUpgrade } from './report.js';
-export { UpsocketServer, type ShutdownOptions } from './server.js';
-export { type BinaryData } from './transport.js';
-export { connect } from './client.js';
-export { type ConnectOptions } from './client-options.js';
-export { HandshakeError, type HandshakeAnswer, type HandshakeErrorCode } from './handshake-error.js';
-export { type BackoffOptions } from './backoff.js';
-export { reconnecting, ReconnectingClient, type ReconnectEvent, type ReconnectOptions, type ReconnectState } from './reconnect.js';
-export { createMemoryBackend } from './memory-backend.js';
-export { PreparedMessage } from './prepared-message.js';
-export { type TopicBackend, type TopicListener } from './topic-backend.js';
-export { createTopics, Topics, type TopicsOptions } from './topics.js';
+// The index of the core: the protocol-neutral Connection (connection/) and the server's upgrade
+// path (server/). Client, topics, testing and the adapters import the core from here only.
+
+// Public: re-exported by the package's entry points.
+export { Connection, type CloseInfo, type ConnectionState } from './connection/connection.js';
+export { ClosedError, UpsocketError, type ErrorCode } from './connection/errors.js';
+export { type Handler } from './connection/lifetime.js';
+export { Message, type MessageType } from './connection/message.js';
+export { PreparedMessage } from './connection/prepared-message.js';
+export { type BinaryData } from './connection/transport.js';
+export { attach, type AttachOptions } from './server/attach.js';
+export { openNodeRequest, type Open } from './server/open.js';
+export { type OpenOptions } from './server/options.js';
+export { type OriginPolicy, type OriginRule } from './server/origin.js';
+export { type RefusedUpgrade } from './server/refusals.js';
+export { UpsocketServer, type ShutdownOptions } from './server/server.js';

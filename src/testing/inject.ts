@@ -1,11 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { Server as TlsServer } from 'node:tls';
-import { isAttached } from '../core/attach.js';
-import { connectWith } from '../core/client.js';
-import type { ConnectOptions } from '../core/client-options.js';
-import type { Connection } from '../core/connection.js';
-import { UpsocketError } from '../core/errors.js';
+import { UpsocketError, type Connection } from '../core/index.js';
+import { isAttached } from '../core/internal.js';
+import { connectWith, type ConnectOptions } from '../client/internal.js';
 import { duplexPair } from './duplex-pair.js';
 
 /** Options of `inject()`: those of `connect()`. Put cookies and tokens in `headers`. */

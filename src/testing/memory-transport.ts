@@ -1,6 +1,5 @@
-import { Fifo } from './fifo.js';
-import type { PreparedMessage } from './prepared-message.js';
-import type { BinaryData, Transport, TransportSink } from './transport.js';
+import { type BinaryData, type PreparedMessage } from '../core/index.js';
+import { Fifo, type Transport, type TransportSink } from '../core/internal.js';
 
 /**
  * What travels between the two ends, in order. A close frame without a code is reported as 1005,

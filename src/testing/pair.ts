@@ -1,9 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Connection } from '../core/connection.js';
-import { runHandler, type Handler } from '../core/lifetime.js';
-import { MemoryTransport } from '../core/memory-transport.js';
-import { assertKnownOptions } from '../core/option-keys.js';
-import { defaultSettings, resolveSettings, type OpenOptions } from '../core/options.js';
+import { Connection, type Handler, type OpenOptions } from '../core/index.js';
+import { assertKnownOptions, defaultSettings, resolveSettings, runHandler } from '../core/internal.js';
+import { MemoryTransport } from './memory-transport.js';
 import { switchingProtocolsResponse, upgradeRequest } from './requests.js';
 
 /** The limits of one end of a `pair()`; each defaults as in `open()` and `connect()`. */

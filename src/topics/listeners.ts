@@ -1,5 +1,5 @@
-import type { PreparedMessage } from './prepared-message.js';
-import type { TopicListener } from './topic-backend.js';
+import type { PreparedMessage } from '../core/index.js';
+import type { TopicListener } from './backend.js';
 
 /**
  * @internal The listeners of each topic inside one backend: what `subscribe()`/`unsubscribe()`

@@ -1,7 +1,6 @@
-import { UpsocketError } from './errors.js';
-import type { PreparedMessage } from './prepared-message.js';
-import type { TopicBackend, TopicListener } from './topic-backend.js';
-import { TopicListeners } from './topic-listeners.js';
+import { UpsocketError, type PreparedMessage } from '../core/index.js';
+import type { TopicBackend, TopicListener } from './backend.js';
+import { TopicListeners } from './listeners.js';
 
 const resolved = Promise.resolve();
 

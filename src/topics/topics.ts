@@ -1,10 +1,7 @@
-import type { Connection } from './connection.js';
-import { UpsocketError } from './errors.js';
+import { PreparedMessage, UpsocketError, type Connection } from '../core/index.js';
+import { assertKnownOptions, assertPositive } from '../core/internal.js';
 import { createMemoryBackend } from './memory-backend.js';
-import { assertKnownOptions } from './option-keys.js';
-import { assertPositive } from './options.js';
-import { PreparedMessage } from './prepared-message.js';
-import type { TopicBackend } from './topic-backend.js';
+import type { TopicBackend } from './backend.js';
 
 /** Options of `createTopics()`. */
 export interface TopicsOptions {

@@ -7,7 +7,7 @@ import { open as openExpress } from '../../src/adapters/express/index.js';
 import { open as openKoa } from '../../src/adapters/koa/index.js';
 import { createNextServer, open as openNext } from '../../src/adapters/next/index.js';
 import { attach, open } from '../../src/adapters/node-http/index.js';
-import { createRedisBackend } from '../../src/backends/redis/index.js';
+import { createRedisBackend } from '../../src/topics/redis/index.js';
 import { connect, createTopics, reconnecting, UpsocketError, type OpenOptions } from '../../src/index.js';
 import { inject, pair } from '../../src/testing/index.js';
 import { listen } from '../helpers/server.js';

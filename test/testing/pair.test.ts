@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryTransport } from '../../src/core/memory-transport.js';
-import type { TransportSink } from '../../src/core/transport.js';
+import { MemoryTransport } from '../../src/testing/memory-transport.js';
+import type { TransportSink } from '../../src/core/connection/transport.js';
 import { ClosedError, pair, type Connection } from '../../src/testing/index.js';
 import { until } from '../helpers/server.js';
 

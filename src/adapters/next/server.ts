@@ -3,9 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { attach, type AttachOptions, type UpsocketServer } from '../../core/index.js';
-import { attachOptionKeys } from '../../core/attach.js';
-import { writeRawRefusal } from '../../core/http-answer.js';
-import { assertKnownOptions } from '../../core/option-keys.js';
+import { assertKnownOptions, attachOptionKeys, writeRawRefusal } from '../../core/internal.js';
 import { requestContext } from './request-context.js';
 
 /** What upsocket uses of a Next app (what `next({ ... })` returns), typed without importing Next. */

@@ -1,23 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { Refusal } from './handshake.js';
-
-/** An upgrade upsocket answered with an HTTP error instead of a 101, as `onRefuse` is told. */
-export interface RefusedUpgrade {
-  method: string;
-  url: string;
-  /** The status sent: 400, 403, 426, 404 (no route), 500 (routing failed) or 503 (shutting down). */
-  status: number;
-  /** The one-line reason sent as the body, e.g. `Origin https://evil.example is not allowed`. */
-  reason: string;
-  /** The client's address, as the socket reports it (a proxy's, behind one); undefined once it left. */
-  remoteAddress: string | undefined;
-}
 
 /** Receives errors thrown while handling a WebSocket. */
 export type ErrorReporter = (error: unknown, request: IncomingMessage) => void;
-
-/** Receives the upgrades upsocket refused. */
-export type RefusalReporter = (refusal: RefusedUpgrade, request: IncomingMessage) => void;
 
 /** @internal Where an error happened: in a route's handler, or before one ran (routing the upgrade, a missing `attach()`). */
 export type ErrorStage = 'handler' | 'routing';
@@ -25,12 +9,6 @@ export type ErrorStage = 'handler' | 'routing';
 /** @internal The default `onError`: one line on stderr with the request's method and URL. */
 export function logError(error: unknown, request: IncomingMessage): void {
   console.error(`upsocket: WebSocket handler for ${request.method} ${request.url} failed:`, error);
-}
-
-/** @internal The default `onRefuse`: one line on stderr. */
-export function logRefusal(refusal: RefusedUpgrade): void {
-  const from = refusal.remoteAddress ?? 'a client that left';
-  console.warn(`upsocket: refused ${refusal.method} ${refusal.url} from ${from}: ${refusal.status} ${refusal.reason}`);
 }
 
 /**
@@ -46,21 +24,5 @@ export function report(onError: ErrorReporter, error: unknown, request: Incoming
     }
   } catch (reportError) {
     console.error('upsocket: onError threw while reporting an error:', reportError, error);
-  }
-}
-
-/** @internal Tells `onRefuse` about a refusal upsocket answered, without letting it crash the process. */
-export function reportRefusal(onRefuse: RefusalReporter, request: IncomingMessage, refusal: Refusal): void {
-  const refused: RefusedUpgrade = {
-    method: request.method ?? '',
-    url: request.url ?? '',
-    status: refusal.status,
-    reason: refusal.reason,
-    remoteAddress: request.socket?.remoteAddress,
-  };
-  try {
-    onRefuse(refused, request);
-  } catch (reportError) {
-    console.error('upsocket: onRefuse threw while reporting a refused upgrade:', reportError, refused);
   }
 }

@@ -2,14 +2,15 @@ import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 
 import type { Server as HttpsServer } from 'node:https';
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { UpsocketError } from './errors.js';
+import { UpsocketError } from '../connection/errors.js';
 import type { Refusal } from './handshake.js';
 import { writeRawRefusal, writeRefusal } from './http-answer.js';
-import { assertKnownOptions, describeValue } from './option-keys.js';
+import { assertKnownOptions, describeValue } from '../connection/option-keys.js';
 import { defaultSettings, openOptionKeys, resolveSettings, type OpenOptions, type Settings } from './options.js';
 import { registerUpgrade, type PendingUpgrade } from './pending-upgrade.js';
 import { sharedWeakMap } from './registry.js';
-import { report, reportRefusal } from './report.js';
+import { report } from '../connection/report.js';
+import { reportRefusal } from './refusals.js';
 import { destroyOnError, UpsocketServer } from './server.js';
 
 /** Options of `attach()`: defaults for every `open()`, plus which upgrades upsocket routes. */

@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { UpsocketError } from './errors.js';
+import { UpsocketError } from '../connection/errors.js';
 import { isWebSocketUpgrade } from './handshake.js';
 import { writeRawRefusal } from './http-answer.js';
-import type { Handler } from './lifetime.js';
-import { describeValue } from './option-keys.js';
+import type { Handler } from '../connection/lifetime.js';
+import { describeValue } from '../connection/option-keys.js';
 import { defaultSettings, type OpenOptions } from './options.js';
 import { pendingUpgradeOf } from './pending-upgrade.js';
-import { report, reportRefusal } from './report.js';
+import { report } from '../connection/report.js';
+import { reportRefusal } from './refusals.js';
 
 /**
  * The one contract every adapter's `open` is declared with: takes the framework's request object,

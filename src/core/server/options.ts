@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { UpsocketError } from './errors.js';
-import { assertKnownOptions } from './option-keys.js';
+import { UpsocketError } from '../connection/errors.js';
+import { assertKnownOptions } from '../connection/option-keys.js';
 import { assertOriginPolicy, type OriginPolicy } from './origin.js';
-import { logError, logRefusal, type RefusedUpgrade } from './report.js';
+import { assertHeartbeat, assertPositive, defaultLimits, type Resolved } from '../connection/limits.js';
+import { logError } from '../connection/report.js';
+import { logRefusal, type RefusedUpgrade } from './refusals.js';
 
 /**
  * Options of `open()`. Each can also be given to `attach()` as the default for every `open()`.
@@ -39,12 +41,6 @@ export interface OpenOptions {
   onRefuse?: ((refusal: RefusedUpgrade, request: IncomingMessage) => void) | undefined;
 }
 
-/**
- * @internal Every property present and defined. Not `Required<T>`: under exactOptionalPropertyTypes
- * it keeps the `| undefined` our options spell out, which resolving the defaults removes.
- */
-export type Resolved<T> = { [Key in keyof T]-?: Exclude<T[Key], undefined> };
-
 /** @internal Options with every default applied. */
 export type Settings = Resolved<Omit<OpenOptions, 'origins'>> & Pick<OpenOptions, 'origins'>;
 
@@ -53,34 +49,17 @@ export const defaultSettings: Settings = {
   protocols: [],
   origins: undefined,
   trustProxy: false,
-  maxMessageSize: 1024 * 1024,
+  maxMessageSize: defaultLimits.maxMessageSize,
   compression: false,
   heartbeat: 30_000,
-  sendHighWaterMark: 64 * 1024,
-  receiveHighWaterMark: 64 * 1024,
+  sendHighWaterMark: defaultLimits.sendHighWaterMark,
+  receiveHighWaterMark: defaultLimits.receiveHighWaterMark,
   onError: logError,
   onRefuse: logRefusal,
 };
 
 /** @internal The keys of `OpenOptions`. */
 export const openOptionKeys: readonly string[] = Object.keys(defaultSettings);
-
-/** @internal */
-export function assertPositive(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new UpsocketError('UPSOCKET_INVALID_OPTION', `${name} must be a positive integer, got ${String(value)}`);
-  }
-}
-
-/** @internal A heartbeat interval is a positive number of ms; `false`, not 0, turns it off. */
-export function assertHeartbeat(value: number | false): void {
-  if (value !== false && (!Number.isSafeInteger(value) || value <= 0)) {
-    throw new UpsocketError(
-      'UPSOCKET_INVALID_OPTION',
-      `heartbeat must be a positive integer (ms), or false to disable the heartbeat, got ${String(value)}`,
-    );
-  }
-}
 
 /**
  * @internal Applies `options` over `base`, skipping undefined values, and validates the result.

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { UpsocketError } from './errors.js';
+import { UpsocketError } from '../connection/errors.js';
 
 /** An allowed origin: an exact origin ('https://app.example'), '*' for any, a RegExp, or a predicate. */
 export type OriginRule = string | RegExp | ((origin: string, request: IncomingMessage) => boolean);

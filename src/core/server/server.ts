@@ -1,17 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { assertSendableClose } from './close-codes.js';
-import { Connection } from './connection.js';
+import { assertSendableClose } from '../connection/close-codes.js';
+import { Connection } from '../connection/connection.js';
 import { checkHandshake } from './handshake.js';
-import { Heartbeat } from './heartbeat.js';
+import { Heartbeat } from '../connection/heartbeat.js';
 import { writeRefusal } from './http-answer.js';
-import { runHandler, type Handler } from './lifetime.js';
-import { assertKnownOptions } from './option-keys.js';
+import { runHandler, type Handler } from '../connection/lifetime.js';
+import { assertKnownOptions } from '../connection/option-keys.js';
 import { resolveSettings, type OpenOptions, type Settings } from './options.js';
 import { markOpened, pendingUpgradeOf, type PendingUpgrade } from './pending-upgrade.js';
-import { reportRefusal } from './report.js';
-import { WsTransport } from './ws-transport.js';
+import { reportRefusal } from './refusals.js';
+import { WsTransport } from '../connection/ws/ws-transport.js';
 
 /** Options of `UpsocketServer.close()`. */
 export interface ShutdownOptions {

@@ -1,5 +1,5 @@
 // Redis pub/sub backend for upsocket's topics, through ioredis: https://github.com/redis/ioredis
-import type { TopicBackend } from '../../core/topic-backend.js';
+import type { TopicBackend } from '../backend.js';
 import { RedisBackend, type RedisBackendOptions } from './redis-backend.js';
 
 export type { RedisBackendOptions } from './redis-backend.js';

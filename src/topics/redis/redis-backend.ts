@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { UpsocketError } from '../../core/errors.js';
-import { assertKnownOptions } from '../../core/option-keys.js';
-import type { PreparedMessage } from '../../core/prepared-message.js';
-import type { TopicBackend, TopicListener } from '../../core/topic-backend.js';
-import { TopicListeners } from '../../core/topic-listeners.js';
+import { UpsocketError, type PreparedMessage } from '../../core/index.js';
+import { assertKnownOptions } from '../../core/internal.js';
+import type { TopicBackend, TopicListener } from '../backend.js';
+import { TopicListeners } from '../listeners.js';
 import { decodeEnvelope, encodeEnvelope, ORIGIN_LENGTH } from './envelope.js';
 import { ReadyGate } from './ready-gate.js';
 

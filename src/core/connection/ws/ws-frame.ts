@@ -1,5 +1,5 @@
 import * as ws from 'ws';
-import type { PreparedMessage } from './prepared-message.js';
+import type { PreparedMessage } from '../prepared-message.js';
 
 interface FrameOptions {
   fin: boolean;

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { PreparedMessage } from './prepared-message.js';
-import type { BinaryData, Transport, TransportSink } from './transport.js';
+import type { PreparedMessage } from '../prepared-message.js';
+import type { BinaryData, Transport, TransportSink } from '../transport.js';
 import { frameOf } from './ws-frame.js';
 
 const kSink = Symbol('upsocket.sink');

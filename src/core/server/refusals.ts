@@ -1,0 +1,39 @@
+import type { IncomingMessage } from 'node:http';
+import type { Refusal } from './handshake.js';
+
+/** An upgrade upsocket answered with an HTTP error instead of a 101, as `onRefuse` is told. */
+export interface RefusedUpgrade {
+  method: string;
+  url: string;
+  /** The status sent: 400, 403, 426, 404 (no route), 500 (routing failed) or 503 (shutting down). */
+  status: number;
+  /** The one-line reason sent as the body, e.g. `Origin https://evil.example is not allowed`. */
+  reason: string;
+  /** The client's address, as the socket reports it (a proxy's, behind one); undefined once it left. */
+  remoteAddress: string | undefined;
+}
+
+/** Receives the upgrades upsocket refused. */
+export type RefusalReporter = (refusal: RefusedUpgrade, request: IncomingMessage) => void;
+
+/** @internal The default `onRefuse`: one line on stderr. */
+export function logRefusal(refusal: RefusedUpgrade): void {
+  const from = refusal.remoteAddress ?? 'a client that left';
+  console.warn(`upsocket: refused ${refusal.method} ${refusal.url} from ${from}: ${refusal.status} ${refusal.reason}`);
+}
+
+/** @internal Tells `onRefuse` about a refusal upsocket answered, without letting it crash the process. */
+export function reportRefusal(onRefuse: RefusalReporter, request: IncomingMessage, refusal: Refusal): void {
+  const refused: RefusedUpgrade = {
+    method: request.method ?? '',
+    url: request.url ?? '',
+    status: refusal.status,
+    reason: refusal.reason,
+    remoteAddress: request.socket?.remoteAddress,
+  };
+  try {
+    onRefuse(refused, request);
+  } catch (reportError) {
+    console.error('upsocket: onRefuse threw while reporting a refused upgrade:', reportError, refused);
+  }
+}
