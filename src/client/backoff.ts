@@ -1,5 +1,5 @@
 import { UpsocketError } from '../core/index.js';
-import { assertPositive, type Resolved } from '../core/internal.js';
+import { atLeast, between, defineOptions, positiveInteger, type Resolved } from '../core/internal.js';
 
 /** How long to wait between reconnect attempts. */
 export interface BackoffOptions {
@@ -19,18 +19,22 @@ export interface BackoffOptions {
 /** @internal */
 export type Backoff = Resolved<BackoffOptions>;
 
-/** @internal The keys of `BackoffOptions`. */
-export const backoffOptionKeys: readonly string[] = ['initialDelay', 'maxDelay', 'factor', 'jitter'];
+/** @internal The backoff options of `reconnecting()`. */
+export const backoffOptions = defineOptions<Backoff>(
+  {
+    initialDelay: { default: 500, check: positiveInteger },
+    maxDelay: { default: 30_000, check: positiveInteger },
+    factor: { default: 2, check: atLeast(1) },
+    jitter: { default: 0.5, check: between(0, 1) },
+  },
+  ({ initialDelay, maxDelay }) => {
+    if (maxDelay < initialDelay) throw new UpsocketError('UPSOCKET_INVALID_OPTION', `maxDelay (${maxDelay}) must be at least initialDelay (${initialDelay})`);
+  },
+);
 
-/** @internal Applies the defaults and validates. */
+/** @internal The backoff alone, defaults applied and checked (`reconnecting()` resolves it with its other options). */
 export function resolveBackoff(options: BackoffOptions): Backoff {
-  const { initialDelay = 500, maxDelay = 30_000, factor = 2, jitter = 0.5 } = options;
-  assertPositive('initialDelay', initialDelay);
-  assertPositive('maxDelay', maxDelay);
-  if (maxDelay < initialDelay) throw new UpsocketError('UPSOCKET_INVALID_OPTION', `maxDelay (${maxDelay}) must be at least initialDelay (${initialDelay})`);
-  if (!(factor >= 1)) throw new UpsocketError('UPSOCKET_INVALID_OPTION', `factor must be a number of at least 1, got ${String(factor)}`);
-  if (!(jitter >= 0 && jitter <= 1)) throw new UpsocketError('UPSOCKET_INVALID_OPTION', `jitter must be between 0 and 1, got ${String(jitter)}`);
-  return { initialDelay, maxDelay, factor, jitter };
+  return backoffOptions.resolve('reconnecting()', options);
 }
 
 /**

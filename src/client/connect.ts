@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { openClient } from './handshake.js';
-import { resolveClientSettings, type ConnectOptions } from './options.js';
+import { connectOptions, type ConnectOptions } from './options.js';
 import { type CloseInfo, type Connection, type Handler } from '../core/index.js';
 import { runHandler } from '../core/internal.js';
 
@@ -31,7 +31,7 @@ export function connectWith(
   caller = 'connect()',
 ): Promise<Connection | CloseInfo> {
   try {
-    const opening = openClient(url, resolveClientSettings(options, caller), createConnection);
+    const opening = openClient(url, connectOptions.resolve(caller, options), createConnection);
     return handler === undefined ? opening : runToEnd(opening, handler);
   } catch (error) {
     return Promise.reject(error);

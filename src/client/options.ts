@@ -1,6 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { UpsocketError } from '../core/index.js';
-import { assertHeartbeat, assertKnownOptions, assertPositive, defaultLimits, type Resolved } from '../core/internal.js';
+import { anArray, defineOptions, heartbeatOption, instanceOf, limitOptions, positiveInteger, type Resolved } from '../core/internal.js';
 
 /**
  * Options of `connect()`. The limits mean the same as the server's `OpenOptions` and have the
@@ -33,41 +32,15 @@ export interface ConnectOptions {
 /** @internal `ConnectOptions` with every default applied. */
 export type ClientSettings = Resolved<Omit<ConnectOptions, 'signal'>> & Pick<ConnectOptions, 'signal'>;
 
-const defaultClientSettings: ClientSettings = {
-  protocols: [],
-  headers: {},
-  maxMessageSize: defaultLimits.maxMessageSize,
-  compression: false,
-  handshakeTimeout: 10_000,
-  signal: undefined,
-  sendHighWaterMark: defaultLimits.sendHighWaterMark,
-  receiveHighWaterMark: defaultLimits.receiveHighWaterMark,
-  heartbeat: false,
-};
-
-/** @internal The keys of `ConnectOptions`. */
-export const connectOptionKeys: readonly string[] = Object.keys(defaultClientSettings);
-
-/**
- * @internal Applies `options` over the defaults, skipping undefined values, and validates the
- * result. `caller` and `moreKeys` are for functions that take more options than `connect()`.
- */
-export function resolveClientSettings(options: ConnectOptions | undefined, caller = 'connect()', moreKeys: readonly string[] = []): ClientSettings {
-  assertKnownOptions(caller, options, moreKeys.length === 0 ? connectOptionKeys : [...connectOptionKeys, ...moreKeys]);
-  const settings = { ...defaultClientSettings };
-  for (const [key, value] of Object.entries(options ?? {})) {
-    if (value !== undefined) (settings as Record<string, unknown>)[key] = value;
-  }
-  assertPositive('maxMessageSize', settings.maxMessageSize);
-  assertPositive('handshakeTimeout', settings.handshakeTimeout);
-  assertPositive('sendHighWaterMark', settings.sendHighWaterMark);
-  assertPositive('receiveHighWaterMark', settings.receiveHighWaterMark);
-  assertHeartbeat(settings.heartbeat);
-  if (!Array.isArray(settings.protocols) || !settings.protocols.every((protocol) => typeof protocol === 'string')) {
-    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'protocols must be an array of subprotocol names');
-  }
-  if (settings.signal !== undefined && !(settings.signal instanceof AbortSignal)) {
-    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'signal must be an AbortSignal');
-  }
-  return settings;
-}
+/** @internal The options of `connect()` and `inject()`, and of each attempt of `reconnecting()`. */
+export const connectOptions = defineOptions<ClientSettings>({
+  protocols: { default: [], check: anArray('subprotocol names', (protocol) => typeof protocol === 'string') },
+  headers: { default: {} },
+  maxMessageSize: limitOptions.specs.maxMessageSize,
+  compression: { default: false },
+  handshakeTimeout: { default: 10_000, check: positiveInteger },
+  signal: { default: undefined, check: instanceOf(AbortSignal, 'an AbortSignal') },
+  sendHighWaterMark: limitOptions.specs.sendHighWaterMark,
+  receiveHighWaterMark: limitOptions.specs.receiveHighWaterMark,
+  heartbeat: heartbeatOption(false),
+});

@@ -1,8 +1,8 @@
-import { backoffDelay, backoffOptionKeys, resolveBackoff, type Backoff, type BackoffOptions } from './backoff.js';
+import { backoffDelay, backoffOptions, type Backoff, type BackoffOptions } from './backoff.js';
 import { openClient } from './handshake.js';
-import { resolveClientSettings, type ClientSettings, type ConnectOptions } from './options.js';
+import { connectOptions, type ClientSettings, type ConnectOptions } from './options.js';
 import { ClosedError, UpsocketError, type BinaryData, type CloseInfo, type Connection, type Handler } from '../core/index.js';
-import { runHandler } from '../core/internal.js';
+import { defineOptions, reporterFor, runHandler } from '../core/internal.js';
 import { HandshakeError } from './handshake-error.js';
 
 /** What `onReconnect` is told before each new attempt. */
@@ -31,9 +31,6 @@ export interface ReconnectOptions extends ConnectOptions, BackoffOptions {
   onError?: ((error: unknown) => void) | undefined;
 }
 
-/** The keys of `ReconnectOptions` besides those of `ConnectOptions`. */
-const reconnectOnlyKeys: readonly string[] = [...backoffOptionKeys, 'onReconnect', 'shouldRetry', 'onError'];
-
 /** `connecting` (an attempt runs), `open`, `waiting` (for the next attempt) or `stopped`. */
 export type ReconnectState = 'connecting' | 'open' | 'waiting' | 'stopped';
 
@@ -41,6 +38,22 @@ function retryUnlessClientError(error: unknown): boolean {
   if (!(error instanceof HandshakeError) || error.code !== 'UPSOCKET_HANDSHAKE_FAILED') return true;
   return error.status < 400 || error.status >= 500 || error.status === 408 || error.status === 429;
 }
+
+/** `ReconnectOptions` with every default applied; `onError`'s default names the URL, so it is applied later. */
+type ReconnectSettings = ClientSettings &
+  Backoff &
+  Pick<ReconnectOptions, 'onReconnect' | 'onError'> & { shouldRetry: (error: unknown) => boolean };
+
+const reconnectOptions = defineOptions<ReconnectSettings>(
+  {
+    ...connectOptions.specs,
+    ...backoffOptions.specs,
+    onReconnect: { default: undefined },
+    shouldRetry: { default: retryUnlessClientError },
+    onError: { default: undefined },
+  },
+  backoffOptions.validate,
+);
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -62,9 +75,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export class ReconnectingClient {
   readonly #url: string | URL;
   readonly #handler: Handler;
-  readonly #settings: ClientSettings;
-  readonly #backoff: Backoff;
-  readonly #options: ReconnectOptions;
+  /** Each attempt's `connect()` settings, with our own signal, and the backoff. */
+  readonly #settings: ReconnectSettings;
+  /** Where the handler's errors and the one the client gave up on go; built once from `onError`. */
+  readonly #report: (error: unknown) => void;
   /** Aborted by `close()`: cancels a running attempt or wait. */
   readonly #stop = new AbortController();
   #state: ReconnectState = 'connecting';
@@ -78,14 +92,14 @@ export class ReconnectingClient {
   constructor(url: string | URL, handler: Handler, options: ReconnectOptions) {
     this.#url = url;
     this.#handler = handler;
-    this.#options = options;
-    // First: it checks that options is an object with known keys (signal included), for all below.
-    this.#settings = { ...resolveClientSettings(options, 'reconnecting()', reconnectOnlyKeys), signal: this.#stop.signal };
-    this.#backoff = resolveBackoff(options);
+    // First: it checks that options is an object with known keys and valid values, for all below.
+    const settings = reconnectOptions.resolve('reconnecting()', options);
+    this.#settings = { ...settings, signal: this.#stop.signal };
+    this.#report = reporterFor(settings.onError ?? ((error: unknown) => console.error(`upsocket: reconnecting client for ${String(url)}:`, error)));
     if (typeof handler !== 'function') {
       throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'reconnecting(url, handler): the handler must be a function');
     }
-    const { signal } = options;
+    const { signal } = settings;
     const signalOnAbort = (): void => void this.close(1001);
     if (signal?.aborted) this.#stop.abort();
     else signal?.addEventListener('abort', signalOnAbort, { once: true });
@@ -145,9 +159,9 @@ export class ReconnectingClient {
       const ended = await this.#connectOnce(() => (attempt = 0));
       if (ended === undefined || this.#stop.signal.aborted) break;
       attempt++;
-      const delay = backoffDelay(attempt, this.#backoff);
+      const delay = backoffDelay(attempt, this.#settings);
       this.#state = 'waiting';
-      this.#notify(() => this.#options.onReconnect?.({ attempt, delay, ...ended }));
+      this.#notify(() => this.#settings.onReconnect?.({ attempt, delay, ...ended }));
       await sleep(delay, this.#stop.signal);
     }
     this.#finish();
@@ -161,15 +175,15 @@ export class ReconnectingClient {
       connection = await openClient(this.#url, this.#settings);
     } catch (error) {
       if (this.#stop.signal.aborted) return undefined;
-      if ((this.#options.shouldRetry ?? retryUnlessClientError)(error)) return { error };
-      this.#reportError(error);
+      if (this.#settings.shouldRetry(error)) return { error };
+      this.#report(error);
       return undefined;
     }
     onOpen();
     this.#connection = connection;
     this.#state = 'open';
     for (const waiter of this.#openWaiters.splice(0)) waiter.resolve(connection);
-    await runHandler(connection, this.#handler, (error) => this.#reportError(error));
+    await runHandler(connection, this.#handler, this.#report);
     const closed = await connection.closed;
     this.#connection = undefined;
     this.#lastClose = closed;
@@ -190,12 +204,7 @@ export class ReconnectingClient {
     return new ClosedError(this.#lastClose.code, this.#lastClose.reason, action);
   }
 
-  #reportError(error: unknown): void {
-    const onError = this.#options.onError ?? ((reported: unknown) => console.error(`upsocket: reconnecting client for ${String(this.#url)}:`, reported));
-    this.#notify(() => onError(error));
-  }
-
-  /** A throwing callback must not stop the client. */
+  /** A throwing `onReconnect` must not stop the client. */
   #notify(callback: () => void): void {
     try {
       callback();

@@ -1,14 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Connection, type Handler, type OpenOptions } from '../core/index.js';
-import { assertKnownOptions, defaultSettings, resolveSettings, runHandler } from '../core/internal.js';
+import { defineOptions, limitOptions, openOptions, runHandler, type Limits, type Resolved } from '../core/internal.js';
 import { MemoryTransport } from './memory-transport.js';
 import { switchingProtocolsResponse, upgradeRequest } from './requests.js';
 
 /** The limits of one end of a `pair()`; each defaults as in `open()` and `connect()`. */
 export type PairLimits = Pick<OpenOptions, 'maxMessageSize' | 'sendHighWaterMark' | 'receiveHighWaterMark'>;
-
-const limitKeys: readonly string[] = ['maxMessageSize', 'sendHighWaterMark', 'receiveHighWaterMark'];
-const pairOptionKeys: readonly string[] = [...limitKeys, 'url', 'headers', 'protocol', 'server', 'client', 'onError'];
 
 /** Options of `pair()`. Top-level limits apply to both ends; `server` and `client` override them per end. */
 export interface PairOptions extends PairLimits {
@@ -23,6 +20,19 @@ export interface PairOptions extends PairLimits {
   /** Receives what a handler given to `pair(handler)` throws. Default: logs it to stderr, as the server does. */
   onError?: OpenOptions['onError'] | undefined;
 }
+
+/** The options of `pair()`: the limits of both ends (each end's own resolved over them below). */
+type PairSettings = Limits & Resolved<Pick<PairOptions, 'url' | 'headers' | 'protocol' | 'onError'>> & Pick<PairOptions, 'server' | 'client'>;
+
+const pairOptions = defineOptions<PairSettings>({
+  ...limitOptions.specs,
+  url: { default: '/' },
+  headers: { default: {} },
+  protocol: { default: '' },
+  server: { default: undefined },
+  client: { default: undefined },
+  onError: openOptions.specs.onError,
+});
 
 /**
  * Two connected `Connection`s in memory, `[server, client]`: no TCP, no HTTP. They behave like a
@@ -49,12 +59,10 @@ export function pair(handler: Handler, options?: PairOptions): [server: Connecti
 export function pair(handlerOrOptions?: Handler | PairOptions, maybeOptions?: PairOptions): [server: Connection, client: Connection] {
   const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
   const givenOptions = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
-  assertKnownOptions('pair()', givenOptions, pairOptionKeys);
-  const { url = '/', headers = {}, protocol = '', server: serverLimits, client: clientLimits, onError, ...limits } = givenOptions ?? {};
-  assertKnownOptions('pair() options.server', serverLimits, limitKeys);
-  assertKnownOptions('pair() options.client', clientLimits, limitKeys);
-  const serverSettings = resolveSettings(defaultSettings, { ...limits, ...serverLimits, onError }, 'pair()');
-  const clientSettings = resolveSettings(defaultSettings, { ...limits, ...clientLimits }, 'pair()');
+  const { url, headers, protocol, server: serverLimits, client: clientLimits, onError, ...limits } = pairOptions.resolve('pair()', givenOptions);
+  // One resolved set of limits per end: its maxMessageSize goes to its transport, the marks to its Connection.
+  const serverSettings = limitOptions.resolve('pair() options.server', serverLimits, limits);
+  const clientSettings = limitOptions.resolve('pair() options.client', clientLimits, limits);
   const [serverTransport, clientTransport] = MemoryTransport.pair(serverSettings, clientSettings);
   const server = new Connection(serverTransport, {
     request: upgradeRequest(url, headers, protocol),
@@ -68,6 +76,6 @@ export function pair(handlerOrOptions?: Handler | PairOptions, maybeOptions?: Pa
     sendHighWaterMark: clientSettings.sendHighWaterMark,
     receiveHighWaterMark: clientSettings.receiveHighWaterMark,
   });
-  if (handler !== undefined) void runHandler(server, handler, serverSettings.onError);
+  if (handler !== undefined) void runHandler(server, handler, onError);
   return [server, client];
 }

@@ -1,5 +1,5 @@
 import { PreparedMessage, UpsocketError, type Connection } from '../core/index.js';
-import { assertKnownOptions, assertPositive } from '../core/internal.js';
+import { defineOptions, positiveInteger } from '../core/internal.js';
 import { createMemoryBackend } from './memory-backend.js';
 import type { TopicBackend } from './backend.js';
 
@@ -17,7 +17,11 @@ export interface TopicsOptions {
   maxBufferedAmount?: number | undefined;
 }
 
-const topicsOptionKeys: readonly string[] = ['backend', 'maxBufferedAmount'];
+// No default backend here: each Topics gets a memory backend of its own.
+const topicsOptions = defineOptions<{ backend: TopicBackend | undefined; maxBufferedAmount: number }>({
+  backend: { default: undefined },
+  maxBufferedAmount: { default: 1024 * 1024, check: positiveInteger },
+});
 
 /** The close reason a subscriber that fell behind gets, with close code 1013. */
 export const SLOW_SUBSCRIBER_REASON = 'Too far behind: reconnect to catch up';
@@ -76,10 +80,8 @@ export class Topics {
 
   /** @internal Use `createTopics()`. */
   constructor(options: TopicsOptions = {}) {
-    assertKnownOptions('createTopics()', options, topicsOptionKeys);
-    const { backend = createMemoryBackend(), maxBufferedAmount = 1024 * 1024 } = options;
-    assertPositive('maxBufferedAmount', maxBufferedAmount);
-    this.#backend = backend;
+    const { backend, maxBufferedAmount } = topicsOptions.resolve('createTopics()', options);
+    this.#backend = backend ?? createMemoryBackend();
     this.#maxBufferedAmount = maxBufferedAmount;
   }
 

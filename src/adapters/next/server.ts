@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { attach, type AttachOptions, type UpsocketServer } from '../../core/index.js';
-import { assertKnownOptions, attachOptionKeys, writeRawRefusal } from '../../core/internal.js';
+import { attachOptions, defineOptions, writeRawRefusal } from '../../core/internal.js';
 import { requestContext } from './request-context.js';
 
 /** What upsocket uses of a Next app (what `next({ ... })` returns), typed without importing Next. */
@@ -37,6 +37,12 @@ export interface NextServer<App> {
   upsocket: UpsocketServer;
 }
 
+/** `createNextServer()`'s options: `attach()`'s, plus the server. */
+const nextServerOptions = defineOptions<typeof attachOptions.defaults & Pick<NextServerOptions, 'server'>>({
+  ...attachOptions.specs,
+  server: { default: undefined },
+});
+
 /** Next's own upgrades: dev HMR (`/_next/webpack-hmr` on 15, `/_next/hmr` on 16), under any basePath. */
 function isNextInternal(request: IncomingMessage): boolean {
   const url = request.url ?? '/';
@@ -66,9 +72,8 @@ export async function createNextServer<Options extends NextOptionsLike, App exte
   nextOptions: Omit<Options, 'httpServer'>,
   options: NextServerOptions = {},
 ): Promise<NextServer<App>> {
-  // Before Next's slow prepare(): attach() would find a misspelt option only after it.
-  assertKnownOptions('createNextServer()', options, [...attachOptionKeys, 'server']);
-  const { server = createServer(), filter, ...attachOptions } = options;
+  // Before Next's slow prepare(): attach() would find a wrong option only after it.
+  const { server = createServer(), filter, ...attachSettings } = nextServerOptions.resolve('createNextServer()', options);
   const nextUpgrades = createServer();
   const createApp = typeof next === 'function' ? next : next.default;
   const app = createApp({ ...nextOptions, httpServer: nextUpgrades } as Options);
@@ -93,7 +98,7 @@ export async function createNextServer<Options extends NextOptionsLike, App exte
     nextUpgrades.emit('upgrade', request, socket, head);
   });
   const upsocket = attach(server, {
-    ...attachOptions,
+    ...attachSettings,
     filter: (request) => !(dev && isNextInternal(request)) && (filter === undefined || filter(request)),
   });
   return { server, app, upsocket };

@@ -5,8 +5,9 @@ import type { Duplex } from 'node:stream';
 import { UpsocketError } from '../connection/errors.js';
 import type { Refusal } from './handshake.js';
 import { writeRawRefusal, writeRefusal } from './http-answer.js';
+import { defineOptions } from '../connection/define-options.js';
 import { assertKnownOptions, describeValue } from '../connection/option-keys.js';
-import { defaultSettings, openOptionKeys, resolveSettings, type OpenOptions, type Settings } from './options.js';
+import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { registerUpgrade, type PendingUpgrade } from './pending-upgrade.js';
 import { sharedWeakMap } from './registry.js';
 import { report } from '../connection/report.js';
@@ -23,8 +24,18 @@ export interface AttachOptions extends OpenOptions {
   filter?: ((request: IncomingMessage) => boolean) | undefined;
 }
 
-/** @internal The keys of `AttachOptions`. */
-export const attachOptionKeys: readonly string[] = [...openOptionKeys, 'filter'];
+/** @internal The options of `attach()`: those of `open()`, plus `filter`. */
+export const attachOptions = defineOptions<Settings & Pick<AttachOptions, 'filter'>>({
+  ...openOptions.specs,
+  filter: {
+    default: undefined,
+    check: (filter) => {
+      if (typeof filter !== 'function') {
+        throw new UpsocketError('UPSOCKET_INVALID_OPTION', `attach(): filter must be a function (request) => boolean, got ${describeValue(filter)}`);
+      }
+    },
+  },
+});
 
 const attached = sharedWeakMap<HttpServer | HttpsServer, UpsocketServer>('attached');
 
@@ -98,17 +109,13 @@ export function attach(server: HttpServer | HttpsServer, options?: AttachOptions
     const what = typeof server === 'function' ? 'a function (an app? pass http.createServer(app))' : describeValue(server);
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', `attach(server): server must be the http.Server or https.Server the app listens on, got ${what}`);
   }
-  assertKnownOptions('attach()', options, attachOptionKeys);
+  assertKnownOptions('attach()', options, attachOptions.keys);
   const existing = attached.get(server);
   if (existing !== undefined) {
     if (options === undefined) return existing;
     throw new UpsocketError('UPSOCKET_ALREADY_ATTACHED', 'attach(server, options) was called twice for one server: pass the options to the first call');
   }
-  const { filter, ...defaults } = options ?? {};
-  if (filter !== undefined && typeof filter !== 'function') {
-    throw new UpsocketError('UPSOCKET_INVALID_OPTION', `attach(): filter must be a function (request) => boolean, got ${describeValue(filter)}`);
-  }
-  const settings = resolveSettings(defaultSettings, defaults, 'attach()');
+  const { filter, ...settings } = attachOptions.resolve('attach()', options);
   const upsocket = new UpsocketServer(settings);
   server.on('upgrade', (request: IncomingMessage, duplex: Duplex, head: Buffer) => {
     if (filter !== undefined && !filter(request)) return;

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { UpsocketError } from '../connection/errors.js';
-import { assertKnownOptions } from '../connection/option-keys.js';
+import { defineOptions, type Resolved } from '../connection/define-options.js';
+import { heartbeatOption, limitOptions } from '../connection/limits.js';
+import { aFunction, anArray } from '../connection/option-checks.js';
 import { assertOriginPolicy, type OriginPolicy } from './origin.js';
-import { assertHeartbeat, assertPositive, defaultLimits, type Resolved } from '../connection/limits.js';
 import { logError } from '../connection/report.js';
 import { logRefusal, type RefusedUpgrade } from './refusals.js';
 
@@ -44,48 +44,28 @@ export interface OpenOptions {
 /** @internal Options with every default applied. */
 export type Settings = Resolved<Omit<OpenOptions, 'origins'>> & Pick<OpenOptions, 'origins'>;
 
-/** @internal */
-export const defaultSettings: Settings = {
-  protocols: [],
-  origins: undefined,
-  trustProxy: false,
-  maxMessageSize: defaultLimits.maxMessageSize,
-  compression: false,
-  heartbeat: 30_000,
-  sendHighWaterMark: defaultLimits.sendHighWaterMark,
-  receiveHighWaterMark: defaultLimits.receiveHighWaterMark,
-  onError: logError,
-  onRefuse: logRefusal,
-};
+/** @internal The options of `open()`, also `attach()`'s defaults for every `open()`. */
+export const openOptions = defineOptions<Settings>({
+  protocols: { default: [], check: anArray('subprotocol names') },
+  origins: { default: undefined, check: assertOriginPolicy },
+  trustProxy: { default: false },
+  maxMessageSize: limitOptions.specs.maxMessageSize,
+  compression: { default: false },
+  heartbeat: heartbeatOption(30_000),
+  sendHighWaterMark: limitOptions.specs.sendHighWaterMark,
+  receiveHighWaterMark: limitOptions.specs.receiveHighWaterMark,
+  onError: { default: logError, check: aFunction() },
+  onRefuse: { default: logRefusal, check: aFunction(' (pass () => {} to silence refusals)') },
+});
 
-/** @internal The keys of `OpenOptions`. */
-export const openOptionKeys: readonly string[] = Object.keys(defaultSettings);
+/** @internal */
+export const defaultSettings: Settings = openOptions.defaults;
 
 /**
- * @internal Applies `options` over `base`, skipping undefined values, and validates the result.
- * `caller` names the function the options were given to in messages about unknown keys.
+ * @internal `open()`'s options over `base` (the `attach()` defaults). Only the values given are
+ * checked: the base's were when `attach()` resolved them, and URL parsing of an origin policy is
+ * not free on every `open()`.
  */
 export function resolveSettings(base: Settings, options: OpenOptions | undefined, caller = 'open()'): Settings {
-  assertKnownOptions(caller, options, openOptionKeys);
-  if (options === undefined) return base;
-  const settings = { ...base };
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined) (settings as Record<string, unknown>)[key] = value;
-  }
-  assertPositive('maxMessageSize', settings.maxMessageSize);
-  assertPositive('sendHighWaterMark', settings.sendHighWaterMark);
-  assertPositive('receiveHighWaterMark', settings.receiveHighWaterMark);
-  assertHeartbeat(settings.heartbeat);
-  if (!Array.isArray(settings.protocols)) {
-    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'protocols must be an array of subprotocol names');
-  }
-  // The base's policy was checked when it was resolved; URL parsing is not free on every open().
-  if (options.origins !== undefined) assertOriginPolicy(options.origins);
-  if (typeof settings.onError !== 'function') {
-    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'onError must be a function');
-  }
-  if (typeof settings.onRefuse !== 'function') {
-    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'onRefuse must be a function (pass () => {} to silence refusals)');
-  }
-  return settings;
+  return openOptions.resolve(caller, options, base);
 }

@@ -7,7 +7,7 @@ import { checkHandshake } from './handshake.js';
 import { Heartbeat } from '../connection/heartbeat.js';
 import { writeRefusal } from './http-answer.js';
 import { runHandler, type Handler } from '../connection/lifetime.js';
-import { assertKnownOptions } from '../connection/option-keys.js';
+import { defineOptions, type Resolved } from '../connection/define-options.js';
 import { resolveSettings, type OpenOptions, type Settings } from './options.js';
 import { markOpened, pendingUpgradeOf, type PendingUpgrade } from './pending-upgrade.js';
 import { reportRefusal } from './refusals.js';
@@ -23,7 +23,12 @@ export interface ShutdownOptions {
   timeout?: number | undefined;
 }
 
-const shutdownOptionKeys: readonly string[] = ['code', 'reason', 'timeout'];
+// The code and reason are checked by assertSendableClose(), with the close code's own error code.
+const shutdownOptions = defineOptions<Resolved<ShutdownOptions>>({
+  code: { default: 1001 },
+  reason: { default: '' },
+  timeout: { default: 10_000 },
+});
 
 // ws answers with the subprotocol our handshake checks chose; its own default would take the first offer.
 function chosenProtocol(_offered: Set<string>, request: IncomingMessage): string | false {
@@ -111,8 +116,7 @@ export class UpsocketServer {
    * close, then drops the rest. Afterwards `server.close()` can complete.
    */
   close(options: ShutdownOptions = {}): Promise<void> {
-    assertKnownOptions('close()', options, shutdownOptionKeys);
-    const { code = 1001, reason = '', timeout = 10_000 } = options;
+    const { code, reason, timeout } = shutdownOptions.resolve('close()', options);
     assertSendableClose(code, reason);
     // A second call joins the first shutdown rather than starting (and waiting) again.
     this.#closing ??= this.#shutdown(code, reason, timeout);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { UpsocketError, type PreparedMessage } from '../../core/index.js';
-import { assertKnownOptions } from '../../core/internal.js';
+import { aString, defineOptions, positiveInteger, reporterFor, type Resolved } from '../../core/internal.js';
 import type { TopicBackend, TopicListener } from '../backend.js';
 import { TopicListeners } from '../listeners.js';
 import { decodeEnvelope, encodeEnvelope, ORIGIN_LENGTH } from './envelope.js';
@@ -31,6 +31,14 @@ function logError(error: Error): void {
   console.error(`upsocket/redis: ${error.message}`);
 }
 
+const redisBackendOptions = defineOptions<Resolved<RedisBackendOptions>>({
+  url: { default: 'redis://127.0.0.1:6379' },
+  redisOptions: { default: {} },
+  prefix: { default: 'upsocket:', check: aString },
+  timeout: { default: 2000, check: positiveInteger },
+  onError: { default: logError },
+});
+
 /** A retry every 100 ms, then every 200 ms..., at most every second: a restarted Redis is found quickly. */
 function retryStrategy(attempt: number): number {
   return Math.min(attempt * 100, 1000);
@@ -48,21 +56,17 @@ export class RedisBackend implements TopicBackend {
   readonly #origin = randomBytes(ORIGIN_LENGTH);
   readonly #prefix: string;
   readonly #timeout: number;
-  readonly #onError: (error: Error) => void;
+  /** Where connection trouble and foreign messages go; built once from `onError`. */
+  readonly #report: (error: Error) => void;
   readonly #address: string;
   readonly #lastError = new Map<Redis, Error>();
   #closed = false;
 
   constructor(options: RedisBackendOptions = {}) {
-    assertKnownOptions('createRedisBackend()', options, ['url', 'redisOptions', 'prefix', 'timeout', 'onError']);
-    const { url = 'redis://127.0.0.1:6379', redisOptions = {}, prefix = 'upsocket:', timeout = 2000, onError = logError } = options;
-    if (!Number.isSafeInteger(timeout) || timeout <= 0) {
-      throw new UpsocketError('UPSOCKET_INVALID_OPTION', `timeout must be a positive integer, got ${String(timeout)}`);
-    }
-    if (typeof prefix !== 'string') throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'prefix must be a string');
+    const { url, redisOptions, prefix, timeout, onError } = redisBackendOptions.resolve('createRedisBackend()', options);
     this.#prefix = prefix;
     this.#timeout = timeout;
-    this.#onError = onError;
+    this.#report = reporterFor(onError);
     // Without replyMapping: ioredis types it `ReplyMappingMode | undefined` in RedisOptions but its
     // constructor takes no undefined there, so under exactOptionalPropertyTypes its own type is refused.
     const clientOptions: Omit<RedisOptions, 'replyMapping'> = {
@@ -193,14 +197,6 @@ export class RedisBackend implements TopicBackend {
     if (error instanceof UpsocketError && error.code === 'UPSOCKET_TOPICS_CLOSED') return error;
     const reason = error instanceof Error ? error.message : String(error);
     return new UpsocketError('UPSOCKET_BACKEND_UNAVAILABLE', `${what}: Redis at ${this.#address} is unavailable (${reason}). ${consequence}`);
-  }
-
-  #report(error: Error): void {
-    try {
-      this.#onError(error);
-    } catch (reportError) {
-      console.error('upsocket/redis: onError threw while reporting an error:', reportError, error);
-    }
   }
 
   #assertOpen(action: string): void {
