@@ -3,9 +3,11 @@
 export * from './index.js';
 export { Fifo } from './connection/fifo.js';
 export { Heartbeat } from './connection/heartbeat.js';
+export { backlogOf, sendShared } from './connection/internals.js';
 export { runHandler } from './connection/lifetime.js';
 export { assertHeartbeat, assertPositive, defaultLimits, type Resolved } from './connection/limits.js';
 export { assertKnownOptions } from './connection/option-keys.js';
+export { SharedMessage } from './connection/shared-message.js';
 export { type Transport, type TransportSink } from './connection/transport.js';
 export { WsTransport } from './connection/ws/ws-transport.js';
 export { attachOptionKeys, isAttached } from './server/attach.js';

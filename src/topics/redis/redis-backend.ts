@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { UpsocketError, type PreparedMessage } from '../../core/index.js';
+import { UpsocketError } from '../../core/index.js';
+import type { PreparedMessage } from '../prepared-message.js';
 import { assertKnownOptions } from '../../core/internal.js';
 import type { TopicBackend, TopicListener } from '../backend.js';
 import { TopicListeners } from '../listeners.js';
