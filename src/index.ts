@@ -6,7 +6,6 @@ export {
   Connection,
   Message,
   openNodeRequest,
-  PreparedMessage,
   UpsocketError,
   UpsocketServer,
   type AttachOptions,
@@ -36,4 +35,4 @@ export {
   type ReconnectOptions,
   type ReconnectState,
 } from './client/index.js';
-export { createMemoryBackend, createTopics, Topics, type TopicBackend, type TopicListener, type TopicsOptions } from './topics/index.js';
+export { createMemoryBackend, createTopics, PreparedMessage, Topics, type TopicBackend, type TopicListener, type TopicsOptions } from './topics/index.js';

@@ -6,7 +6,6 @@ export { Connection, type CloseInfo, type ConnectionState } from './connection/c
 export { ClosedError, UpsocketError, type ErrorCode } from './connection/errors.js';
 export { type Handler } from './connection/lifetime.js';
 export { Message, type MessageType } from './connection/message.js';
-export { PreparedMessage } from './connection/prepared-message.js';
 export { type BinaryData } from './connection/transport.js';
 export { attach, type AttachOptions } from './server/attach.js';
 export { openNodeRequest, type Open } from './server/open.js';

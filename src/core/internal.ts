@@ -3,12 +3,14 @@
 export * from './index.js';
 export { Fifo } from './connection/fifo.js';
 export { Heartbeat } from './connection/heartbeat.js';
+export { backlogOf, sendShared } from './connection/internals.js';
 export { runHandler } from './connection/lifetime.js';
 export { defineOptions, type OptionsDefinition, type Resolved } from './connection/define-options.js';
 export { heartbeatOption, limitOptions, type Limits } from './connection/limits.js';
 export { aFunction, anArray, aString, atLeast, between, instanceOf, positiveInteger } from './connection/option-checks.js';
 export { assertKnownOptions } from './connection/option-keys.js';
 export { reporterFor } from './connection/report-callback.js';
+export { SharedMessage } from './connection/shared-message.js';
 export { type Transport, type TransportSink } from './connection/transport.js';
 export { WsTransport } from './connection/ws/ws-transport.js';
 export { attachOptions, isAttached } from './server/attach.js';

@@ -1,5 +1,5 @@
-import { type BinaryData, type PreparedMessage } from '../core/index.js';
-import { Fifo, type Transport, type TransportSink } from '../core/internal.js';
+import { type BinaryData } from '../core/index.js';
+import { Fifo, type SharedMessage, type Transport, type TransportSink } from '../core/internal.js';
 
 /**
  * What travels between the two ends, in order. A close frame without a code is reported as 1005,
@@ -83,7 +83,7 @@ export class MemoryTransport implements Transport {
     this.#peer.#receive({ kind: 'message', data: toBuffer(data), binary: typeof data !== 'string' });
   }
 
-  sendPrepared(message: PreparedMessage): void {
+  sendShared(message: SharedMessage): void {
     // Nothing to frame in memory. A copy per receiver, as each socket's reader gets its own bytes.
     if (this.#closeSent || this.#closed) return;
     this.#peer.#receive({ kind: 'message', data: Buffer.from(message.payload), binary: message.type === 'binary' });

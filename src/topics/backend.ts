@@ -1,4 +1,4 @@
-import type { PreparedMessage } from '../core/index.js';
+import type { PreparedMessage } from './prepared-message.js';
 
 /** Receives the messages published to a topic; registered with `TopicBackend.subscribe()`. */
 export type TopicListener = (topic: string, message: PreparedMessage) => void;

@@ -2,4 +2,5 @@
 // Redis one, in redis/, is its own entry point: upsocket/redis).
 export { type TopicBackend, type TopicListener } from './backend.js';
 export { createMemoryBackend } from './memory-backend.js';
+export { PreparedMessage } from './prepared-message.js';
 export { createTopics, Topics, type TopicsOptions } from './topics.js';

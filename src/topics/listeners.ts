@@ -1,4 +1,4 @@
-import type { PreparedMessage } from '../core/index.js';
+import type { PreparedMessage } from './prepared-message.js';
 import type { TopicListener } from './backend.js';
 
 /**

@@ -1,6 +1,7 @@
-import { UpsocketError, type PreparedMessage } from '../core/index.js';
+import { UpsocketError } from '../core/index.js';
 import type { TopicBackend, TopicListener } from './backend.js';
 import { TopicListeners } from './listeners.js';
+import type { PreparedMessage } from './prepared-message.js';
 
 const resolved = Promise.resolve();
 

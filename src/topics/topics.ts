@@ -1,7 +1,8 @@
-import { PreparedMessage, UpsocketError, type Connection } from '../core/index.js';
-import { defineOptions, positiveInteger } from '../core/internal.js';
+import { UpsocketError, type Connection } from '../core/index.js';
+import { backlogOf, defineOptions, positiveInteger, sendShared } from '../core/internal.js';
 import { createMemoryBackend } from './memory-backend.js';
 import type { TopicBackend } from './backend.js';
+import { PreparedMessage, sharedOf } from './prepared-message.js';
 
 /** Options of `createTopics()`. */
 export interface TopicsOptions {
@@ -169,14 +170,15 @@ export class Topics {
   #deliverLocally(topic: string, message: PreparedMessage): void {
     const subscribers = this.#subscribers.get(topic);
     if (subscribers === undefined) return;
+    const shared = sharedOf(message);
     for (const connection of subscribers) {
       // Closing or closed: its closed promise removes it shortly; it can take no more writes.
       if (connection.state !== 'open') continue;
-      if (connection.backlog > this.#maxBufferedAmount) {
+      if (backlogOf(connection) > this.#maxBufferedAmount) {
         void connection.close(1013, SLOW_SUBSCRIBER_REASON);
         continue;
       }
-      connection.sendPrepared(message);
+      sendShared(connection, shared);
     }
   }
 

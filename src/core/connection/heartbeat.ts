@@ -1,4 +1,5 @@
 import type { Connection } from './connection.js';
+import { probe } from './internals.js';
 
 /**
  * One timer for every connection with the same interval, instead of a timer per connection: at
@@ -12,7 +13,7 @@ export class Heartbeat {
 
   constructor(interval: number) {
     this.#timer = setInterval(() => {
-      for (const connection of this.#connections) connection.probe();
+      for (const connection of this.#connections) probe(connection);
     }, interval);
     // A heartbeat alone must not keep the process alive.
     this.#timer.unref();

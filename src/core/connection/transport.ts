@@ -1,4 +1,4 @@
-import type { PreparedMessage } from './prepared-message.js';
+import type { SharedMessage } from './shared-message.js';
 
 /** Bytes the peer can be sent: strings go as text frames, the rest as binary frames. */
 export type BinaryData = Uint8Array | ArrayBuffer | ArrayBufferView;
@@ -26,10 +26,10 @@ export interface Transport {
   send(data: string | BinaryData): void;
   /**
    * Sends a message that goes to many connections (a topic's fan-out). A transport that can
-   * write the frame `frameOf(message)` built once does; any other sends the payload as `send()`
-   * would, as `message.type` says.
+   * reuse one frame for all of them builds it through `message.frame()`; any other sends the
+   * payload as `send()` would, as `message.type` says.
    */
-  sendPrepared(message: PreparedMessage): void;
+  sendShared(message: SharedMessage): void;
   /** Hold writes until `uncork()`, so writes made in one tick leave in one packet. */
   cork(): void;
   uncork(): void;

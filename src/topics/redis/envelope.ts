@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { PreparedMessage } from '../../core/index.js';
+import { PreparedMessage } from '../prepared-message.js';
 
 // What one message looks like on a Redis channel:
 //   byte 0       kind: 1 text, 2 binary

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { UpsocketError, type PreparedMessage } from '../../core/index.js';
+import { UpsocketError } from '../../core/index.js';
 import { aString, defineOptions, positiveInteger, reporterFor, type Resolved } from '../../core/internal.js';
+import type { PreparedMessage } from '../prepared-message.js';
 import type { TopicBackend, TopicListener } from '../backend.js';
 import { TopicListeners } from '../listeners.js';
 import { decodeEnvelope, encodeEnvelope, ORIGIN_LENGTH } from './envelope.js';

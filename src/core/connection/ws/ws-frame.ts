@@ -1,5 +1,5 @@
 import * as ws from 'ws';
-import type { PreparedMessage } from '../prepared-message.js';
+import type { SharedMessage } from '../shared-message.js';
 
 interface FrameOptions {
   fin: boolean;
@@ -17,13 +17,7 @@ interface SenderClass {
 const TEXT = 0x1;
 const BINARY = 0x2;
 
-/**
- * @internal The server-to-client WebSocket frame of `message` (unmasked, uncompressed, final),
- * built on the first call and cached on the message: a broadcast builds it once and writes the
- * same bytes to every subscriber's socket.
- */
-export function frameOf(message: PreparedMessage): Buffer {
-  if (message.frame !== undefined) return message.frame;
+function buildServerFrame(message: SharedMessage): Buffer {
   const { Sender } = ws as unknown as { Sender: SenderClass };
   const parts = Sender.frame(message.payload, {
     fin: true,
@@ -33,6 +27,14 @@ export function frameOf(message: PreparedMessage): Buffer {
     rsv1: false,
   });
   // Header and payload in one buffer: one write per socket instead of two.
-  message.frame = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  return message.frame;
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/**
+ * @internal The server-to-client WebSocket frame of `message` (unmasked, uncompressed, final),
+ * built on the first call and kept by the message: a broadcast builds it once and writes the
+ * same bytes to every subscriber's socket.
+ */
+export function serverFrameOf(message: SharedMessage): Buffer {
+  return message.frame(buildServerFrame);
 }

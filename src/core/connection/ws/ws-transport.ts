@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { PreparedMessage } from '../prepared-message.js';
+import type { SharedMessage } from '../shared-message.js';
 import type { BinaryData, Transport, TransportSink } from '../transport.js';
-import { frameOf } from './ws-frame.js';
+import { serverFrameOf } from './ws-frame.js';
 
 const kSink = Symbol('upsocket.sink');
 
@@ -58,7 +58,7 @@ function wsOnClose(this: WebSocket, code: number, reason: Buffer): void {
 export class WsTransport implements Transport {
   readonly #ws: SinkedWebSocket;
   readonly #socket: Duplex;
-  /** Whether `sendPrepared()` may write the message's shared frame; decided on first use. */
+  /** Whether `sendShared()` may write the message's shared frame; decided on first use. */
   #writesSharedFrames: boolean | undefined;
 
   constructor(ws: WebSocket, socket: Duplex) {
@@ -84,13 +84,13 @@ export class WsTransport implements Transport {
     this.#ws.send(data);
   }
 
-  sendPrepared(message: PreparedMessage): void {
+  sendShared(message: SharedMessage): void {
     const ws = this.#ws;
     // The shared frame fits only a server-side socket (client frames are masked) without
     // permessage-deflate (ws may still be compressing an earlier message, which our write would
     // overtake), and only while no close frame has gone out. ws.send() covers the other cases.
     this.#writesSharedFrames ??= ws.url === undefined && ws.extensions === '';
-    if (this.#writesSharedFrames && ws.readyState === ws.OPEN) this.#socket.write(frameOf(message));
+    if (this.#writesSharedFrames && ws.readyState === ws.OPEN) this.#socket.write(serverFrameOf(message));
     else ws.send(message.payload, { binary: message.type === 'binary' });
   }
 

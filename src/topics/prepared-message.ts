@@ -1,7 +1,8 @@
-import { UpsocketError } from './errors.js';
-import type { MessageType } from './message.js';
+import { UpsocketError, type MessageType } from '../core/index.js';
+import { SharedMessage } from '../core/internal.js';
 
-const EMPTY = Buffer.alloc(0);
+/** @internal The core's view of `message`, which `sendShared()` writes: topics' way to the wire. */
+export let sharedOf: (message: PreparedMessage) => SharedMessage;
 
 /**
  * One message on its way to many connections, encoded at most once however many receive it.
@@ -19,19 +20,13 @@ const EMPTY = Buffer.alloc(0);
 export class PreparedMessage {
   /** 'text' or 'binary', as subscribers receive it. */
   readonly type: MessageType;
-  #payload: Buffer | undefined;
-  #value: unknown;
-
-  /**
-   * @internal The WebSocket frame (header and payload), built by the first transport that writes
-   * the message and reused for every other connection.
-   */
-  frame: Buffer | undefined;
+  /** What reaches the subscribers' connections: the payload, and the frame built once for all. */
+  #shared: SharedMessage;
 
   /** A message whose payload is already encoded; `text` payloads must be UTF-8. */
   constructor(type: MessageType, payload: Buffer) {
     this.type = type;
-    this.#payload = payload;
+    this.#shared = new SharedMessage(type, payload);
   }
 
   /**
@@ -53,20 +48,21 @@ export class PreparedMessage {
 
   static #lazy(type: MessageType, value: unknown): PreparedMessage {
     const message = new PreparedMessage(type, EMPTY);
-    message.#payload = undefined;
-    message.#value = value;
+    message.#shared = new SharedMessage(type, () => encode(value));
     return message;
   }
 
   /** The payload bytes (UTF-8 for text). Encoded on the first read, then kept. */
   get payload(): Buffer {
-    if (this.#payload === undefined) {
-      this.#payload = encode(this.#value);
-      this.#value = undefined;
-    }
-    return this.#payload;
+    return this.#shared.payload;
+  }
+
+  static {
+    sharedOf = (message) => message.#shared;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function encode(value: unknown): Buffer {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
