@@ -3,14 +3,14 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, expect, it } from 'vitest';
-import { ClosedError, connect } from '../src/index.js';
-import { connectClient, handshakeFailure } from './helpers/client.js';
-import { describeNeeding, pathOf, pythonWebsockets } from './helpers/external-programs.js';
-import { until } from './helpers/server.js';
+import { ClosedError, connect } from '../../src/index.js';
+import { connectClient, handshakeFailure } from '../helpers/client.js';
+import { describeNeeding, pathOf, pythonWebsockets } from '../helpers/external-programs.js';
+import { until } from '../helpers/server.js';
 
 // upsocket's client against an independent server implementation: Python's `websockets`
 // (python3-websockets, which .ci/run installs).
-const script = join(import.meta.dirname, 'fixtures', 'python-websockets-server.py');
+const script = join(import.meta.dirname, '..', 'fixtures', 'python-websockets-server.py');
 
 let child: ChildProcess | undefined;
 let started: Promise<string> | undefined;

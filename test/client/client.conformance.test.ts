@@ -2,10 +2,10 @@ import express from 'express';
 import express4 from 'express4';
 import Koa from 'koa';
 import Koa2 from 'koa2';
-import { clientConformanceSuite } from './conformance/client-suite.js';
-import { expressFixture } from './conformance/express.fixture.js';
-import { koaFixture } from './conformance/koa.fixture.js';
-import { nodeHttpFixture } from './conformance/node-http.fixture.js';
+import { clientConformanceSuite } from '../conformance/client-suite.js';
+import { expressFixture } from '../conformance/express.fixture.js';
+import { koaFixture } from '../conformance/koa.fixture.js';
+import { nodeHttpFixture } from '../conformance/node-http.fixture.js';
 
 // upsocket's own client against every adapter's standard app.
 for (const fixture of [

@@ -2,10 +2,10 @@ import http from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { ClosedError, connect, HandshakeError } from '../src/index.js';
-import { nodeHttpFixture } from './conformance/node-http.fixture.js';
-import { onCleanup } from './helpers/cleanup.js';
-import { connectClient, deferred, handshakeFailure } from './helpers/client.js';
+import { ClosedError, connect, HandshakeError } from '../../src/index.js';
+import { nodeHttpFixture } from '../conformance/node-http.fixture.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { connectClient, deferred, handshakeFailure } from '../helpers/client.js';
 
 /** A TCP server on a free port that answers each connection with `answer` (or never). */
 async function tcpServer(answer?: (socket: Socket, request: string) => void): Promise<string> {

@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import { connect as connectTcp } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ClosedError } from '../../src/index.js';
+import { echo, readAll } from '../helpers/handlers.js';
 import { delay } from '../helpers/server.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
 import type { AdapterFixture, AppSpec, RouteContext } from './contract.js';
-import { echo, readAll } from './handlers.js';
 import { interopSuite } from './interop-suite.js';
 
 /** Resolves with what a handler saw, so tests can assert server-side outcomes. */

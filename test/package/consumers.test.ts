@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // A user's project type-checks the quick starts against the packed package, under the tsconfigs
 // users actually have. Inside the repo, tsconfig `paths` map `upsocket/*` to src/ under the repo's
 // own options, which hides what a consumer sees: the published .d.ts files, their exports map and
-// the consumer's compiler options. Like test/package.test.ts, this needs dist/ built first.
+// the consumer's compiler options. Like test/package/package.test.ts, this needs dist/ built first.
 const root = join(import.meta.dirname, '../..');
 const quickstarts = join(root, 'examples/quickstart');
 const ourModules = join(root, 'node_modules');

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { entries } from '../tsup.config.js';
+import { entries } from '../../tsup.config.js';
 
 // `npm test` builds dist/ before running vitest; these tests check what would be published.
-const root = join(import.meta.dirname, '..');
+const root = join(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   license: string;
   exports: Record<string, string | { import: { types: string; default: string }; require: { types: string; default: string } }>;

@@ -2,12 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { entries } from '../tsup.config.js';
+import { entries } from '../../tsup.config.js';
 
 // Every TypeScript block in the README is a file under examples/quickstart, embedded verbatim:
-// `tsc --noEmit` compiles those files (and test/types/consumers.test.ts compiles them as a user's
+// `tsc --noEmit` compiles those files (and test/package/consumers.test.ts compiles them as a user's
 // project would), so no snippet in the README can stop compiling or lean on names it never defines.
-const root = join(import.meta.dirname, '..');
+const root = join(import.meta.dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const snippetDir = join(root, 'examples/quickstart');
 const snippets = new Map(readdirSync(snippetDir).map((name) => [name, readFileSync(join(snippetDir, name), 'utf8')]));

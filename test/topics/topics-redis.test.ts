@@ -2,18 +2,18 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { createChatServer } from '../examples/node-http/server.js';
-import { createRedisBackend } from '../src/topics/redis/index.js';
-import { createTopics, UpsocketError } from '../src/index.js';
-import { nodeHttpFixture } from './conformance/node-http.fixture.js';
-import type { PublishCommand, PublishReply } from './fixtures/topics-node.js';
-import { onCleanup } from './helpers/cleanup.js';
-import { describeNeeding, redisServer } from './helpers/external-programs.js';
-import { freePort, RedisServer } from './helpers/redis-server.js';
-import { delay, listen, until } from './helpers/server.js';
-import { TestClient, type Received } from './helpers/ws-client.js';
+import { createChatServer } from '../../examples/node-http/server.js';
+import { createRedisBackend } from '../../src/topics/redis/index.js';
+import { createTopics, UpsocketError } from '../../src/index.js';
+import { nodeHttpFixture } from '../conformance/node-http.fixture.js';
+import type { PublishCommand, PublishReply } from '../fixtures/topics-node.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { describeNeeding, redisServer } from '../helpers/external-programs.js';
+import { freePort, RedisServer } from '../helpers/redis-server.js';
+import { delay, listen, until } from '../helpers/server.js';
+import { TestClient, type Received } from '../helpers/ws-client.js';
 
-const nodeScript = fileURLToPath(new URL('./fixtures/topics-node.ts', import.meta.url));
+const nodeScript = fileURLToPath(new URL('../fixtures/topics-node.ts', import.meta.url));
 
 /** One app process (test/fixtures/topics-node.ts) with its own Redis backend. */
 class AppProcess {

@@ -4,10 +4,10 @@ import express from 'express';
 import type { ErrorRequestHandler, Request } from 'express';
 import express4 from 'express4';
 import { describe, expect, it } from 'vitest';
-import { attach, UpsocketError, websocket, type Connection } from '../src/adapters/express/index.js';
-import { onCleanup } from './helpers/cleanup.js';
-import { listen } from './helpers/server.js';
-import { expectRefusal, TestClient } from './helpers/ws-client.js';
+import { attach, UpsocketError, websocket, type Connection } from '../../../src/adapters/express/index.js';
+import { onCleanup } from '../../helpers/cleanup.js';
+import { listen } from '../../helpers/server.js';
+import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 
 type Express = typeof express;
 

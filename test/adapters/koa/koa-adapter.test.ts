@@ -4,10 +4,10 @@ import Router, { type RouterContext } from '@koa/router';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { describe, expect, it } from 'vitest';
-import { attach, open, websocket, type Connection } from '../src/adapters/koa/index.js';
-import { RawClient } from './helpers/raw-client.js';
-import { delay, listen } from './helpers/server.js';
-import { expectRefusal, TestClient } from './helpers/ws-client.js';
+import { attach, open, websocket, type Connection } from '../../../src/adapters/koa/index.js';
+import { RawClient } from '../../helpers/raw-client.js';
+import { delay, listen } from '../../helpers/server.js';
+import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 
 type KoaConstructor = typeof Koa;
 

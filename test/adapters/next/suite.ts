@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextFixture } from '../conformance/next.fixture.js';
-import { clientConformanceSuite } from '../conformance/client-suite.js';
-import { conformanceSuite } from '../conformance/suite.js';
-import { buildNextApp, prepareFixtureApps, startNextChild, type NextChild, type NextMode, type NextVersion } from '../helpers/next-app.js';
-import { expectRefusal, TestClient } from '../helpers/ws-client.js';
+import { nextFixture } from '../../conformance/next.fixture.js';
+import { clientConformanceSuite } from '../../conformance/client-suite.js';
+import { conformanceSuite } from '../../conformance/suite.js';
+import { buildNextApp, prepareFixtureApps, startNextChild, type NextChild, type NextMode, type NextVersion } from '../../helpers/next-app.js';
+import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 
 // What test/fixtures/next-app/middleware.ts accepts as a session, one of each kind.
 const bearer = { headers: { authorization: 'Bearer fixture' } };

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/index.js';
-import { nodeHttpFixture } from '../conformance/node-http.fixture.js';
-import { delay, until } from '../helpers/server.js';
-import { TestClient } from '../helpers/ws-client.js';
+import type { Connection } from '../../../src/index.js';
+import { nodeHttpFixture } from '../../conformance/node-http.fixture.js';
+import { delay, until } from '../../helpers/server.js';
+import { TestClient } from '../../helpers/ws-client.js';
 
 const chunk = 'x'.repeat(16 * 1024);
 

@@ -1,9 +1,9 @@
-import type { Connection } from '../../src/index.js';
-import { pair } from '../../src/testing/index.js';
-import { connectionContract, type PairFactory } from '../conformance/connection-contract.js';
-import { nodeHttpFixture } from '../conformance/node-http.fixture.js';
-import { onCleanup } from '../helpers/cleanup.js';
-import { connectClient, deferred } from '../helpers/client.js';
+import type { Connection } from '../../../src/index.js';
+import { pair } from '../../../src/testing/index.js';
+import { connectionContract, type PairFactory } from '../../conformance/connection-contract.js';
+import { nodeHttpFixture } from '../../conformance/node-http.fixture.js';
+import { onCleanup } from '../../helpers/cleanup.js';
+import { connectClient, deferred } from '../../helpers/client.js';
 
 const inMemory: PairFactory = {
   label: 'in-memory pair (upsocket/testing)',

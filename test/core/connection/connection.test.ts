@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ClosedError, type Connection } from '../../src/index.js';
-import { nodeHttpFixture } from '../conformance/node-http.fixture.js';
-import { encodeFrame, RawClient } from '../helpers/raw-client.js';
-import { until } from '../helpers/server.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { ClosedError, type Connection } from '../../../src/index.js';
+import { nodeHttpFixture } from '../../conformance/node-http.fixture.js';
+import { encodeFrame, RawClient } from '../../helpers/raw-client.js';
+import { until } from '../../helpers/server.js';
+import { TestClient } from '../../helpers/ws-client.js';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { attach, open } from '../../src/adapters/node-http/index.js';
-import { UpsocketError, type RefusedUpgrade } from '../../src/index.js';
-import { onCleanup } from '../helpers/cleanup.js';
-import { RawClient } from '../helpers/raw-client.js';
-import { delay, listen } from '../helpers/server.js';
-import { expectRefusal, TestClient } from '../helpers/ws-client.js';
+import { attach, open } from '../../../src/adapters/node-http/index.js';
+import { UpsocketError, type RefusedUpgrade } from '../../../src/index.js';
+import { onCleanup } from '../../helpers/cleanup.js';
+import { RawClient } from '../../helpers/raw-client.js';
+import { delay, listen } from '../../helpers/server.js';
+import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 
 function errorCode(error: unknown): string {
   return error instanceof UpsocketError ? error.code : String(error);

@@ -3,10 +3,10 @@ import { connect as connectTcp } from 'node:net';
 import { Server as SocketIoServer, type ServerOptions } from 'socket.io';
 import { io as connectSocketIo, type Socket as SocketIoClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import { attach, open, type AttachOptions, type Connection, type UpsocketServer } from '../src/adapters/node-http/index.js';
-import { onCleanup } from './helpers/cleanup.js';
-import { delay, listen, until } from './helpers/server.js';
-import { TestClient } from './helpers/ws-client.js';
+import { attach, open, type AttachOptions, type Connection, type UpsocketServer } from '../../../src/adapters/node-http/index.js';
+import { onCleanup } from '../../helpers/cleanup.js';
+import { delay, listen, until } from '../../helpers/server.js';
+import { TestClient } from '../../helpers/ws-client.js';
 
 async function upsocketEcho(connection: Connection): Promise<void> {
   for await (const message of connection) connection.sendText(`up:${message.text()}`);

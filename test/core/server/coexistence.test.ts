@@ -2,10 +2,10 @@ import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { attach, open, type AttachOptions, type Connection, type UpsocketServer } from '../src/adapters/node-http/index.js';
-import { onCleanup } from './helpers/cleanup.js';
-import { delay, listen, until } from './helpers/server.js';
-import { expectRefusal, TestClient } from './helpers/ws-client.js';
+import { attach, open, type AttachOptions, type Connection, type UpsocketServer } from '../../../src/adapters/node-http/index.js';
+import { onCleanup } from '../../helpers/cleanup.js';
+import { delay, listen, until } from '../../helpers/server.js';
+import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 
 /** upsocket's route echoes with `up:`, the other ws server with `other:`, so each reply names its server. */
 async function upsocketEcho(connection: Connection): Promise<void> {

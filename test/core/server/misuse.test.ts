@@ -3,15 +3,15 @@
 import http from 'node:http';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { open as openExpress } from '../../src/adapters/express/index.js';
-import { open as openKoa } from '../../src/adapters/koa/index.js';
-import { createNextServer, open as openNext } from '../../src/adapters/next/index.js';
-import { attach, open } from '../../src/adapters/node-http/index.js';
-import { createRedisBackend } from '../../src/topics/redis/index.js';
-import { connect, createTopics, reconnecting, UpsocketError, type OpenOptions } from '../../src/index.js';
-import { inject, pair } from '../../src/testing/index.js';
-import { listen } from '../helpers/server.js';
-import { expectRefusal } from '../helpers/ws-client.js';
+import { open as openExpress } from '../../../src/adapters/express/index.js';
+import { open as openKoa } from '../../../src/adapters/koa/index.js';
+import { createNextServer, open as openNext } from '../../../src/adapters/next/index.js';
+import { attach, open } from '../../../src/adapters/node-http/index.js';
+import { createRedisBackend } from '../../../src/topics/redis/index.js';
+import { connect, createTopics, reconnecting, UpsocketError, type OpenOptions } from '../../../src/index.js';
+import { inject, pair } from '../../../src/testing/index.js';
+import { listen } from '../../helpers/server.js';
+import { expectRefusal } from '../../helpers/ws-client.js';
 
 /** The error `action` throws (or its promise rejects with); fails if it succeeds. */
 async function failure(action: () => unknown): Promise<UpsocketError> {

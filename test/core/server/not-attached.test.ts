@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { handshakeRequest, sendRaw } from '../helpers/hostile-client.js';
-import { onCleanup } from '../helpers/cleanup.js';
-import { until } from '../helpers/server.js';
-import { expectRefusal } from '../helpers/ws-client.js';
+import { handshakeRequest, sendRaw } from '../../helpers/hostile-client.js';
+import { onCleanup } from '../../helpers/cleanup.js';
+import { until } from '../../helpers/server.js';
+import { expectRefusal } from '../../helpers/ws-client.js';
 
 async function startUnattachedServer(): Promise<{ port: number; output: () => string; alive: () => boolean }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/unattached-server.ts'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,13 +2,13 @@
 // one line on stderr), and errors thrown while routing an upgrade go to attach()'s onError.
 import http, { type IncomingMessage } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
-import { attach, open } from '../../src/adapters/node-http/index.js';
-import type { AttachOptions, OpenOptions, RefusedUpgrade } from '../../src/index.js';
-import { onCleanup } from '../helpers/cleanup.js';
-import { handshakeRequest, sendRaw } from '../helpers/hostile-client.js';
-import { encodeFrame } from '../helpers/raw-client.js';
-import { listen } from '../helpers/server.js';
-import { expectRefusal, TestClient } from '../helpers/ws-client.js';
+import { attach, open } from '../../../src/adapters/node-http/index.js';
+import type { AttachOptions, OpenOptions, RefusedUpgrade } from '../../../src/index.js';
+import { onCleanup } from '../../helpers/cleanup.js';
+import { handshakeRequest, sendRaw } from '../../helpers/hostile-client.js';
+import { encodeFrame } from '../../helpers/raw-client.js';
+import { listen } from '../../helpers/server.js';
+import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 
 interface Reported {
   refusal: RefusedUpgrade;

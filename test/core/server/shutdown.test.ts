@@ -1,10 +1,10 @@
 import http from 'node:http';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { attach, open, type Handler, type Message } from '../src/adapters/node-http/index.js';
-import { onCleanup } from './helpers/cleanup.js';
-import { delay, listen, until } from './helpers/server.js';
-import { expectRefusal, TestClient } from './helpers/ws-client.js';
+import { attach, open, type Handler, type Message } from '../../../src/adapters/node-http/index.js';
+import { onCleanup } from '../../helpers/cleanup.js';
+import { delay, listen, until } from '../../helpers/server.js';
+import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 
 function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
