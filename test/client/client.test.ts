@@ -5,7 +5,8 @@ import { WebSocketServer } from 'ws';
 import { ClosedError, connect, HandshakeError } from '../../src/index.js';
 import { nodeHttpFixture } from '../conformance/node-http.fixture.js';
 import { onCleanup } from '../helpers/cleanup.js';
-import { connectClient, deferred, handshakeFailure } from '../helpers/client.js';
+import { connectClient, handshakeFailure } from '../helpers/client.js';
+import { deferred } from '../helpers/deferred.js';
 
 /** A TCP server on a free port that answers each connection with `answer` (or never). */
 async function tcpServer(answer?: (socket: Socket, request: string) => void): Promise<string> {

@@ -4,7 +4,7 @@ import { attach, open } from '../../src/adapters/node-http/index.js';
 import { backoffDelay, resolveBackoff } from '../../src/client/backoff.js';
 import { ClosedError, HandshakeError, reconnecting, type Connection, type ReconnectEvent } from '../../src/index.js';
 import { onCleanup } from '../helpers/cleanup.js';
-import { deferred } from '../helpers/client.js';
+import { deferred } from '../helpers/deferred.js';
 import { listen, until } from '../helpers/server.js';
 
 /** A server whose answer to the n-th upgrade (from 1) the test decides: a status to refuse with, or a handler. */

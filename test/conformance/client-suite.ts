@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClosedError, connect, HandshakeError } from '../../src/index.js';
-import { connectClient, deferred, handshakeFailure } from '../helpers/client.js';
+import { connectClient, handshakeFailure } from '../helpers/client.js';
+import { deferred } from '../helpers/deferred.js';
 import { echo, readAll } from '../helpers/handlers.js';
 import { delay } from '../helpers/server.js';
 import type { AdapterFixture, AppSpec, RouteContext } from './contract.js';

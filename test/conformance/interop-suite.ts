@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClosedError, type CloseInfo } from '../../src/index.js';
-import { deferred } from '../helpers/client.js';
+import { deferred } from '../helpers/deferred.js';
 import { echo } from '../helpers/handlers.js';
 import { connectWith, independentClients } from '../helpers/independent-clients.js';
 import type { StartedServer } from '../helpers/server.js';

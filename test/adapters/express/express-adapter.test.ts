@@ -4,8 +4,9 @@ import express from 'express';
 import type { ErrorRequestHandler, Request } from 'express';
 import express4 from 'express4';
 import { describe, expect, it } from 'vitest';
-import { attach, UpsocketError, websocket, type Connection } from '../../../src/adapters/express/index.js';
+import { attach, UpsocketError, websocket } from '../../../src/adapters/express/index.js';
 import { onCleanup } from '../../helpers/cleanup.js';
+import { echo } from '../../helpers/handlers.js';
 import { listen } from '../../helpers/server.js';
 import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 
@@ -14,10 +15,6 @@ type Express = typeof express;
 async function serve(app: ReturnType<Express>) {
   const server = http.createServer(app);
   return listen(server, attach(server));
-}
-
-async function echo(connection: Connection): Promise<void> {
-  for await (const message of connection) connection.sendText(message.text());
 }
 
 /** Answers every error with 503 and a page of its own, naming the error code when there is one. */

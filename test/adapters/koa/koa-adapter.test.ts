@@ -4,7 +4,8 @@ import Router, { type RouterContext } from '@koa/router';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { describe, expect, it } from 'vitest';
-import { attach, open, websocket, type Connection } from '../../../src/adapters/koa/index.js';
+import { attach, open, websocket } from '../../../src/adapters/koa/index.js';
+import { echo } from '../../helpers/handlers.js';
 import { RawClient } from '../../helpers/raw-client.js';
 import { delay, listen } from '../../helpers/server.js';
 import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
@@ -14,10 +15,6 @@ type KoaConstructor = typeof Koa;
 async function serve(app: Koa) {
   const server = http.createServer(app.callback());
   return listen(server, attach(server));
-}
-
-async function echo(connection: Connection): Promise<void> {
-  for await (const message of connection) connection.sendText(message.text());
 }
 
 describe.each([

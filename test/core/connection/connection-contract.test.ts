@@ -3,7 +3,8 @@ import { pair } from '../../../src/testing/index.js';
 import { connectionContract, type PairFactory } from '../../conformance/connection-contract.js';
 import { nodeHttpFixture } from '../../conformance/node-http.fixture.js';
 import { onCleanup } from '../../helpers/cleanup.js';
-import { connectClient, deferred } from '../../helpers/client.js';
+import { connectClient } from '../../helpers/client.js';
+import { deferred } from '../../helpers/deferred.js';
 
 const inMemory: PairFactory = {
   label: 'in-memory pair (upsocket/testing)',

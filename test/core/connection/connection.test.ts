@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ClosedError, type Connection } from '../../../src/index.js';
 import { nodeHttpFixture } from '../../conformance/node-http.fixture.js';
+import { deferred } from '../../helpers/deferred.js';
 import { encodeFrame, RawClient } from '../../helpers/raw-client.js';
 import { until } from '../../helpers/server.js';
 import { TestClient } from '../../helpers/ws-client.js';
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  return { promise: new Promise<T>((r) => (resolve = r)), resolve };
-}
 
 // Connection semantics shared with the in-memory pair live in conformance/connection-contract.ts,
 // run over a real socket and over pair(); these tests need the wire itself or an independent client.

@@ -3,14 +3,9 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { attach, open, type Handler, type Message } from '../../../src/adapters/node-http/index.js';
 import { onCleanup } from '../../helpers/cleanup.js';
+import { deferred } from '../../helpers/deferred.js';
 import { delay, listen, until } from '../../helpers/server.js';
 import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((res) => (resolve = res));
-  return { promise, resolve };
-}
 
 /** A server whose `/ws` route runs `handler`; `/slow-ws` calls open() only once `release` resolves. */
 async function start(handler: Handler, release?: Promise<void>) {
