@@ -6,7 +6,6 @@ export default defineConfig({
   test: {
     // examples/quickstart/testing.test.ts is the README's testing snippet: it runs as written.
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
-    setupFiles: ['test/helpers/setup.ts'],
     testTimeout: 15_000,
     hookTimeout: 30_000,
     // The second lists the suites skipped because a program from outside npm is missing.

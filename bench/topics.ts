@@ -99,7 +99,7 @@ export async function measureBroadcast(settings: TopicsBenchSettings): Promise<B
 
 export async function measureRedisLatency(settings: TopicsBenchSettings): Promise<RedisLatencyResult> {
   const { subscribers, messages, rate } = settings.latency;
-  const redis = await RedisServer.start();
+  const redis = await RedisServer.launch();
   const server = new TopicsBenchChild('./topics-server.ts', { REDIS_URL: redis.url }, subscribers + 1024);
   const topics = createTopics({ backend: createRedisBackend({ url: redis.url }) });
   const clients: WebSocket[] = [];

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ClosedError, connect, HandshakeError } from '../../src/index.js';
-import { connectClient, deferred, handshakeFailure } from '../helpers/client.js';
+import { connectClient, handshakeFailure } from '../helpers/client.js';
+import { deferred } from '../helpers/deferred.js';
+import { echo, readAll } from '../helpers/handlers.js';
 import { delay } from '../helpers/server.js';
 import type { AdapterFixture, AppSpec, RouteContext } from './contract.js';
-import { echo, readAll } from './handlers.js';
 
 /**
  * The conformance suite's behaviour seen from upsocket's own client: each adapter's app, driven by

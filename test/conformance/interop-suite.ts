@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ClosedError, type CloseInfo } from '../../src/index.js';
-import { deferred } from '../helpers/client.js';
+import { deferred } from '../helpers/deferred.js';
+import { echo } from '../helpers/handlers.js';
 import { connectWith, independentClients } from '../helpers/independent-clients.js';
 import type { StartedServer } from '../helpers/server.js';
 import type { AppSpec } from './contract.js';
-import { echo } from './handlers.js';
 
 // Larger than one read from the socket and than ws's 64 KiB frame-length boundary.
 const large = 'L'.repeat(200 * 1024);

@@ -2,19 +2,12 @@ import { once } from 'node:events';
 import { connect as connectTcp } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ClosedError } from '../../src/index.js';
+import { deferred } from '../helpers/deferred.js';
+import { echo, readAll } from '../helpers/handlers.js';
 import { delay } from '../helpers/server.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
 import type { AdapterFixture, AppSpec, RouteContext } from './contract.js';
-import { echo, readAll } from './handlers.js';
 import { interopSuite } from './interop-suite.js';
-
-/** Resolves with what a handler saw, so tests can assert server-side outcomes. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
 
 /**
  * The behaviour every adapter must show, run unchanged against each one. Each adapter's test file

@@ -1,5 +1,5 @@
 // Peers that read too slowly, write too fast, or vanish without a FIN, driven from raw TCP
-// sockets (test/core/backpressure.test.ts covers the same limits with well-behaved ws clients).
+// sockets (test/core/connection/backpressure.test.ts covers the same limits with well-behaved ws clients).
 // Memory must stay bounded on the server and every handler must learn how its connection ended.
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';

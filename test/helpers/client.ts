@@ -20,10 +20,3 @@ export async function handshakeFailure(attempt: Promise<Connection>): Promise<Ha
   if (outcome instanceof HandshakeError) return outcome;
   throw outcome;
 }
-
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}

@@ -54,6 +54,13 @@ export class RedisServer {
     return server;
   }
 
+  /** Like `start()`, outside any test (bench/topics.ts): the caller stops it. */
+  static async launch(port?: number): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()));
+    await server.restart();
+    return server;
+  }
+
   /** Starts it again on the same port (after `stop()`). */
   async restart(): Promise<void> {
     if (this.#process !== undefined) throw new Error('redis-server is already running');

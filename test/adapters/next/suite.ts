@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextFixture } from '../../conformance/next.fixture.js';
+import { clientConformanceSuite } from '../../conformance/client-suite.js';
+import { conformanceSuite } from '../../conformance/suite.js';
+import { buildNextApp, prepareFixtureApps, startNextChild, type NextChild, type NextMode, type NextVersion } from '../../helpers/next-app.js';
+import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
+
+// What test/fixtures/next-app/middleware.ts accepts as a session, one of each kind.
+const bearer = { headers: { authorization: 'Bearer fixture' } };
+const cookie = { headers: { cookie: 'session=fixture' } };
+
+/** Starts both servers, and stops whichever started if the other failed. */
+async function startServers(dirs: Record<NextMode, string>, servers: Partial<Record<NextMode, NextChild>>): Promise<void> {
+  // `next dev` compiles on demand: start it while the production build runs.
+  const dev = startNextChild(dirs.dev, 'dev');
+  const production = buildNextApp(dirs.production).then(() => startNextChild(dirs.production, 'production'));
+  const [devResult, productionResult] = await Promise.allSettled([dev, production]);
+  if (devResult.status === 'fulfilled') servers.dev = devResult.value;
+  if (productionResult.status === 'fulfilled') servers.production = productionResult.value;
+  for (const result of [devResult, productionResult]) if (result.status === 'rejected') throw result.reason;
+}
+
+/**
+ * test/fixtures/next-app through its custom server (test/fixtures/next-server.ts) in `next dev`
+ * and after `next build`, each in a process of its own; then the conformance suite against the
+ * production build, in this process.
+ */
+export function nextSuite(label: string, version: NextVersion): void {
+  describe(label, () => {
+    const servers: Partial<Record<NextMode, NextChild>> = {};
+    let productionDir = '';
+    const conformance = nextFixture(`${label}, production build`, () => productionDir);
+
+    beforeAll(async () => {
+      const dirs = await prepareFixtureApps(version);
+      productionDir = dirs.production;
+      await startServers(dirs, servers);
+    }, 300_000);
+
+    afterAll(async () => {
+      await conformance.close();
+      await Promise.all(Object.values(servers).map((server) => server.stop()));
+    });
+
+    for (const mode of ['production', 'dev'] as const) {
+      // Timeouts cover `next dev` compiling each route on its first request.
+      describe(mode, { timeout: 60_000 }, () => {
+        const server = (): NextChild => {
+          const started = servers[mode];
+          if (started === undefined) throw new Error(`the ${mode} server did not start`);
+          return started;
+        };
+
+        if (mode === 'dev') {
+          // First in this block: the dev server must not have seen a request yet.
+          it(`hands Next its HMR WebSocket (${version.hmrPath}): 503 before Next's first request, then 101`, async () => {
+            const { httpUrl, wsUrl } = server();
+            const early = await expectRefusal(`${wsUrl}${version.hmrPath}`);
+            expect(early.status).toBe(503);
+            expect((await fetch(`${httpUrl}/hello`)).status).toBe(200);
+            const hmr = await TestClient.connect(`${wsUrl}${version.hmrPath}`);
+            // The first message comes from Next's hot reloader, not from any route.
+            expect(JSON.parse(await hmr.nextText(30_000))).toEqual(expect.any(Object));
+          });
+        }
+
+        it('runs an App Router route over WebSocket: echoes, and sees its dynamic param', async () => {
+          const client = await TestClient.connect(`${server().wsUrl}/chat/kitchen%20sink`, undefined, bearer);
+          expect(JSON.parse(await client.nextText(30_000))).toEqual({ room: 'kitchen sink' });
+          client.ws.send('hello');
+          expect(await client.nextText()).toBe('kitchen sink: hello');
+        });
+
+        it("answers a plain GET of a websocket() route with 426 Upgrade Required", async () => {
+          const response = await fetch(`${server().httpUrl}/chat/lobby`);
+          expect(response.status).toBe(426);
+          expect(response.headers.get('upgrade')).toBe('websocket');
+        });
+
+        it('runs a Pages API route over WebSocket, for a second connection while the first is open', async () => {
+          const first = await TestClient.connect(`${server().wsUrl}/api/echo`, undefined, cookie);
+          const second = await TestClient.connect(`${server().wsUrl}/api/echo`, undefined, bearer);
+          second.ws.send('second');
+          first.ws.send('first');
+          expect(await second.nextText()).toBe('second');
+          expect(await first.nextText()).toBe('first');
+        });
+
+        it('lets middleware.ts refuse upgrades without a session: 401 and its body, before any 101', async () => {
+          for (const path of ['/chat/lobby', '/api/echo']) {
+            const answer = await expectRefusal(`${server().wsUrl}${path}`);
+            expect(answer.status).toBe(401);
+            expect(answer.body).toBe('Log in first\n');
+          }
+        });
+
+        it("answers a handshake open() refuses (a cross-site page) with 403, whatever the route returns after", async () => {
+          const answer = await expectRefusal(`${server().wsUrl}/chat/lobby`, { ...bearer, origin: 'https://evil.example' });
+          expect(answer.status).toBe(403);
+          expect(answer.body).toBe('Origin https://evil.example is not allowed\n');
+        });
+
+        it('still renders an ordinary page with 200', async () => {
+          const response = await fetch(`${server().httpUrl}/hello`);
+          expect(response.status).toBe(200);
+          expect(await response.text()).toContain('Hello from an ordinary Next.js page');
+        });
+
+        // Last in this block. Next writes each route's returned Response to a response that no
+        // longer has the socket: that must not surface as an error.
+        it('logged no errors while serving all of the above', () => {
+          expect(server().output()).not.toMatch(/error|⨯/i);
+        });
+      });
+    }
+
+    conformanceSuite(conformance);
+    clientConformanceSuite(conformance);
+  });
+}

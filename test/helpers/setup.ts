@@ -1,4 +1,0 @@
-import { afterEach } from 'vitest';
-import { runCleanups } from './cleanup.js';
-
-afterEach(runCleanups);

@@ -1,4 +1,0 @@
-import { next16 } from './helpers/next-app.js';
-import { nextSuite } from './next/suite.js';
-
-nextSuite('next 16', next16);

@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { entries } from '../../tsup.config.js';
+
+// `npm test` builds dist/ before running vitest; these tests check what would be published.
+const root = join(import.meta.dirname, '../..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  license: string;
+  exports: Record<string, string | { import: { types: string; default: string }; require: { types: string; default: string } }>;
+  typesVersions: Record<string, Record<string, string[]>>;
+};
+const subpaths = Object.keys(pkg.exports).filter((subpath) => subpath !== './package.json');
+const specifier = (subpath: string) => (subpath === '.' ? 'upsocket' : `upsocket/${subpath.slice(2)}`);
+
+function conditionsOf(subpath: string) {
+  const target = pkg.exports[subpath];
+  if (target === undefined || typeof target === 'string') throw new Error(`${subpath} must have import and require conditions`);
+  return target;
+}
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+}
+
+describe('the published package', () => {
+  it('has one build entry per subpath export, and no other', () => {
+    const fromExports = subpaths.map((subpath) => {
+      const target = conditionsOf(subpath);
+      const base = target.import.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '');
+      expect(target).toEqual({
+        import: { types: `./dist/${base}.d.ts`, default: `./dist/${base}.js` },
+        require: { types: `./dist/${base}.d.cts`, default: `./dist/${base}.cjs` },
+      });
+      return base;
+    });
+    expect(fromExports.sort()).toEqual(Object.keys(entries).sort());
+  });
+
+  // moduleResolution node (node10) ignores `exports`; typesVersions is what finds a subpath's types there.
+  it('points typesVersions at the same declarations as the exports map, for moduleResolution node', () => {
+    const expected = Object.fromEntries(
+      // A node10 project is CommonJS as a rule (Node resolves its require() to the .cjs build).
+      subpaths.filter((subpath) => subpath !== '.').map((subpath) => [subpath.slice(2), [conditionsOf(subpath).require.types]]),
+    );
+    expect(pkg.typesVersions).toEqual({ '*': expected });
+  });
+
+  it('ships the MIT LICENSE', () => {
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' })) as [{ files: { path: string }[] }];
+    expect(packed.files.map((file) => file.path)).toContain('LICENSE');
+    expect(pkg.license).toBe('MIT');
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the upsocket authors\n/);
+  });
+
+  it.each(subpaths)('loads %s from both the ESM and the CJS build', (subpath) => {
+    const name = specifier(subpath);
+    const esm = node(['--input-type=module', '-e', `const m = await import('${name}'); console.log(Object.keys(m).sort().join())`]);
+    const cjs = node(['-e', `console.log(Object.keys(require('${name}')).sort().join())`]);
+    expect(cjs).toBe(esm);
+    const keys = esm.trim().split(',');
+    // Adapters re-export the core's attach and errors; a topics backend (dist/backends/) exports its factory.
+    if (JSON.stringify(pkg.exports[subpath]).includes('./dist/backends/')) {
+      expect(keys.filter((key) => /^create\w+Backend$/.test(key))).toHaveLength(1);
+    } else {
+      expect(keys).toEqual(expect.arrayContaining(['attach', 'ClosedError']));
+    }
+  });
+
+  it('publishes declarations that import nothing but node: builtins and each other', () => {
+    const files = readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter((file) => /\.d\.c?ts$/.test(file));
+    expect(files.length).toBeGreaterThanOrEqual(subpaths.length * 2);
+    for (const file of files) {
+      const text = readFileSync(join(root, 'dist', file), 'utf8');
+      for (const [, from] of text.matchAll(/^(?:import|export)\b[^;]*?from ['"]([^'"]+)['"]/gm)) {
+        expect(from, `${file} imports ${from}`).toMatch(/^(node:|\.\.?\/)/);
+      }
+    }
+  });
+});
