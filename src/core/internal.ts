@@ -9,5 +9,5 @@ export { assertKnownOptions } from './connection/option-keys.js';
 export { type Transport, type TransportSink } from './connection/transport.js';
 export { WsTransport } from './connection/ws/ws-transport.js';
 export { attachOptionKeys, isAttached } from './server/attach.js';
-export { writeRawRefusal } from './server/http-answer.js';
 export { defaultSettings, resolveSettings } from './server/options.js';
+export { Upgrade } from './server/upgrade.js';
