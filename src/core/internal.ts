@@ -14,5 +14,5 @@ export { SharedMessage } from './connection/shared-message.js';
 export { type Transport, type TransportSink } from './connection/transport.js';
 export { WsTransport } from './connection/ws/ws-transport.js';
 export { attachOptions, isAttached } from './server/attach.js';
-export { writeRawRefusal } from './server/http-answer.js';
 export { openOptions } from './server/options.js';
+export { Upgrade } from './server/upgrade.js';

@@ -1,9 +1,9 @@
 // Adapter for Express 4 and 5: https://expressjs.com/en/guide/routing.html
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { openNodeRequest, type Connection, type Open, type OpenOptions } from '../../core/index.js';
+import type { Connection, Open, OpenOptions } from '../../core/index.js';
+import { defineAdapter } from '../define-adapter.js';
 
-export { attach, ClosedError, Connection, Message, UpsocketError } from '../../core/index.js';
-export type { AttachOptions, Handler, OpenOptions, ShutdownOptions, UpsocketServer } from '../../core/index.js';
+export * from '../exports.js';
 
 /** Express's `next`, structurally: no argument continues, an error goes to error-handling middleware. */
 export type NextFunction = (error?: unknown) => void;
@@ -14,6 +14,25 @@ export type WebSocketRoute<Request extends IncomingMessage = IncomingMessage> = 
   response: ServerResponse,
   next: NextFunction,
 ) => void;
+
+const adapter = defineAdapter<IncomingMessage, undefined, WebSocketRoute>({
+  nodeRequest: (request) => request,
+  // Express links req.res and req.next; kept, they would hold the unused response and the
+  // router's closures for as long as the connection (connection.request) lives.
+  taken: (request) => Object.assign(request, { res: undefined, next: undefined }),
+  // Plain HTTP goes on to the next handler for the path; what open() throws, to error middleware.
+  route: (accept) =>
+    function websocketRoute(request, _response, next) {
+      let opened: boolean;
+      try {
+        opened = accept(request, undefined);
+      } catch (error) {
+        next(error);
+        return;
+      }
+      if (!opened) next();
+    },
+});
 
 /**
  * Accepts the WebSocket upgrade of an Express request that reached your route through
@@ -34,13 +53,7 @@ export type WebSocketRoute<Request extends IncomingMessage = IncomingMessage> = 
  * attach(server)
  * server.listen(3000)
  */
-export const open: Open<IncomingMessage> = (request, handler, options) => {
-  if (!openNodeRequest(request, handler, options)) return false;
-  // Express links req.res and req.next; kept, they would hold the unused response and the
-  // router's closures for as long as the connection (connection.request) lives.
-  Object.assign(request, { res: undefined, next: undefined });
-  return true;
-};
+export const open: Open<IncomingMessage> = adapter.open;
 
 /**
  * An Express route handler that accepts WebSocket upgrades and calls `next()` for every other
@@ -63,14 +76,5 @@ export function websocket<Request extends IncomingMessage = IncomingMessage>(
   handler: (connection: Connection, request: Request) => void | Promise<void>,
   options?: OpenOptions,
 ): WebSocketRoute<Request> {
-  return function websocketRoute(request, _response, next) {
-    let opened: boolean;
-    try {
-      opened = open(request, (connection) => handler(connection, request), options);
-    } catch (error) {
-      next(error);
-      return;
-    }
-    if (!opened) next();
-  };
+  return adapter.websocket(handler, options);
 }

@@ -1,9 +1,9 @@
 // Adapter for Koa 2 and 3: https://koajs.com/#context
 import type { IncomingMessage } from 'node:http';
-import { openNodeRequest, type Connection, type Open, type OpenOptions } from '../../core/index.js';
+import type { Connection, Open, OpenOptions } from '../../core/index.js';
+import { defineAdapter } from '../define-adapter.js';
 
-export { attach, ClosedError, Connection, Message, UpsocketError } from '../../core/index.js';
-export type { AttachOptions, Handler, OpenOptions, ShutdownOptions, UpsocketServer } from '../../core/index.js';
+export * from '../exports.js';
 
 /** The part of a Koa context upsocket uses, so no Koa types are needed to use this adapter. */
 export interface KoaContextLike {
@@ -18,6 +18,20 @@ export type WebSocketMiddleware<Context extends KoaContextLike = KoaContextLike>
   ctx: Context,
   next: () => Promise<unknown>,
 ) => Promise<void>;
+
+const adapter = defineAdapter<KoaContextLike, undefined, WebSocketMiddleware>({
+  // `?.`: a wrong argument reaches the core's check and its UPSOCKET_INVALID_OPTION, not a TypeError.
+  nodeRequest: (ctx) => ctx?.req,
+  taken: (ctx) => {
+    ctx.respond = false;
+  },
+  // Plain HTTP goes on to later middleware; what open() throws rejects, for Koa's error handling.
+  route: (accept) =>
+    async function websocketMiddleware(ctx, next) {
+      if (accept(ctx, undefined)) return;
+      await next();
+    },
+});
 
 /**
  * Accepts the WebSocket upgrade of a Koa request that reached your middleware through
@@ -42,12 +56,7 @@ export type WebSocketMiddleware<Context extends KoaContextLike = KoaContextLike>
  * attach(server)
  * server.listen(3000)
  */
-export const open: Open<KoaContextLike> = (ctx, handler, options) => {
-  // `?.`: a wrong argument reaches the core's check and its UPSOCKET_INVALID_OPTION, not a TypeError.
-  if (!openNodeRequest(ctx?.req, handler, options)) return false;
-  ctx.respond = false;
-  return true;
-};
+export const open: Open<KoaContextLike> = adapter.open;
 
 /**
  * A Koa middleware that accepts WebSocket upgrades and awaits `next()` for every other request,
@@ -69,8 +78,5 @@ export function websocket<Context extends KoaContextLike = KoaContextLike>(
   handler: (connection: Connection, ctx: Context) => void | Promise<void>,
   options?: OpenOptions,
 ): WebSocketMiddleware<Context> {
-  return async function websocketMiddleware(ctx, next) {
-    if (open(ctx, (connection) => handler(connection, ctx), options)) return;
-    await next();
-  };
+  return adapter.websocket(handler, options);
 }

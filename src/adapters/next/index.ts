@@ -1,10 +1,10 @@
 // Adapter for Next.js 15 and 16 custom servers: https://nextjs.org/docs/app/guides/custom-server
 import { IncomingMessage } from 'node:http';
-import { openNodeRequest, UpsocketError, type Connection, type Open, type OpenOptions } from '../../core/index.js';
+import { UpsocketError, type Connection, type Open, type OpenOptions } from '../../core/index.js';
+import { defineAdapter, notAnUpgrade } from '../define-adapter.js';
 import { requestContext } from './request-context.js';
 
-export { attach, ClosedError, Connection, Message, UpsocketError } from '../../core/index.js';
-export type { AttachOptions, Handler, OpenOptions, ShutdownOptions, UpsocketServer } from '../../core/index.js';
+export * from '../exports.js';
 export {
   createNextServer,
   type NextAppLike,
@@ -18,18 +18,37 @@ function isFetchRequest(request: unknown): request is Request {
   return !(request instanceof IncomingMessage) && typeof (request as Partial<Request> | null | undefined)?.headers?.get === 'function';
 }
 
-/** The Node request behind an App Router `Request`, or undefined when it is no WebSocket upgrade. */
-function nodeRequestOf(request: Request): IncomingMessage | undefined {
+/** The Node request behind an App Router `Request`, or `notAnUpgrade`. */
+function nodeRequestOf(request: Request): IncomingMessage | typeof notAnUpgrade {
   const nodeRequest = requestContext.getStore();
   if (nodeRequest !== undefined) return nodeRequest;
   // Reading the headers also keeps `next build` from prerendering the route as static.
-  if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return undefined;
+  if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return notAnUpgrade;
   throw new UpsocketError(
     'UPSOCKET_NOT_ATTACHED',
     `open() got the WebSocket upgrade ${request.method} ${request.url} outside createNextServer(): ` +
       'serve the app with createNextServer() from upsocket/next in a custom server',
   );
 }
+
+/** What `websocket()` returns: an App Router route handler (`export const GET = websocket(…)`). */
+export type WebSocketRouteHandler<Context> = (request: Request, context: Context) => Response;
+
+const adapter = defineAdapter<Request | IncomingMessage, unknown, WebSocketRouteHandler<unknown>>({
+  // Anything but a fetch Request goes to the core as it is: a Pages `req`, or a wrong argument
+  // for the core to refuse with UPSOCKET_INVALID_OPTION.
+  nodeRequest: (request) => (isFetchRequest(request) ? nodeRequestOf(request) : request),
+  // A route handler answers every request: any other than an upgrade gets 426 Upgrade Required.
+  route: (accept) =>
+    function websocketRoute(request, context) {
+      // Next writes this to a response that no longer has the socket: it is never sent.
+      if (accept(request, context)) return new Response(null);
+      return new Response('This route only accepts WebSocket connections\n', {
+        status: 426,
+        headers: { Upgrade: 'websocket', 'Content-Type': 'text/plain; charset=utf-8' },
+      });
+    },
+});
 
 /**
  * Accepts a WebSocket upgrade inside Next route code, after middleware/proxy ran, in an app served
@@ -54,16 +73,7 @@ function nodeRequestOf(request: Request): IncomingMessage | undefined {
  *   res.status(426).send('WebSocket only')
  * }
  */
-export const open: Open<Request | IncomingMessage> = (request, handler, options) => {
-  // Anything but a fetch Request goes to the core as it is: a Pages `req`, or a wrong argument
-  // for the core to refuse with UPSOCKET_INVALID_OPTION.
-  if (!isFetchRequest(request)) return openNodeRequest(request, handler, options);
-  const nodeRequest = nodeRequestOf(request);
-  return nodeRequest !== undefined && openNodeRequest(nodeRequest, handler, options);
-};
-
-/** What `websocket()` returns: an App Router route handler (`export const GET = websocket(…)`). */
-export type WebSocketRouteHandler<Context> = (request: Request, context: Context) => Response;
+export const open: Open<Request | IncomingMessage> = adapter.open;
 
 /**
  * An App Router route handler that accepts WebSocket upgrades and answers any other request with
@@ -83,12 +93,5 @@ export function websocket<Context = unknown>(
   handler: (connection: Connection, request: Request, context: Context) => void | Promise<void>,
   options?: OpenOptions,
 ): WebSocketRouteHandler<Context> {
-  return function websocketRoute(request, context) {
-    // Next writes this to a response that no longer has the socket: it is never sent.
-    if (open(request, (connection) => handler(connection, request, context), options)) return new Response(null);
-    return new Response('This route only accepts WebSocket connections\n', {
-      status: 426,
-      headers: { Upgrade: 'websocket', 'Content-Type': 'text/plain; charset=utf-8' },
-    });
-  };
+  return adapter.websocket(handler, options);
 }

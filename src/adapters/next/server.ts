@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { attach, type AttachOptions, type UpsocketServer } from '../../core/index.js';
-import { attachOptions, defineOptions, writeRawRefusal } from '../../core/internal.js';
+import { attachOptions, defineOptions, Upgrade } from '../../core/internal.js';
 import { requestContext } from './request-context.js';
 
 /** What upsocket uses of a Next app (what `next({ ... })` returns), typed without importing Next. */
@@ -42,6 +42,8 @@ const nextServerOptions = defineOptions<typeof attachOptions.defaults & Pick<Nex
   ...attachOptions.specs,
   server: { default: undefined },
 });
+
+const nextNotReady = Object.freeze({ status: 503, reason: 'Next.js has not handled a request yet' });
 
 /** Next's own upgrades: dev HMR (`/_next/webpack-hmr` on 15, `/_next/hmr` on 16), under any basePath. */
 function isNextInternal(request: IncomingMessage): boolean {
@@ -83,7 +85,7 @@ export async function createNextServer<Options extends NextOptionsLike, App exte
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     requestContext.run(request, handle, request, response).catch((error: unknown) => {
-      console.error(`upsocket: Next.js failed to handle ${request.method} ${request.url}:`, error);
+      upsocket.reporter.appError('Next.js', error, request);
       if (!response.headersSent) response.writeHead(500).end();
     });
   });
@@ -91,8 +93,9 @@ export async function createNextServer<Options extends NextOptionsLike, App exte
     if (!dev || !isNextInternal(request)) return;
     // Next adds its listener on the first request; a browser tab left open across a restart
     // reconnects HMR before that, and retries (or reloads) after this answer.
+    // Refused as upsocket refuses its own: a complete 503 on the socket, told to onRefuse.
     if (nextUpgrades.listenerCount('upgrade') === 0) {
-      writeRawRefusal(socket as Socket, { status: 503, reason: 'Next.js has not handled a request yet' });
+      new Upgrade(upsocket, server, request, socket as Socket, head).refuse(nextNotReady);
       return;
     }
     nextUpgrades.emit('upgrade', request, socket, head);

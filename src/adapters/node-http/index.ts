@@ -2,8 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { openNodeRequest, type Open } from '../../core/index.js';
 
-export { attach, ClosedError, Connection, Message, UpsocketError } from '../../core/index.js';
-export type { AttachOptions, Handler, OpenOptions, ShutdownOptions, UpsocketServer } from '../../core/index.js';
+export * from '../exports.js';
 
 /**
  * Accepts the WebSocket upgrade of a request that reached your `'request'` handler through

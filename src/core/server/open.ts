@@ -5,9 +5,8 @@ import { writeRawRefusal } from './http-answer.js';
 import type { Handler } from '../connection/lifetime.js';
 import { describeValue } from '../connection/option-keys.js';
 import { defaultSettings, type OpenOptions } from './options.js';
-import { pendingUpgradeOf } from './pending-upgrade.js';
-import { report } from '../connection/report.js';
-import { reportRefusal } from './refusals.js';
+import { Reporter } from './reporter.js';
+import { Upgrade } from './upgrade.js';
 
 /**
  * The one contract every adapter's `open` is declared with: takes the framework's request object,
@@ -40,13 +39,17 @@ function refuseUnattached(request: IncomingMessage, options: OpenOptions | undef
     socket.destroySoon();
   }
   // Options are not validated here: an error thrown now would crash the process all the same.
-  reportRefusal(typeof options?.onRefuse === 'function' ? options.onRefuse : defaultSettings.onRefuse, request, refusal);
+  const reporter = new Reporter(
+    typeof options?.onError === 'function' ? options.onError : defaultSettings.onError,
+    typeof options?.onRefuse === 'function' ? options.onRefuse : defaultSettings.onRefuse,
+  );
+  reporter.refusal(request, refusal);
   const error = new UpsocketError(
     'UPSOCKET_NOT_ATTACHED',
     `open() got the WebSocket upgrade ${request.method} ${request.url}, but upsocket is not attached to its server: ` +
       'call attach(server) once, right after creating the HTTP server',
   );
-  report(typeof options?.onError === 'function' ? options.onError : defaultSettings.onError, error, request, 'routing');
+  reporter.error(error, request, 'routing');
 }
 
 /**
@@ -63,7 +66,7 @@ function refuseUnattached(request: IncomingMessage, options: OpenOptions | undef
 export const openNodeRequest: Open<IncomingMessage> = (request, handler, options) => {
   assertRequest(request);
   if (!isWebSocketUpgrade(request)) return false;
-  const upgrade = pendingUpgradeOf(request);
+  const upgrade = Upgrade.of(request);
   if (upgrade === undefined) {
     refuseUnattached(request, options);
     return true;
@@ -71,10 +74,6 @@ export const openNodeRequest: Open<IncomingMessage> = (request, handler, options
   if (typeof handler !== 'function') {
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'open(request, handler): the handler must be a function');
   }
-  if (upgrade.state !== 'routing' || upgrade.response.headersSent) {
-    const done = upgrade.state === 'opened' ? 'opened' : 'answered over HTTP';
-    throw new UpsocketError('UPSOCKET_ALREADY_HANDLED', `open() was called for ${request.method} ${request.url}, which was already ${done}`);
-  }
-  upgrade.server.accept(request, upgrade, handler, options);
+  upgrade.complete(handler, options);
   return true;
 };

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import type { Refusal } from './handshake.js';
 
 /** An upgrade upsocket answered with an HTTP error instead of a 101, as `onRefuse` is told. */
 export interface RefusedUpgrade {
@@ -20,20 +19,4 @@ export type RefusalReporter = (refusal: RefusedUpgrade, request: IncomingMessage
 export function logRefusal(refusal: RefusedUpgrade): void {
   const from = refusal.remoteAddress ?? 'a client that left';
   console.warn(`upsocket: refused ${refusal.method} ${refusal.url} from ${from}: ${refusal.status} ${refusal.reason}`);
-}
-
-/** @internal Tells `onRefuse` about a refusal upsocket answered, without letting it crash the process. */
-export function reportRefusal(onRefuse: RefusalReporter, request: IncomingMessage, refusal: Refusal): void {
-  const refused: RefusedUpgrade = {
-    method: request.method ?? '',
-    url: request.url ?? '',
-    status: refusal.status,
-    reason: refusal.reason,
-    remoteAddress: request.socket?.remoteAddress,
-  };
-  try {
-    onRefuse(refused, request);
-  } catch (reportError) {
-    console.error('upsocket: onRefuse threw while reporting a refused upgrade:', reportError, refused);
-  }
 }

@@ -1,17 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { assertSendableClose } from '../connection/close-codes.js';
 import { Connection } from '../connection/connection.js';
-import { checkHandshake } from './handshake.js';
 import { Heartbeat } from '../connection/heartbeat.js';
-import { writeRefusal } from './http-answer.js';
 import { runHandler, type Handler } from '../connection/lifetime.js';
 import { defineOptions, type Resolved } from '../connection/define-options.js';
-import { resolveSettings, type OpenOptions, type Settings } from './options.js';
-import { markOpened, pendingUpgradeOf, type PendingUpgrade } from './pending-upgrade.js';
-import { reportRefusal } from './refusals.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
+import { resolveSettings, type OpenOptions, type Settings } from './options.js';
+import { Reporter } from './reporter.js';
+import { WsServers } from './ws-servers.js';
 
 /** Options of `UpsocketServer.close()`. */
 export interface ShutdownOptions {
@@ -30,12 +28,6 @@ const shutdownOptions = defineOptions<Resolved<ShutdownOptions>>({
   timeout: { default: 10_000 },
 });
 
-// ws answers with the subprotocol our handshake checks chose; its own default would take the first offer.
-function chosenProtocol(_offered: Set<string>, request: IncomingMessage): string | false {
-  const upgrade = pendingUpgradeOf(request);
-  return (upgrade?.state === 'routing' && upgrade.protocol) || false;
-}
-
 /**
  * What `attach(server)` returns: the open connections of one HTTP server and its graceful shutdown.
  *
@@ -48,8 +40,11 @@ function chosenProtocol(_offered: Set<string>, request: IncomingMessage): string
  */
 export class UpsocketServer {
   readonly #defaults: Settings;
+  readonly #reporter: Reporter;
   readonly #connections = new Set<Connection>();
-  readonly #wsServers = new Map<string, WebSocketServer>();
+  // ws asks for the subprotocol inside handleUpgrade(), synchronously: the one handOver() got.
+  #protocolHandedOver = '';
+  readonly #wsServers = new WsServers(() => this.#protocolHandedOver || false);
   readonly #heartbeats = new Map<number, Heartbeat>();
   readonly #idleWaiters = new Set<() => void>();
   #runningHandlers = 0;
@@ -64,6 +59,7 @@ export class UpsocketServer {
   /** @internal Created by `attach()`, with its options resolved. */
   constructor(defaults: Settings) {
     this.#defaults = defaults;
+    this.#reporter = new Reporter(defaults.onError, defaults.onRefuse);
   }
 
   /** The open connections (a live view: do not mutate). */
@@ -76,38 +72,43 @@ export class UpsocketServer {
     return this.#closing !== undefined;
   }
 
-  /** @internal Completes or refuses an upgrade a route claimed with `open()`. */
-  accept(request: IncomingMessage, upgrade: PendingUpgrade, handler: Handler, options: OpenOptions | undefined): void {
-    // Resolve first: a bad option throws into the route, and the app can still answer over HTTP.
-    const settings = resolveSettings(this.#defaults, options);
-    const check = this.closing ? { status: 503, reason: 'Server is shutting down' } : checkHandshake(request, settings);
-    if ('status' in check) {
-      upgrade.state = 'answered';
-      writeRefusal(upgrade.response, check);
-      reportRefusal(settings.onRefuse, request, check);
-      return;
+  /** @internal Where this server's errors and refusals go: `attach()`'s `onError` and `onRefuse`. */
+  get reporter(): Reporter {
+    return this.#reporter;
+  }
+
+  /** @internal The settings of one `open()`: its options over `attach()`'s. Throws on a bad option. */
+  settingsFor(options: OpenOptions | undefined): Settings {
+    return resolveSettings(this.#defaults, options);
+  }
+
+  /** @internal The server's reporter, unless `settings` name an `onError` or `onRefuse` of their own. */
+  reporterFor(settings: Settings): Reporter {
+    return this.#reporter.reportsFor(settings) ? this.#reporter : new Reporter(settings.onError, settings.onRefuse);
+  }
+
+  /**
+   * @internal Gives an upgrade that passed the handshake checks to ws, which answers 101 with
+   * `protocol` and calls back with the WebSocket; the connection joins this server and `handler`
+   * runs.
+   */
+  handOver(
+    request: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    settings: Settings,
+    reporter: Reporter,
+    handler: Handler,
+    protocol: string,
+  ): void {
+    this.#protocolHandedOver = protocol;
+    try {
+      this.#wsServers.for(settings).handleUpgrade(request, socket, head, (ws) => {
+        this.#connect(ws, request, socket, settings, reporter, handler, protocol);
+      });
+    } finally {
+      this.#protocolHandedOver = '';
     }
-    const { socket, head } = upgrade;
-    upgrade.response.detachSocket(socket);
-    if (socket.destroyed || !socket.readable || !socket.writable) {
-      // The client left (or another listener ended the socket) while the app was routing: there
-      // is nobody to answer, and the response must not report a 101 that never happened.
-      upgrade.state = 'answered';
-      socket.destroy();
-      return;
-    }
-    upgrade.protocol = check.protocol;
-    // ws reads the chosen protocol back through chosenProtocol() while the record is 'routing'.
-    this.#wsServerFor(settings).handleUpgrade(request, socket, head, (ws) => {
-      this.#connect(ws, request, socket, settings, handler, check.protocol);
-    });
-    upgrade.state = 'opened';
-    markOpened(request);
-    // The HTTP exchange ended with ws's 101. Say so, so listeners waiting for this response (Koa's
-    // on-finished, morgan, pino-http) stop watching a socket that belongs to ws now. Only after
-    // state = 'opened': attach's own 'finish' listener would otherwise end the socket.
-    upgrade.response.statusCode = 101;
-    upgrade.response.emit('finish');
   }
 
   /**
@@ -132,11 +133,10 @@ export class UpsocketServer {
     }
     for (const heartbeat of this.#heartbeats.values()) heartbeat.stop();
     this.#heartbeats.clear();
-    for (const wsServer of this.#wsServers.values()) wsServer.close();
-    this.#wsServers.clear();
+    this.#wsServers.close();
   }
 
-  #connect(ws: WebSocket, request: IncomingMessage, socket: Socket, settings: Settings, handler: Handler, protocol: string): void {
+  #connect(ws: WebSocket, request: IncomingMessage, socket: Socket, settings: Settings, reporter: Reporter, handler: Handler, protocol: string): void {
     socket.removeListener('error', destroyOnError);
     const connection = new Connection(new WsTransport(ws, socket), {
       request,
@@ -148,30 +148,13 @@ export class UpsocketServer {
     this.#connections.add(connection);
     if (settings.heartbeat !== false) this.#heartbeatFor(settings.heartbeat).add(connection);
     this.#runningHandlers++;
-    void runHandler(connection, handler, settings.onError).then(this.#handlerSettled);
+    void runHandler(connection, handler, reporter.onError).then(this.#handlerSettled);
   }
 
   #forget(connection: Connection): void {
     this.#connections.delete(connection);
     for (const heartbeat of this.#heartbeats.values()) heartbeat.delete(connection);
     this.#notifyIdle();
-  }
-
-  #wsServerFor(settings: Settings): WebSocketServer {
-    // ws fixes the payload limit and compression per server: keep one per combination in use.
-    const key = `${settings.maxMessageSize}:${settings.compression}`;
-    let wsServer = this.#wsServers.get(key);
-    if (wsServer === undefined) {
-      wsServer = new WebSocketServer({
-        noServer: true,
-        clientTracking: false,
-        maxPayload: settings.maxMessageSize,
-        perMessageDeflate: settings.compression,
-        handleProtocols: chosenProtocol,
-      });
-      this.#wsServers.set(key, wsServer);
-    }
-    return wsServer;
   }
 
   #heartbeatFor(interval: number): Heartbeat {

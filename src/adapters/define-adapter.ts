@@ -1,0 +1,55 @@
+// One factory for every adapter's `open()` and `websocket()` (as hono's defineWebSocketHelper
+// yields each runtime's helper): an adapter describes how its framework hands over a request and
+// how its handlers chain; accepting, refusing and the connection's lifetime are the core's.
+import { openNodeRequest, type Connection, type Open, type OpenOptions } from '../core/index.js';
+
+/** `nodeRequest()`'s answer when the framework's own request object shows no WebSocket upgrade. */
+export const notAnUpgrade: unique symbol = Symbol('not an upgrade');
+
+/** What a framework's `websocket()` handler does with the result of `open()`. */
+export type Accept<Input, Extra> = (input: Input, extra: Extra) => boolean;
+
+/** How one framework hands a request to upsocket. */
+export interface AdapterDescription<Input, Extra, Route> {
+  /**
+   * The Node request behind the framework's object, or `notAnUpgrade`. Anything else (a wrong
+   * argument) goes to the core as it is, which throws `UPSOCKET_INVALID_OPTION` for it.
+   */
+  nodeRequest(input: Input): unknown;
+  /** Runs once `open()` took the request (upgraded, or refused with an answer of its own). */
+  taken?(input: Input): void;
+  /**
+   * The handler `websocket()` returns. `accept(input, extra)` runs `open()` for the route's
+   * handler, which gets `(connection, input, extra)`, and returns its result (and throws what it
+   * throws); the route says what a plain HTTP request gets and where errors go.
+   */
+  route(accept: Accept<Input, Extra>): Route;
+}
+
+/** A `websocket()` handler's handler: runs for the life of the connection. */
+export type RouteHandler<Input, Extra> = (connection: Connection, input: Input, extra: Extra) => void | Promise<void>;
+
+/**
+ * An adapter's `open` and `websocket`, from its description. `websocket()`'s handler may declare
+ * what the app's middleware made of the framework's objects (a typed `req`, `ctx`, route context).
+ */
+export interface Adapter<Input, Extra, Route> {
+  open: Open<Input>;
+  websocket<HandlerInput extends Input, HandlerExtra extends Extra>(handler: RouteHandler<HandlerInput, HandlerExtra>, options?: OpenOptions): Route;
+}
+
+export function defineAdapter<Input, Extra = undefined, Route = never>(description: AdapterDescription<Input, Extra, Route>): Adapter<Input, Extra, Route> {
+  const { nodeRequest, taken, route } = description;
+  const open: Open<Input> = (input, handler, options) => {
+    const request = nodeRequest(input);
+    if (request === notAnUpgrade || !openNodeRequest(request as Parameters<typeof openNodeRequest>[0], handler, options)) return false;
+    taken?.(input);
+    return true;
+  };
+  return {
+    open,
+    websocket: <HandlerInput extends Input, HandlerExtra extends Extra>(handler: RouteHandler<HandlerInput, HandlerExtra>, options?: OpenOptions) =>
+      // The route hands over what its framework passed; the handler's types are the app's word for it.
+      route((input, extra) => open(input, (connection) => handler(connection, input as HandlerInput, extra as HandlerExtra), options)),
+  };
+}

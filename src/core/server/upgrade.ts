@@ -1,0 +1,172 @@
+import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { UpsocketError } from '../connection/errors.js';
+import type { Handler } from '../connection/lifetime.js';
+import { checkHandshake, type Refusal } from './handshake.js';
+import { writeRawRefusal, writeRefusal } from './http-answer.js';
+import type { OpenOptions } from './options.js';
+import { sharedWeakMap } from './registry.js';
+import type { Reporter } from './reporter.js';
+import { destroyOnError, type UpsocketServer } from './server.js';
+
+/**
+ * - `waiting`: `attach()` got the upgrade and deferred it one `setImmediate`.
+ * - `routing`: the app's request listeners have it, with a response bound to the raw socket.
+ * - `answered`: the app answered over HTTP (its response finished).
+ * - `refused`: upsocket answered with an HTTP error of its own (and told `onRefuse`).
+ * - `abandoned`: nobody answers: another `'upgrade'` listener took the socket, or the client left.
+ * - `opened`: a route called `open()`, the handshake checks passed and ws owns the socket.
+ */
+type UpgradeState = 'waiting' | 'routing' | 'answered' | 'refused' | 'abandoned' | 'opened';
+
+const shuttingDown: Refusal = Object.freeze({ status: 503, reason: 'Server is shutting down' });
+const noRoute: Refusal = Object.freeze({ status: 404, reason: 'No route on this server opened the WebSocket' });
+const routingFailed: Refusal = Object.freeze({ status: 500, reason: 'Internal Server Error' });
+const noBytes = Buffer.alloc(0);
+
+// The upgrade a response answers, for the one 'finish' listener all responses share.
+const upgradeOfResponse = Symbol('upsocket.upgrade');
+interface UpgradeResponse extends ServerResponse {
+  [upgradeOfResponse]: Upgrade;
+}
+
+// Keyed by the request object (frameworks swap its prototype but keep its identity), and shared
+// by every copy of upsocket in the process: attach() of the ESM build, open() of the CJS build.
+// open() only calls the methods of what it finds, so a record of the other copy works as well.
+const upgrades = sharedWeakMap<IncomingMessage, Upgrade>('upgrades');
+
+/**
+ * @internal One WebSocket upgrade on its way from `attach()`'s `'upgrade'` listener to ws, or to
+ * an HTTP answer. Its methods are the transitions; no one else reads or writes its state:
+ *
+ *   waiting ──route()──▶ routing ──complete()──▶ opened
+ *      │                    ├──the app's response finished──▶ answered
+ *      ├──refuse()──────────┴──refuse() (503/404 raw, 500, handshake checks)──▶ refused
+ *      └──another listener took it / the client left──────────────────────────▶ abandoned
+ */
+export class Upgrade {
+  readonly #host: UpsocketServer;
+  readonly #server: HttpServer | HttpsServer;
+  readonly #request: IncomingMessage;
+  readonly #socket: Socket;
+  #head: Buffer;
+  /** The response bound to the socket, from route() until the socket goes to ws or is dropped. */
+  #response: ServerResponse | undefined = undefined;
+  #state: UpgradeState = 'waiting';
+
+  /** The upgrade `attach()` routed for `request` (by any copy of upsocket), if any. */
+  static of(request: IncomingMessage): Upgrade | undefined {
+    return upgrades.get(request);
+  }
+
+  constructor(host: UpsocketServer, server: HttpServer | HttpsServer, request: IncomingMessage, socket: Socket, head: Buffer) {
+    this.#host = host;
+    this.#server = server;
+    this.#request = request;
+    this.#socket = socket;
+    this.#head = head;
+    // Until ws owns the socket, an error on it (a reset mid-handshake) just ends it.
+    socket.on('error', destroyOnError);
+  }
+
+  /**
+   * waiting → routing: hands the request to the server's `'request'` listeners (the app) with an
+   * ordinary response bound to the raw socket, so whatever the app does short of `open()` (a 401
+   * from auth middleware, a 404, a redirect) reaches the client as HTTP.
+   */
+  route(): void {
+    const socket = this.#socket;
+    // Another 'upgrade' listener ran in the same emit and already answered: the socket is theirs.
+    if (socket.destroyed || !socket.writable || socket.bytesWritten > 0) return this.#abandon();
+    if (this.#host.closing) return this.refuse(shuttingDown);
+    if (this.#server.listenerCount('request') === 0) return this.refuse(noRoute);
+    const request = this.#request;
+    const response = new ServerResponse(request);
+    response.shouldKeepAlive = false;
+    response.assignSocket(socket);
+    (response as UpgradeResponse)[upgradeOfResponse] = this;
+    response.on('finish', Upgrade.#responseOnFinish);
+    this.#response = response;
+    this.#state = 'routing';
+    upgrades.set(request, this);
+    try {
+      this.#server.emit('request', request, response);
+    } catch (error) {
+      // A request listener that throws would crash a plain HTTP server; here it costs one 500.
+      if (this.#state === 'routing' && !response.headersSent) this.refuse(routingFailed);
+      this.#host.reporter.error(error, request, 'routing');
+    }
+  }
+
+  /**
+   * waiting|routing → refused: answers with `refusal` (on the raw socket before the app saw the
+   * request, else through its response) and tells `onRefuse` through `reporter`.
+   */
+  refuse(refusal: Refusal, reporter: Reporter = this.#host.reporter): void {
+    const response = this.#response;
+    this.#state = 'refused';
+    if (response === undefined) writeRawRefusal(this.#socket, refusal);
+    else writeRefusal(response, refusal);
+    reporter.refusal(this.#request, refusal);
+  }
+
+  /**
+   * routing → opened, for `open()`: resolves `options` over the server's (a bad option throws into
+   * the route, which can still answer over HTTP), runs the handshake checks, and either refuses or
+   * hands the socket to ws, which completes the 101 and runs `handler`.
+   */
+  complete(handler: Handler, options: OpenOptions | undefined): void {
+    const request = this.#request;
+    const response = this.#response;
+    if (this.#state !== 'routing' || response === undefined || response.headersSent) {
+      const done = this.#state === 'opened' ? 'opened' : this.#state === 'abandoned' ? 'dropped (its client left)' : 'answered over HTTP';
+      throw new UpsocketError('UPSOCKET_ALREADY_HANDLED', `open() was called for ${request.method} ${request.url}, which was already ${done}`);
+    }
+    const host = this.#host;
+    const settings = host.settingsFor(options);
+    const reporter = host.reporterFor(settings);
+    const check = host.closing ? shuttingDown : checkHandshake(request, settings);
+    if ('status' in check) return this.refuse(check, reporter);
+    const socket = this.#socket;
+    response.detachSocket(socket);
+    // The client left (or another listener ended the socket) while the app was routing: there
+    // is nobody to answer, and the response must not report a 101 that never happened.
+    if (socket.destroyed || !socket.readable || !socket.writable) return this.#abandon();
+    this.#state = 'opened';
+    host.handOver(request, socket, this.#head, settings, reporter, handler, check.protocol);
+    // The request lives as long as its connection (`connection.request`), and this record with
+    // it: it keeps neither the response nor the bytes ws took.
+    this.#response = undefined;
+    this.#head = noBytes;
+    // The HTTP exchange ended with ws's 101. Say so, so listeners waiting for this response (Koa's
+    // on-finished, morgan, pino-http) stop watching a socket that belongs to ws now; our own
+    // 'finish' listener sees 'opened' and leaves the socket alone.
+    response.statusCode = 101;
+    response.emit('finish');
+  }
+
+  /**
+   * waiting|routing → abandoned: lets go of the socket without answering. Before routing it is
+   * another `'upgrade'` listener's (our error listener goes); during routing the client left, and
+   * nobody else will end it.
+   */
+  #abandon(): void {
+    if (this.#state === 'waiting') this.#socket.removeListener('error', destroyOnError);
+    else this.#socket.destroy();
+    this.#state = 'abandoned';
+    this.#response = undefined;
+  }
+
+  /** routing|refused → answered|refused: the response went out as HTTP; the socket ends after it. */
+  #finished(response: ServerResponse): void {
+    if (this.#state === 'opened') return;
+    if (this.#state === 'routing') this.#state = 'answered';
+    response.detachSocket(this.#socket);
+    this.#socket.destroySoon();
+  }
+
+  static #responseOnFinish(this: ServerResponse): void {
+    (this as UpgradeResponse)[upgradeOfResponse].#finished(this);
+  }
+}
