@@ -8,7 +8,7 @@ import { heartbeatInterval, positiveInteger } from './option-checks.js';
 // Each is resolved once per side (the server's settings of one `open()`, the client's of one
 // `connect()`, each end of a `pair()`) and enforced in one place per transport:
 // - maxMessageSize: by the receiver. ws's `maxPayload` on the server (one WebSocketServer per
-//   size, core/server/server.ts) and on the client (client/handshake.ts); the memory transport of
+//   size, core/server/ws-servers.ts) and on the client (client/handshake.ts); the memory transport of
 //   `pair()` checks each message itself (testing/memory-transport.ts). A larger message closes 1009.
 // - sendHighWaterMark: `Connection.flush()` waits until at most this many bytes are buffered.
 // - receiveHighWaterMark: `Connection` pauses the transport while this many bytes wait for `read()`.
