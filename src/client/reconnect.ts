@@ -2,7 +2,7 @@ import { backoffDelay, backoffOptions, type Backoff, type BackoffOptions } from 
 import { openClient } from './handshake.js';
 import { connectOptions, type ClientSettings, type ConnectOptions } from './options.js';
 import { ClosedError, UpsocketError, type BinaryData, type CloseInfo, type Connection, type Handler } from '../core/index.js';
-import { defineOptions, reporterFor, runHandler } from '../core/internal.js';
+import { defineOptions, guardedOnError, runHandler } from '../core/internal.js';
 import { HandshakeError } from './handshake-error.js';
 
 /** What `onReconnect` is told before each new attempt. */
@@ -95,7 +95,7 @@ export class ReconnectingClient {
     // First: it checks that options is an object with known keys and valid values, for all below.
     const settings = reconnectOptions.resolve('reconnecting()', options);
     this.#settings = { ...settings, signal: this.#stop.signal };
-    this.#report = reporterFor(settings.onError ?? ((error: unknown) => console.error(`upsocket: reconnecting client for ${String(url)}:`, error)));
+    this.#report = guardedOnError(settings.onError ?? ((error: unknown) => console.error(`upsocket: reconnecting client for ${String(url)}:`, error)));
     if (typeof handler !== 'function') {
       throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'reconnecting(url, handler): the handler must be a function');
     }

@@ -85,7 +85,7 @@ export async function createNextServer<Options extends NextOptionsLike, App exte
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     requestContext.run(request, handle, request, response).catch((error: unknown) => {
-      upsocket.reporter.appError('Next.js', error, request);
+      upsocket.reporter.error(error, request, `Next.js handling ${request.method} ${request.url}`);
       if (!response.headersSent) response.writeHead(500).end();
     });
   });

@@ -106,7 +106,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
 
   /** Queues a message prepared once for many connections (topics' fan-out) in this tick's batch. */
   sendShared(message: SharedMessage): void {
-    this.#assertWritable('send');
+    this.assertWritable('send');
     this.#batch().begin();
     this.#transport.sendShared(message);
   }
@@ -127,7 +127,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
 
   /** Throws `ClosedError` for `action` unless the connection is open. */
   assertWritable(action: string): void {
-    this.#assertWritable(action);
+    if (this.#phase !== 'open') throw this.#closedError(action);
   }
 
   // Transitions
@@ -213,10 +213,6 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
       if (this.state === 'closed') this.#closedWatch.settle(this.#closeInfo!, () => this.#closedError());
     }
     return this.#closedWatch;
-  }
-
-  #assertWritable(action: string): void {
-    if (this.#phase !== 'open') throw this.#closedError(action);
   }
 
   #closedError(action?: string): ClosedError {

@@ -3,26 +3,38 @@ import type { IncomingMessage } from 'node:http';
 /** Receives errors thrown while handling a WebSocket. */
 export type ErrorReporter = (error: unknown, request: IncomingMessage) => void;
 
-/** @internal Where an error happened: in a route's handler, or before one ran (routing the upgrade, a missing `attach()`). */
-export type ErrorStage = 'handler' | 'routing';
-
 /** @internal The default `onError`: one line on stderr with the request's method and URL. */
 export function logError(error: unknown, request: IncomingMessage): void {
   console.error(`upsocket: WebSocket handler for ${request.method} ${request.url} failed:`, error);
 }
 
 /**
- * @internal Reports an error to `onError` without letting a broken reporter crash the process.
- * The default logger says which stage failed; a custom `onError` gets the error and the request.
+ * @internal Calls a callback of the user's (`onError`, `onRefuse`) with `report`, and logs it
+ * instead if the callback throws, so a broken reporter never crashes the process. `name` and
+ * `what` word that log line: `upsocket: onError threw while reporting an error:`.
  */
-export function report(onError: ErrorReporter, error: unknown, request: IncomingMessage, stage: ErrorStage = 'handler'): void {
+export function callSafely<Args extends [unknown, ...unknown[]]>(name: string, what: string, callback: (...args: Args) => void, ...report: Args): void {
   try {
-    if (stage === 'routing' && onError === logError) {
-      console.error(`upsocket: routing the WebSocket upgrade ${request.method} ${request.url} failed:`, error);
-    } else {
-      onError(error, request);
-    }
-  } catch (reportError) {
-    console.error('upsocket: onError threw while reporting an error:', reportError, error);
+    callback(...report);
+  } catch (thrown) {
+    console.error(`upsocket: ${name} threw while reporting ${what}:`, thrown, report[0]);
   }
+}
+
+/**
+ * @internal Reports `error` to `onError`. `failed` says what failed when it was not a route's
+ * handler (`routing the WebSocket upgrade GET /chat`): the default logger then says that instead
+ * of its handler wording; a custom `onError` gets the error and the request either way.
+ */
+export function report(onError: ErrorReporter, error: unknown, request: IncomingMessage, failed?: string): void {
+  if (failed !== undefined && onError === logError) console.error(`upsocket: ${failed} failed:`, error);
+  else callSafely('onError', 'an error', onError, error, request);
+}
+
+/**
+ * @internal The `onError` of a part that reports outside any request (the reconnecting client,
+ * the Redis backend), guarded by `callSafely()`. Built once per instance.
+ */
+export function guardedOnError<Reported>(onError: (error: Reported) => void): (error: Reported) => void {
+  return (error) => callSafely('onError', 'an error', onError, error);
 }

@@ -4,7 +4,7 @@ import { isWebSocketUpgrade } from './handshake.js';
 import { writeRawRefusal } from './http-answer.js';
 import type { Handler } from '../connection/lifetime.js';
 import { describeValue } from '../connection/option-keys.js';
-import { defaultSettings, type OpenOptions } from './options.js';
+import { openOptions, type OpenOptions } from './options.js';
 import { Reporter } from './reporter.js';
 import { Upgrade } from './upgrade.js';
 
@@ -40,8 +40,8 @@ function refuseUnattached(request: IncomingMessage, options: OpenOptions | undef
   }
   // Options are not validated here: an error thrown now would crash the process all the same.
   const reporter = new Reporter(
-    typeof options?.onError === 'function' ? options.onError : defaultSettings.onError,
-    typeof options?.onRefuse === 'function' ? options.onRefuse : defaultSettings.onRefuse,
+    typeof options?.onError === 'function' ? options.onError : openOptions.defaults.onError,
+    typeof options?.onRefuse === 'function' ? options.onRefuse : openOptions.defaults.onRefuse,
   );
   reporter.refusal(request, refusal);
   const error = new UpsocketError(
@@ -49,7 +49,7 @@ function refuseUnattached(request: IncomingMessage, options: OpenOptions | undef
     `open() got the WebSocket upgrade ${request.method} ${request.url}, but upsocket is not attached to its server: ` +
       'call attach(server) once, right after creating the HTTP server',
   );
-  reporter.error(error, request, 'routing');
+  reporter.error(error, request, `routing the WebSocket upgrade ${request.method} ${request.url}`);
 }
 
 /**

@@ -44,7 +44,11 @@ export interface OpenOptions {
 /** @internal Options with every default applied. */
 export type Settings = Resolved<Omit<OpenOptions, 'origins'>> & Pick<OpenOptions, 'origins'>;
 
-/** @internal The options of `open()`, also `attach()`'s defaults for every `open()`. */
+/**
+ * @internal The options of `open()`, also `attach()`'s defaults for every `open()`. An `open()`
+ * resolves its options over `attach()`'s resolved ones: only the values it gives are checked (URL
+ * parsing of an origin policy is not free on every upgrade).
+ */
 export const openOptions = defineOptions<Settings>({
   protocols: { default: [], check: anArray('subprotocol names') },
   origins: { default: undefined, check: assertOriginPolicy },
@@ -57,15 +61,3 @@ export const openOptions = defineOptions<Settings>({
   onError: { default: logError, check: aFunction() },
   onRefuse: { default: logRefusal, check: aFunction(' (pass () => {} to silence refusals)') },
 });
-
-/** @internal */
-export const defaultSettings: Settings = openOptions.defaults;
-
-/**
- * @internal `open()`'s options over `base` (the `attach()` defaults). Only the values given are
- * checked: the base's were when `attach()` resolved them, and URL parsing of an origin policy is
- * not free on every `open()`.
- */
-export function resolveSettings(base: Settings, options: OpenOptions | undefined, caller = 'open()'): Settings {
-  return openOptions.resolve(caller, options, base);
-}

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { logError, report, type ErrorReporter, type ErrorStage } from '../connection/report.js';
+import { callSafely, report, type ErrorReporter } from '../connection/report.js';
 import type { Refusal } from './handshake.js';
 import type { RefusalReporter, RefusedUpgrade } from './refusals.js';
 
@@ -25,18 +25,9 @@ export class Reporter {
     return settings.onError === this.onError && settings.onRefuse === this.#onRefuse;
   }
 
-  /** An error thrown in a route's handler (`'handler'`) or while routing an upgrade (`'routing'`). */
-  error(error: unknown, request: IncomingMessage, stage: ErrorStage = 'handler'): void {
-    report(this.onError, error, request, stage);
-  }
-
-  /**
-   * An error of the app's own request handling that upsocket caught (the Next adapter's request
-   * handler rejecting). The default logger names the app: `upsocket: Next.js failed to handle …`.
-   */
-  appError(app: string, error: unknown, request: IncomingMessage): void {
-    if (this.onError === logError) console.error(`upsocket: ${app} failed to handle ${request.method} ${request.url}:`, error);
-    else report(this.onError, error, request);
+  /** An error thrown in a route's handler, or, when `failed` says so, before one ran. */
+  error(error: unknown, request: IncomingMessage, failed?: string): void {
+    report(this.onError, error, request, failed);
   }
 
   /** A refusal upsocket answered itself (not the app's own 4xx): `onRefuse` hears it. */
@@ -48,10 +39,6 @@ export class Reporter {
       reason: refusal.reason,
       remoteAddress: request.socket?.remoteAddress,
     };
-    try {
-      this.#onRefuse(refused, request);
-    } catch (reportError) {
-      console.error('upsocket: onRefuse threw while reporting a refused upgrade:', reportError, refused);
-    }
+    callSafely('onRefuse', 'a refused upgrade', this.#onRefuse, refused, request);
   }
 }

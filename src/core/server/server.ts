@@ -7,7 +7,7 @@ import { Heartbeat } from '../connection/heartbeat.js';
 import { runHandler, type Handler } from '../connection/lifetime.js';
 import { defineOptions, type Resolved } from '../connection/define-options.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
-import { resolveSettings, type OpenOptions, type Settings } from './options.js';
+import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { Reporter } from './reporter.js';
 import { WsServers } from './ws-servers.js';
 
@@ -79,7 +79,7 @@ export class UpsocketServer {
 
   /** @internal The settings of one `open()`: its options over `attach()`'s. Throws on a bad option. */
   settingsFor(options: OpenOptions | undefined): Settings {
-    return resolveSettings(this.#defaults, options);
+    return openOptions.resolve('open()', options, this.#defaults);
   }
 
   /** @internal The server's reporter, unless `settings` name an `onError` or `onRefuse` of their own. */

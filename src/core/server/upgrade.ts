@@ -95,7 +95,7 @@ export class Upgrade {
     } catch (error) {
       // A request listener that throws would crash a plain HTTP server; here it costs one 500.
       if (this.#state === 'routing' && !response.headersSent) this.refuse(routingFailed);
-      this.#host.reporter.error(error, request, 'routing');
+      this.#host.reporter.error(error, request, `routing the WebSocket upgrade ${request.method} ${request.url}`);
     }
   }
 

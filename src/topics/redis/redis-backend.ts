@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { UpsocketError } from '../../core/index.js';
-import { aString, defineOptions, positiveInteger, reporterFor, type Resolved } from '../../core/internal.js';
+import { aString, defineOptions, positiveInteger, guardedOnError, type Resolved } from '../../core/internal.js';
 import type { PreparedMessage } from '../prepared-message.js';
 import type { TopicBackend, TopicListener } from '../backend.js';
 import { TopicListeners } from '../listeners.js';
@@ -67,7 +67,7 @@ export class RedisBackend implements TopicBackend {
     const { url, redisOptions, prefix, timeout, onError } = redisBackendOptions.resolve('createRedisBackend()', options);
     this.#prefix = prefix;
     this.#timeout = timeout;
-    this.#report = reporterFor(onError);
+    this.#report = guardedOnError(onError);
     // Without replyMapping: ioredis types it `ReplyMappingMode | undefined` in RedisOptions but its
     // constructor takes no undefined there, so under exactOptionalPropertyTypes its own type is refused.
     const clientOptions: Omit<RedisOptions, 'replyMapping'> = {
