@@ -109,12 +109,17 @@ async function runIdlePhases(servers: RunningServer[], load: Child, settings: Be
       collect.detail(entry.name, `idleCpuMicrosPerSecond-heartbeat${idle.heartbeatMs}ms`, sample.idleCpuPerSecond);
       collect.detail(entry.name, 'heartbeatSurvivors', sample.survivors);
       collect.detail(entry.name, 'heapPerConnection-heartbeatOn', sample.heapPerConnection);
-      log(`  heartbeat ${idle.heartbeatMs} ms [${round + 1}] ${entry.name}: idle CPU ${Math.round(sample.idleCpuPerSecond)} µs/s, ${sample.survivors} survived`);
+      collect.add('heartbeat-loop-max', entry.name, sample.loopDelay.maxMs);
+      collect.add('heartbeat-loop-p99', entry.name, sample.loopDelay.p99Ms);
+      log(
+        `  heartbeat ${idle.heartbeatMs} ms [${round + 1}] ${entry.name}: idle CPU ${Math.round(sample.idleCpuPerSecond)} µs/s, ${sample.survivors} survived; ` +
+          `event-loop delay max ${fmt(sample.loopDelay.maxMs, 1)} ms, p99 ${fmt(sample.loopDelay.p99Ms, 1)} ms`,
+      );
     });
   }, log);
   for (const { entry } of servers) {
     if (entry.heartbeat === null) {
-      collect.notApplicable('heartbeat', entry.name, NO_HEARTBEAT_REASON);
+      for (const metric of ['heartbeat', 'heartbeat-loop-max', 'heartbeat-loop-p99']) collect.notApplicable(metric, entry.name, NO_HEARTBEAT_REASON);
       continue;
     }
     const details = collect.details[entry.name] ?? {};

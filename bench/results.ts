@@ -26,6 +26,8 @@ export const METRICS: readonly MetricDef[] = [
   { id: 'memory-rss', label: 'Memory per idle conn (RSS)', unit: 'KiB', better: 'lower', scale: 1 / 1024, digits: 2 },
   { id: 'memory-heap', label: 'Memory per idle conn (heap)', unit: 'KiB', better: 'lower', scale: 1 / 1024, digits: 2 },
   { id: 'heartbeat', label: 'Heartbeat CPU, idle conns, 30 s interval', unit: '% of a core', better: 'lower', scale: 1, digits: 4 },
+  { id: 'heartbeat-loop-max', label: 'Event-loop delay during heartbeat rounds, max', unit: 'ms', better: 'lower', scale: 1, digits: 1 },
+  { id: 'heartbeat-loop-p99', label: 'Event-loop delay during heartbeat rounds, p99', unit: 'ms', better: 'lower', scale: 1, digits: 1 },
   { id: 'broadcast', label: 'Broadcast to all idle conns', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
   { id: 'topic-broadcast', label: 'Topic publish to all subscribers, all delivered', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
   { id: 'topic-redis-p50', label: 'Topic publish across processes via Redis, p50', unit: 'ms', better: 'lower', scale: 1, digits: 2 },

@@ -1,8 +1,9 @@
 // One benchmarked server in its own process. Usage: server-main.ts <name> <heartbeat ms|off>.
 // Answers the harness over IPC; everything it measures is about this process only.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { serveRequests } from './ipc.js';
-import type { BroadcastSample, CpuSample, MemorySample, StartServer } from './servers/contract.js';
+import type { BroadcastSample, CpuSample, LoopDelaySample, MemorySample, StartServer } from './servers/contract.js';
 import { serverEntry } from './servers/index.js';
 
 const [name = '', heartbeatArg = 'off'] = process.argv.slice(2);
@@ -37,6 +38,15 @@ async function broadcast(text: string): Promise<BroadcastSample> {
   return { ms: performance.now() - start, recipients, pendingAfterFlush };
 }
 
+/** How late a 1 ms timer ran over `ms`: what a long synchronous callback (a heartbeat round) costs everyone. */
+async function measureLoopDelay(ms: number): Promise<LoopDelaySample> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  await sleep(ms);
+  histogram.disable();
+  return { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6 };
+}
+
 serveRequests(
   {
     cpu: (): CpuSample => {
@@ -46,6 +56,7 @@ serveRequests(
     memory: measureMemory,
     connections: () => bench.connections(),
     broadcast: (args: { text: string }) => broadcast(args.text),
+    'loop-delay': (args: { ms: number }) => measureLoopDelay(args.ms),
     'heap-snapshot': async (args: { file: string }) => {
       await measureMemory();
       return writeHeapSnapshot(args.file);

@@ -2,7 +2,7 @@
 // heartbeat, and a broadcast of one message to every connection timed inside the server.
 import type { Child } from '../ipc.js';
 import type { RunningServer } from '../processes.js';
-import type { BroadcastSample, MemorySample } from '../servers/contract.js';
+import type { BroadcastSample, LoopDelaySample, MemorySample } from '../servers/contract.js';
 import type { BenchSettings } from '../settings.js';
 import { median, sleep, waitFor } from '../stats.js';
 
@@ -89,6 +89,8 @@ export interface HeartbeatSample {
   /** Connections still open at the end: a heartbeat must not drop live peers. */
   survivors: number;
   heapPerConnection: number;
+  /** Event-loop delay over two heartbeat rounds: how long a round blocks everything else. */
+  loopDelay: LoopDelaySample;
 }
 
 /** Heartbeat on at `settings.heartbeatMs`: idle CPU once a few rounds of pings have gone by. */
@@ -99,9 +101,12 @@ export async function sampleHeartbeat(server: RunningServer, load: Child, settin
     // Past the first rounds of pings, so the window sees the steady state.
     await sleep(2 * settings.heartbeatMs + 200);
     const idleCpuPerSecond = await idleCpu(server, settings.cpuWindowMs);
+    // Its own window: the 1 ms monitor timer would add CPU to the window above.
+    const loopDelay = await server.child.request<LoopDelaySample>('loop-delay', { ms: 2 * settings.heartbeatMs + 100 });
     const loaded = await server.child.request<MemorySample>('memory');
     return {
       idleCpuPerSecond,
+      loopDelay,
       survivors: await serverConnections(server),
       heapPerConnection: (loaded.heapUsed - baseline.heapUsed) / settings.connections,
     };

@@ -1,6 +1,7 @@
 // The Markdown report: the table, what each row measures, the machine and how to reproduce.
 import type { BenchResults } from '../results.js';
 import { formatCell, naFootnotes } from './format.js';
+import { renderTargets } from './targets.js';
 
 export function renderMarkdown(results: BenchResults, chartFile: string): string {
   const notes = naFootnotes(results.metrics);
@@ -26,6 +27,7 @@ export function renderMarkdown(results: BenchResults, chartFile: string): string
   }
   lines.push('');
   for (const [reason, number] of notes) lines.push(`[${number}] n/a: ${reason}  `);
+  lines.push('', '## Per-connection targets', '', 'Ratios and differences between servers of this run (RSS has no bar: it is reported).', '', ...renderTargets(results, true));
   lines.push(
     '',
     '## What the rows measure',
@@ -34,7 +36,7 @@ export function renderMarkdown(results: BenchResults, chartFile: string): string
     `- **Latency**: round trip seen by the load generator at a fixed ${settings.latency.rate} msg/s over ${settings.latency.connections} connections (64 B text), ${settings.latency.durationMs} ms per sample, ${settings.latency.samples} samples; median of the per-sample p50 and p99.`,
     `- **Handshakes**: ${settings.handshakes.concurrency} loops of connect → one 64 B echo → close, through each framework's route with one middleware before it; server CPU per handshake from the same window.`,
     `- **Memory per idle connection**: RSS and heap used after GC with ${settings.idle.connections} idle connections, minus the same after GC before they opened, divided by ${settings.idle.connections}; heartbeats off; ${settings.idle.freshProcess ? 'a fresh server process per sample' : 'the already-running server process (quick mode: a smoke test, not a measurement)'}.`,
-    `- **Heartbeat**: idle CPU with the heartbeat at ${settings.idle.heartbeatMs} ms minus idle CPU with it off, both on ${settings.idle.connections} idle connections over ${settings.idle.cpuWindowMs} ms. The cost is one ping and one pong per connection per interval, so it scales with 1/interval: the row is that share of one core × ${settings.idle.heartbeatMs} / 30000, i.e. at upsocket's default 30 s interval. Raw ws uses the ws README ping/terminate pattern. The heartbeat samples also record how many connections survived (\`heartbeatSurvivors\` in latest.json): fewer than all means the load generator answered pings too late and the CPU figure is low.`,
+    `- **Heartbeat**: idle CPU with the heartbeat at ${settings.idle.heartbeatMs} ms minus idle CPU with it off, both on ${settings.idle.connections} idle connections over ${settings.idle.cpuWindowMs} ms. The cost is one ping and one pong per connection per interval, so it scales with 1/interval: the row is that share of one core × ${settings.idle.heartbeatMs} / 30000, i.e. at upsocket's default 30 s interval. Raw ws uses the ws README ping/terminate pattern. The same samples measure the event-loop delay over two heartbeat rounds (\`perf_hooks.monitorEventLoopDelay\`, 1 ms resolution, its own window after the CPU window): max and p99 of how late a 1 ms timer ran, i.e. how long one heartbeat callback blocks everything else. The heartbeat samples also record how many connections survived (\`heartbeatSurvivors\` in latest.json): fewer than all means the load generator answered pings too late and the CPU figure is low.`,
     `- **Broadcast**: inside the server, one 64 B text message to every idle connection (upsocket: \`sendText\` over \`upsocket.connections\`; ws-based peers: \`ws.send\` over the ws server's clients; socket.io: \`io.emit\`), from the first send to the end of the tick in which the writes left (upsocket flushes corked writes at the end of the tick), plus any wait until no socket has unsent bytes; median of ${settings.idle.broadcastRepeats - 1} broadcasts after one warm-up broadcast. With small messages this is mostly the kernel's cost of one write per connection, so the differences between libraries are small next to the noise.`,
     '- **Topics** (upsocket only; `bench/topics.ts`): `topics.publish()` of one 64 B message to every connection subscribed to one topic (memory backend, 10,000 connections, 1,000 in quick mode; the frame is built once), until the last client received it; and publish-to-arrival latency across two processes through a redis-server of its own (p50/p99). No raw-ws counterpart, so no ratio.',
     '',

@@ -1,6 +1,7 @@
 // The console table: one row per metric, one column per server, "value (ratio to raw ws)".
 import type { BenchResults } from '../results.js';
 import { formatCell, naFootnotes } from './format.js';
+import { renderTargets } from './targets.js';
 
 function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
@@ -21,5 +22,6 @@ export function renderTable(results: BenchResults): string {
   lines.splice(1, 0, widths.map((width) => '-'.repeat(width)).join('  '));
   lines.push('', 'Cells: median (ratio to raw ws from the same run). Ratios above 1 are worse except for handshakes per second.');
   for (const [reason, number] of notes) lines.push(`[${number}] n/a: ${reason}`);
+  lines.push('', 'Per-connection targets (upsocket express against its anchors, this run):', ...renderTargets(results, false).map((line) => `  ${line}`));
   return lines.join('\n');
 }

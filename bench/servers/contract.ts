@@ -49,6 +49,12 @@ export interface MemorySample {
   external: number;
 }
 
+/** Event-loop delay (perf_hooks.monitorEventLoopDelay at 1 ms resolution) over a window, in ms. */
+export interface LoopDelaySample {
+  maxMs: number;
+  p99Ms: number;
+}
+
 export interface BroadcastSample {
   /** From the first send to the end of the tick the writes were flushed in, in ms. */
   ms: number;

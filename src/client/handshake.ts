@@ -40,7 +40,7 @@ function readRefusal(response: IncomingMessage, done: (body: string) => void): v
 /** Wires up what a client Connection needs beyond its transport: heartbeat and the caller's signal. */
 function connectionFor(ws: WebSocket, response: IncomingMessage, settings: ClientSettings): Connection {
   const { signal, heartbeat: interval } = settings;
-  const heartbeat = interval === false ? undefined : new Heartbeat(interval);
+  const heartbeat = interval === false ? undefined : new Heartbeat(interval, false);
   const connection = new Connection(new WsTransport(ws, response.socket as Duplex), {
     request: response,
     protocol: ws.protocol,
