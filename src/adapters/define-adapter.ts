@@ -1,7 +1,7 @@
 // One factory for every adapter's `open()` and `websocket()` (as hono's defineWebSocketHelper
 // yields each runtime's helper): an adapter describes how its framework hands over a request and
 // how its handlers chain; accepting, refusing and the connection's lifetime are the core's.
-import { openNodeRequest, type Connection, type Open, type OpenOptions } from '../core/index.js';
+import { openNodeRequest, type Connection, type Handler, type Open, type OpenOptions } from '../core/index.js';
 
 /** `nodeRequest()`'s answer when the framework's own request object shows no WebSocket upgrade. */
 export const notAnUpgrade: unique symbol = Symbol('not an upgrade');
@@ -18,6 +18,12 @@ export interface AdapterDescription<Input, Extra, Route> {
   nodeRequest(input: Input): unknown;
   /** Runs once `open()` took the request (upgraded, or refused with an answer of its own). */
   taken?(input: Input): void;
+  /**
+   * Whether the framework's object is the Node request itself (Express, node:http): then a
+   * `websocket()` handler gets `connection.request`, the settled copy, and the routed request can
+   * be freed once the connection opened.
+   */
+  inputIsNodeRequest?: boolean;
   /**
    * The handler `websocket()` returns. `accept(input, extra)` runs `open()` for the route's
    * handler, which gets `(connection, input, extra)`, and returns its result (and throws what it
@@ -39,7 +45,7 @@ export interface Adapter<Input, Extra, Route> {
 }
 
 export function defineAdapter<Input, Extra = undefined, Route = never>(description: AdapterDescription<Input, Extra, Route>): Adapter<Input, Extra, Route> {
-  const { nodeRequest, taken, route } = description;
+  const { nodeRequest, taken, route, inputIsNodeRequest = false } = description;
   const open: Open<Input> = (input, handler, options) => {
     const request = nodeRequest(input);
     if (request === notAnUpgrade || !openNodeRequest(request as Parameters<typeof openNodeRequest>[0], handler, options)) return false;
@@ -49,7 +55,16 @@ export function defineAdapter<Input, Extra = undefined, Route = never>(descripti
   return {
     open,
     websocket: <HandlerInput extends Input, HandlerExtra extends Extra>(handler: RouteHandler<HandlerInput, HandlerExtra>, options?: OpenOptions) =>
-      // The route hands over what its framework passed; the handler's types are the app's word for it.
-      route((input, extra) => open(input, (connection) => handler(connection, input as HandlerInput, extra as HandlerExtra), options)),
+      route((input, extra) => open(input, connectionHandler(handler, inputIsNodeRequest ? undefined : (input as HandlerInput), extra as HandlerExtra), options)),
   };
+}
+
+/**
+ * The `Handler` that runs a route handler with what its framework passed (the handler's types are
+ * the app's word for it), or with `connection.request` when `input` is left out: its own function,
+ * so the closure holds only what it uses and a request given up stays given up.
+ */
+function connectionHandler<Input, Extra>(handler: RouteHandler<Input, Extra>, input: Input | undefined, extra: Extra): Handler {
+  if (input === undefined) return (connection) => handler(connection, connection.request as Input, extra);
+  return (connection) => handler(connection, input, extra);
 }

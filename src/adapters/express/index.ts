@@ -17,8 +17,9 @@ export type WebSocketRoute<Request extends IncomingMessage = IncomingMessage> = 
 
 const adapter = defineAdapter<IncomingMessage, undefined, WebSocketRoute>({
   nodeRequest: (request) => request,
-  // Express links req.res and req.next; kept, they would hold the unused response and the
-  // router's closures for as long as the connection (connection.request) lives.
+  inputIsNodeRequest: true,
+  // Express links req.res and req.next; a route that keeps its req (a handler closing over it)
+  // would otherwise hold the unused response and the router's closures for the connection's life.
   taken: (request) => Object.assign(request, { res: undefined, next: undefined }),
   // Plain HTTP goes on to the next handler for the path; what open() throws, to error middleware.
   route: (accept) =>

@@ -21,6 +21,29 @@ export interface ConnectionInit {
 function noop(): void {}
 
 /**
+ * What `for await` over a connection uses: an object with methods rather than two closures, as
+ * an idle connection keeps it for its whole life.
+ */
+class MessageIterator implements AsyncIterator<Message> {
+  readonly #core: ConnectionCore<Connection>;
+
+  constructor(core: ConnectionCore<Connection>) {
+    this.#core = core;
+  }
+
+  next(): Promise<IteratorResult<Message>> {
+    const message = this.#core.take();
+    if (message !== undefined) return Promise.resolve({ done: false, value: message });
+    return this.#core.waitForMessage(true) as Promise<IteratorResult<Message>>;
+  }
+
+  /** Leaving the loop early only stops iterating; the handler decides when to close. */
+  return(): Promise<IteratorResult<Message>> {
+    return Promise.resolve(iterationDone);
+  }
+}
+
+/**
  * @internal The internals of `connection` (heartbeat probes, topics' shared sends and backlog),
  * which its public object does not expose, not even at run time.
  */
@@ -93,16 +116,7 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Iterates messages until a clean close; throws `ClosedError` on any other close. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    const core = this.#core;
-    return {
-      next: (): Promise<IteratorResult<Message>> => {
-        const message = core.take();
-        if (message !== undefined) return Promise.resolve({ done: false, value: message });
-        return core.waitForMessage(true) as Promise<IteratorResult<Message>>;
-      },
-      // Leaving the loop early only stops iterating; the handler decides when to close.
-      return: (): Promise<IteratorResult<Message>> => Promise.resolve(iterationDone),
-    };
+    return new MessageIterator(this.#core);
   }
 
   /** Queues a text message. Throws `ClosedError` when the connection is closing or closed. */

@@ -22,21 +22,33 @@ function fail(connection: Connection, error: unknown, onError: (error: unknown, 
   report(onError, error, connection.request);
 }
 
-/** @internal Runs `handler` with the lifetime rules above; resolves when it settled, never rejects. */
+/**
+ * @internal Runs `handler` with the lifetime rules above; resolves when it settled, never rejects.
+ * `onSettled` runs then too: cheaper than a second promise chained on this one, which an idle
+ * connection would keep for its whole life.
+ */
 export function runHandler(
   connection: Connection,
   handler: Handler,
   onError: (error: unknown, request: IncomingMessage) => void,
+  onSettled?: () => void,
 ): Promise<void> {
   let result: void | Promise<void>;
   try {
     result = handler(connection);
   } catch (error) {
     fail(connection, error, onError);
+    onSettled?.();
     return Promise.resolve();
   }
   return Promise.resolve(result).then(
-    () => finish(connection),
-    (error: unknown) => fail(connection, error, onError),
+    () => {
+      finish(connection);
+      onSettled?.();
+    },
+    (error: unknown) => {
+      fail(connection, error, onError);
+      onSettled?.();
+    },
   );
 }

@@ -9,6 +9,7 @@ import { defineOptions, type Resolved } from '../connection/define-options.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
 import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { Reporter } from './reporter.js';
+import { settledRequest } from './settled-request.js';
 import { WsServers } from './ws-servers.js';
 
 /** Options of `UpsocketServer.close()`. */
@@ -139,7 +140,7 @@ export class UpsocketServer {
   #connect(ws: WebSocket, request: IncomingMessage, socket: Socket, settings: Settings, reporter: Reporter, handler: Handler, protocol: string): void {
     socket.removeListener('error', destroyOnError);
     const connection = new Connection(new WsTransport(ws, socket), {
-      request,
+      request: settledRequest(request),
       protocol,
       sendHighWaterMark: settings.sendHighWaterMark,
       receiveHighWaterMark: settings.receiveHighWaterMark,
@@ -148,7 +149,7 @@ export class UpsocketServer {
     this.#connections.add(connection);
     if (settings.heartbeat !== false) this.#heartbeatFor(settings.heartbeat).add(connection);
     this.#runningHandlers++;
-    void runHandler(connection, handler, reporter.onError).then(this.#handlerSettled);
+    void runHandler(connection, handler, reporter.onError, this.#handlerSettled);
   }
 
   #forget(connection: Connection): void {

@@ -1,11 +1,14 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { ErrorRequestHandler, Request } from 'express';
 import express4 from 'express4';
 import { describe, expect, it } from 'vitest';
-import { attach, UpsocketError, websocket } from '../../../src/adapters/express/index.js';
+import { attach, open, UpsocketError, websocket } from '../../../src/adapters/express/index.js';
 import { onCleanup } from '../../helpers/cleanup.js';
+import { deferred } from '../../helpers/deferred.js';
 import { echo } from '../../helpers/handlers.js';
 import { listen } from '../../helpers/server.js';
 import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
@@ -160,5 +163,70 @@ describe.each([
       originalUrl: '/api/rooms/kitchen%20sink?x=1',
       same: true,
     });
+  });
+
+  it('keeps a settled copy of the request: same prototype and properties, without the finished exchange, rawHeaders rebuilt', async () => {
+    type UserRequest = Request<{ room: string }> & { user?: string; secret?: string };
+    const seen = deferred<Record<string, unknown>>();
+    const app = express();
+    app.use((req, _res, next) => {
+      (req as UserRequest).user = String(req.headers['x-user-id']);
+      Object.defineProperty(req, 'secret', { value: 'hidden', enumerable: false });
+      next();
+    });
+    app.get('/rooms/:room', (req, res) => {
+      if (open(req, (connection) => {
+        const request = connection.request as UserRequest;
+        seen.resolve({
+          copy: request !== req,
+          incomingMessage: request instanceof http.IncomingMessage,
+          expressPrototype: Object.getPrototypeOf(Object.getPrototypeOf(request)) === Object.getPrototypeOf(req),
+          get: request.get('x-user-id'),
+          user: request.user,
+          secret: request.secret,
+          secretEnumerable: Object.keys(request).includes('secret'),
+          params: request.params,
+          url: request.url,
+          method: request.method,
+          remotePort: request.socket.remotePort,
+          res: (request as { res?: unknown }).res,
+          next: (request as { next?: unknown }).next,
+          rawHeaders: request.rawHeaders.slice(request.rawHeaders.indexOf('x-user-id'), request.rawHeaders.indexOf('x-user-id') + 2),
+          headersDistinct: request.headersDistinct['x-user-id'],
+        });
+      })) return;
+      res.send('plain');
+    });
+    const { wsUrl } = await serve(app);
+    await TestClient.connect(`${wsUrl}/rooms/attic`, undefined, { headers: { 'x-user-id': 'u7' } });
+    const result = await seen.promise;
+    expect(result).toEqual({
+      copy: true,
+      incomingMessage: true,
+      expressPrototype: true,
+      get: 'u7',
+      user: 'u7',
+      secret: 'hidden',
+      secretEnumerable: false,
+      params: { room: 'attic' },
+      url: '/rooms/attic',
+      method: 'GET',
+      remotePort: expect.any(Number),
+      res: undefined,
+      next: undefined,
+      rawHeaders: ['x-user-id', 'u7'],
+      headersDistinct: ['u7'],
+    });
+  });
+});
+
+describe('the settled request', () => {
+  it('shares one hidden class across connections (V8 gives each Express request its own), so an idle connection does not keep ~1 KiB of shape', async () => {
+    const child = spawn(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', 'test/fixtures/express-hidden-class.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(JSON.parse(output)).toEqual({ sameMap: true, fast: true });
   });
 });

@@ -1,0 +1,79 @@
+import { IncomingMessage, type IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Per prototype of the routed requests, the prototype of their settled copies: it adds
+ * `rawHeaders` and `rawTrailers` as getters, so the copies need not keep the raw header strings
+ * (the biggest part of a request) and code reading them still gets an answer.
+ */
+const settledPrototypes = new WeakMap<object, object>();
+
+/** `headers` flattened back to `[name, value, …]`: lowercase names, as Node joined them. */
+function rawHeadersOf(headers: IncomingHttpHeaders): string[] {
+  const raw: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (Array.isArray(value)) for (const item of value) raw.push(name, item);
+    else if (value !== undefined) raw.push(name, value);
+  }
+  return raw;
+}
+
+function settledPrototypeOf(prototype: object): object {
+  let settled = settledPrototypes.get(prototype);
+  if (settled === undefined) {
+    const ownValue = (key: string) =>
+      function set(this: object, value: unknown): void {
+        Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
+      };
+    settled = Object.create(prototype, {
+      rawHeaders: {
+        get(this: IncomingMessage): string[] {
+          return rawHeadersOf(this.headers);
+        },
+        set: ownValue('rawHeaders'),
+        configurable: true,
+      },
+      rawTrailers: {
+        get(): string[] {
+          return [];
+        },
+        set: ownValue('rawTrailers'),
+        configurable: true,
+      },
+    }) as object;
+    settledPrototypes.set(prototype, settled);
+  }
+  return settled;
+}
+
+/**
+ * @internal The request a connection keeps for its life (`connection.request`).
+ *
+ * A request whose framework replaced its prototype (Express does, per app) is copied: the copy
+ * has the same prototype chain (so `req.get()`, `req.ip` work) and the same own enumerable
+ * properties (whatever the app's middleware attached), minus what belonged to the finished HTTP
+ * exchange: the response and the router's continuation (`req.res`, `req.next`), the HTTP
+ * parser, Express's parsed-URL caches (recomputed on use) and the raw header lists (`rawHeaders`
+ * is rebuilt from `headers` when read). Why: after `Object.setPrototypeOf`, V8 gives each
+ * request a hidden class of its own, about 1 KiB per connection; copies with the same properties
+ * share one, and the routed request can be freed. Object rest, then the prototype, is the copy
+ * that stays a fast object (V8 turns an object given more than a dozen properties through
+ * computed keys into a dictionary).
+ *
+ * Any other request (node:http, Koa, Next.js) is kept as it is: it shares its hidden class with
+ * every other request already, and the framework's own objects (Koa's `ctx.req`) point to it.
+ */
+export function settledRequest(request: IncomingMessage): IncomingMessage {
+  const prototype = Object.getPrototypeOf(request) as object;
+  if (prototype === IncomingMessage.prototype) return request;
+  // Node builds `headers` from rawHeaders on first read: build it on the original, carried over.
+  void request.headers;
+  const { res, next, parser, client, _parsedUrl, _parsedOriginalUrl, rawHeaders, rawTrailers, ...settled } = request as IncomingMessage &
+    Record<string, unknown>;
+  Object.setPrototypeOf(settled, settledPrototypeOf(prototype));
+  // A property the app defined as non-enumerable or as an accessor keeps its definition.
+  for (const key of Reflect.ownKeys(request)) {
+    const descriptor = Object.getOwnPropertyDescriptor(request, key)!;
+    if (descriptor.enumerable !== true || descriptor.get !== undefined || descriptor.set !== undefined) Object.defineProperty(settled, key, descriptor);
+  }
+  return settled as unknown as IncomingMessage;
+}
