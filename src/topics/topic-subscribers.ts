@@ -9,7 +9,7 @@ import { envelopeOf, sharedOf, type PreparedMessage } from './prepared-message.j
 export const SLOW_SUBSCRIBER_REASON = 'Too far behind: reconnect to catch up';
 
 /** A subscriber being replayed to: how it receives messages, and the live ones that arrived meanwhile. */
-interface CatchingUp {
+export interface CatchingUp {
   envelope: boolean;
   live: PreparedMessage[];
 }
@@ -44,8 +44,10 @@ export class TopicSubscribers {
   }
 
   /** Adds a subscriber that receives nothing until `finishCatchUp()`; live messages wait for it. */
-  addCatchingUp(connection: Connection, envelope: boolean): void {
-    (this.#catchingUp ??= new Map()).set(connection, { envelope, live: [] });
+  addCatchingUp(connection: Connection, envelope: boolean): CatchingUp {
+    const waiting: CatchingUp = { envelope, live: [] };
+    (this.#catchingUp ??= new Map()).set(connection, waiting);
+    return waiting;
   }
 
   /** True when `connection` was a subscriber, in whatever state. */
@@ -65,13 +67,13 @@ export class TopicSubscribers {
    * Ends a catch-up, all in one go so no live message can come between: sends `replay`'s
    * messages, the seam (in the envelope), then the live messages that arrived meanwhile and come
    * after the seam, and makes `connection` a live subscriber. Returns the seam's id. Does nothing
-   * for a connection that left in the meantime.
+   * when `waiting` (what `addCatchingUp()` returned) is over: the connection left in the meantime,
+   * perhaps to subscribe again with another catch-up of its own.
    */
-  finishCatchUp(connection: Connection, replay: TopicReplay): string | undefined {
+  finishCatchUp(connection: Connection, waiting: CatchingUp, replay: TopicReplay): string | undefined {
     let after = replay.last;
-    const waiting = this.#catchingUp?.get(connection);
-    if (waiting === undefined) return after;
-    this.#catchingUp!.delete(connection);
+    if (this.#catchingUp?.get(connection) !== waiting) return after;
+    this.#catchingUp.delete(connection);
     const { envelope, live } = waiting;
     const newest = replay.messages.at(-1)?.id;
     if (newest !== undefined && (after === undefined || compareIds(newest, after) > 0)) after = newest;

@@ -2,7 +2,7 @@ import { UpsocketError, type Connection } from '../core/index.js';
 import type { TopicBackend, TopicReplay } from './backend.js';
 import { createMemoryBackend } from './memory-backend.js';
 import { PreparedMessage } from './prepared-message.js';
-import { TopicSubscribers } from './topic-subscribers.js';
+import { TopicSubscribers, type CatchingUp } from './topic-subscribers.js';
 import { historyOptions, subscribeOptions, topicsOptions, type SubscribeOptions, type SubscribeResult, type TopicsOptions } from './topics-options.js';
 
 const resolved = Promise.resolve();
@@ -127,8 +127,8 @@ export class Topics {
     // Later subscribers wait for the same backend subscription as the first.
     const backendSubscription = this.#backendSubscriptions.get(name) ?? resolved;
     if (this.#history) {
-      subscribers.addCatchingUp(connection, envelope);
-      return quiet(this.#catchUp(connection, name, since, backendSubscription));
+      const waiting = subscribers.addCatchingUp(connection, envelope);
+      return quiet(this.#catchUp(connection, name, since, backendSubscription, waiting));
     }
     subscribers.add(connection, envelope);
     if (envelope) subscribers.sendSeam(connection, undefined, since !== undefined);
@@ -188,7 +188,13 @@ export class Topics {
   }
 
   /** Live first (the backend's subscription), then the replay; see `TopicSubscribers.finishCatchUp()`. */
-  async #catchUp(connection: Connection, name: string, since: string | undefined, backendSubscription: Promise<void>): Promise<SubscribeResult> {
+  async #catchUp(
+    connection: Connection,
+    name: string,
+    since: string | undefined,
+    backendSubscription: Promise<void>,
+    waiting: CatchingUp,
+  ): Promise<SubscribeResult> {
     let failure: unknown;
     let replay: TopicReplay;
     try {
@@ -203,7 +209,7 @@ export class Topics {
       replay = { messages: [], last: undefined, gap: since !== undefined };
     }
     // Gone meanwhile (closed, unsubscribed, these topics closed): finishCatchUp() does nothing.
-    const after = this.#subscribers.get(name)?.finishCatchUp(connection, replay) ?? replay.last;
+    const after = this.#subscribers.get(name)?.finishCatchUp(connection, waiting, replay) ?? replay.last;
     if (failure !== undefined) throw failure;
     return { gap: replay.gap, after };
   }

@@ -179,6 +179,26 @@ describe('topics with history (memory backend)', () => {
     expect(outcomes).toEqual(['resolved', 'UPSOCKET_TOPICS_CLOSED']);
   });
 
+  it('lets a connection that leaves during its catch-up subscribe again with a catch-up of its own', async () => {
+    const { topics } = historyTopics({});
+    await topics.publish('room', 'kept');
+    const { join, results } = await startHistoryServer(topics, async (connection, topic) => {
+      const first = topics.subscribe(connection, topic, { since: '1-1' });
+      await topics.unsubscribe(connection, topic);
+      const second = topics.subscribe(connection, topic);
+      await first;
+      return second;
+    });
+    const client = await join('room');
+    const { replayed, seam } = await readUntilSeam(client);
+    // Only the second subscription's seam: no replay from the first one's since, no gap.
+    expect(replayed).toEqual([]);
+    expect(seam.gap).toBeUndefined();
+    await until(() => results.length === 1);
+    expect(results[0]).toEqual({ gap: false, after: seam.after });
+    expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
+  });
+
   it('checks its options', () => {
     const noHistory: TopicBackend = { publish: async () => {}, subscribe: async () => {}, unsubscribe: async () => {}, close: async () => {} };
     const codeOf = (make: () => unknown): string | undefined => {
