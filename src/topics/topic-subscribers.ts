@@ -14,27 +14,41 @@ export interface CatchingUp {
   live: PreparedMessage[];
 }
 
+/** A subscriber just replayed to, until the first live message after its seam: `after` is the seam. */
+interface Settling {
+  envelope: boolean;
+  after: string;
+}
+
 /**
  * @internal The connections in this process subscribed to one topic, by how they receive its
- * messages: raw (the default), in the envelope, or not yet (being replayed to). A topic whose
- * subscribers all take raw messages costs what it did before history and envelopes existed.
+ * messages: raw (the default), in the envelope, not yet (being replayed to), or settling (just
+ * replayed to: a backend whose live messages travel apart from its replay, like Redis's pub/sub
+ * beside its streams, may still deliver some the replay had). A topic whose subscribers all take
+ * raw messages costs what it did before history and envelopes existed.
  */
 export class TopicSubscribers {
   readonly #topic: string;
   readonly #raw = new Set<Connection>();
   #enveloped: Set<Connection> | undefined;
   #catchingUp: Map<Connection, CatchingUp> | undefined;
+  #settling: Map<Connection, Settling> | undefined;
 
   constructor(topic: string) {
     this.#topic = topic;
   }
 
   get size(): number {
-    return this.#raw.size + (this.#enveloped?.size ?? 0) + (this.#catchingUp?.size ?? 0);
+    return this.#raw.size + (this.#enveloped?.size ?? 0) + (this.#catchingUp?.size ?? 0) + (this.#settling?.size ?? 0);
   }
 
   has(connection: Connection): boolean {
-    return this.#raw.has(connection) || this.#enveloped?.has(connection) === true || this.#catchingUp?.has(connection) === true;
+    return (
+      this.#raw.has(connection) ||
+      this.#enveloped?.has(connection) === true ||
+      this.#catchingUp?.has(connection) === true ||
+      this.#settling?.has(connection) === true
+    );
   }
 
   /** Adds a live subscriber. */
@@ -52,11 +66,17 @@ export class TopicSubscribers {
 
   /** True when `connection` was a subscriber, in whatever state. */
   delete(connection: Connection): boolean {
-    return this.#raw.delete(connection) || this.#enveloped?.delete(connection) === true || this.#catchingUp?.delete(connection) === true;
+    return (
+      this.#raw.delete(connection) ||
+      this.#enveloped?.delete(connection) === true ||
+      this.#catchingUp?.delete(connection) === true ||
+      this.#settling?.delete(connection) === true
+    );
   }
 
   /** Sends a live message to the subscribers; closes with 1013 those over `maxBufferedAmount`. */
   deliver(message: PreparedMessage, maxBufferedAmount: number): void {
+    if (this.#settling !== undefined && this.#settling.size > 0) this.#settle(message);
     if (this.#raw.size > 0) fanOut(this.#raw, sharedOf(message), maxBufferedAmount);
     const enveloped = this.#enveloped;
     if (enveloped !== undefined && enveloped.size > 0) fanOut(enveloped, envelopeOf(message, this.#topic), maxBufferedAmount);
@@ -79,18 +99,31 @@ export class TopicSubscribers {
     if (newest !== undefined && (after === undefined || compareIds(newest, after) > 0)) after = newest;
     for (const message of replay.messages) this.#sendOne(connection, message, envelope);
     if (envelope) this.sendSeam(connection, after, replay.gap);
+    let wentLive = after === undefined;
     for (const message of live) {
       // Published before the seam: replayed above, or before the `since` the client had.
       if (after !== undefined && message.id !== undefined && compareIds(message.id, after) <= 0) continue;
       this.#sendOne(connection, message, envelope);
+      // Live messages come in id order: none from before the seam can follow this one.
+      wentLive = true;
     }
-    this.add(connection, envelope);
+    if (wentLive) this.add(connection, envelope);
+    else (this.#settling ??= new Map()).set(connection, { envelope, after });
     return after;
   }
 
   /** The envelope's seam marker: what follows is live. */
   sendSeam(connection: Connection, after: string | undefined, gap: boolean): void {
     if (connection.state === 'open') connection.sendText(seamText(this.#topic, after, gap));
+  }
+
+  /** Settling subscribers go live with the first message after their seam; earlier ones they had. */
+  #settle(message: PreparedMessage): void {
+    for (const [connection, { envelope, after }] of this.#settling!) {
+      if (message.id !== undefined && compareIds(message.id, after) <= 0) continue;
+      this.#settling!.delete(connection);
+      this.add(connection, envelope);
+    }
   }
 
   #sendOne(connection: Connection, message: PreparedMessage, envelope: boolean): void {
