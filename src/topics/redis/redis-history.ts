@@ -9,6 +9,7 @@ import { PUBLISH_SCRIPT, REPLAY_SCRIPT } from './history-scripts.js';
 /** The scripts, as ioredis defines them on the connection (EVALSHA, loading the script when Redis lacks it). */
 interface HistoryCommands {
   upsocketPublishBuffer(key: string, channel: string, header: Buffer, payload: Buffer, maxMessages: string, maxAge: string, kind: string): Promise<Buffer>;
+  /** The last id, the id before the oldest kept entry, the entries from `start`. */
   upsocketReplayBuffer(key: string, start: string, maxAge: string): Promise<[Buffer, Buffer, [Buffer, Buffer[]][]]>;
 }
 
@@ -41,14 +42,14 @@ export class RedisHistory {
   async replay(key: string, since: string | undefined): Promise<TopicReplay> {
     const valid = since !== undefined && parseId(since) !== undefined;
     const start = since === undefined ? '' : valid ? `(${since}` : '-';
-    const [lastBuffer, deletedBuffer, entries] = await this.#client.upsocketReplayBuffer(key, start, this.#maxAge);
+    const [lastBuffer, droppedBuffer, entries] = await this.#client.upsocketReplayBuffer(key, start, this.#maxAge);
     const last = lastBuffer.length === 0 ? undefined : lastBuffer.toString('latin1');
     if (since === undefined) return { messages: NO_MESSAGES, last, gap: false };
     const messages = entries.map(toMessage).filter((message) => message !== undefined);
     // Not an id, no stream (never written, or deleted), or an id this stream never gave.
     if (!valid || last === undefined || compareIds(since, last) > 0) return { messages, last, gap: true };
-    const deleted = deletedBuffer.toString('latin1');
-    return { messages, last, gap: compareIds(since, deleted) < 0 };
+    // Something after `since` was dropped when the entry before the oldest kept one came after it.
+    return { messages, last, gap: compareIds(since, droppedBuffer.toString('latin1')) < 0 };
   }
 }
 
