@@ -48,7 +48,9 @@ export interface TopicReplay {
  *   with the resolved `TopicHistoryOptions` (`maxAge` is `Infinity` for no limit).
  *   From then on the backend gives every message published to a topic an id (`message.withId(id)`,
  *   `"<ms>-<seq>"`, see `compareIds()`) greater than the topic's previous ones, hands listeners
- *   the message with its id, and keeps it within the bounds.
+ *   the message with its id, and keeps it within the bounds. Local listeners may then get it once
+ *   the id is known rather than before `publish()` returns (the Redis backend hands every process,
+ *   this one included, its messages through Redis, so that all see one order).
  * - Listeners receive each topic's messages in id order.
  * - `replay(topic, since)` resolves to what is kept after `since` (see `TopicReplay`); without
  *   `since`, to no messages and the topic's newest id.

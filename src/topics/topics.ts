@@ -33,7 +33,7 @@ function backendOf(options: TopicsOptions | undefined): { backend: TopicBackend;
   if (backend.keepHistory === undefined || backend.replay === undefined) {
     throw new UpsocketError(
       'UPSOCKET_INVALID_OPTION',
-      'createTopics(): history needs a backend that keeps history (with keepHistory() and replay()), and this one does not: use the memory backend, or leave history out',
+      'createTopics(): history needs a backend that keeps history (with keepHistory() and replay()), and this one does not: the memory and Redis backends do',
     );
   }
   backend.keepHistory(historyOptions.resolve('createTopics() history', history));
@@ -150,7 +150,8 @@ export class Topics {
   /**
    * Sends `payload` to every subscriber of `name` in every process: a string as a text message,
    * bytes (Buffer, typed array, DataView, ArrayBuffer) as a binary message, any other value as
-   * JSON text. Subscribers in this process have it queued when this returns. The promise resolves
+   * JSON text. Subscribers in this process have it queued when this returns (with history and the
+   * Redis backend, once Redis gave it its id, for every process alike). The promise resolves
    * once the backend took it for the other processes, and rejects with
    * `UPSOCKET_BACKEND_UNAVAILABLE` when it could not (local subscribers still got it).
    * Throws `UPSOCKET_INVALID_PAYLOAD` for a value JSON cannot encode.
