@@ -1,5 +1,6 @@
 // Topics history with the Redis backend: one stream per topic, against a real redis-server.
 import { fork } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -92,6 +93,26 @@ describeNeeding('topics history with the Redis backend', { needs: [redisServer],
     // A resume from the start sees the same order.
     const resumed = await join('room', '0-0');
     expect((await readUntilSeam(resumed)).replayed).toEqual(frames);
+  });
+
+  it("reads from the stream what pub/sub lost while a process's subscriber connection was down", async () => {
+    const redis = await RedisServer.start();
+    const [here, elsewhere] = [redisTopics(redis.url, {}), redisTopics(redis.url, {})];
+    onCleanup(() => elsewhere.close());
+    const { join } = await startHistoryServer(here);
+    const client = await join('room');
+    await nextEnvelope(client);
+    await elsewhere.publish('room', 'before');
+    const admin = new Redis(redis.url);
+    onCleanup(() => admin.disconnect());
+    // Every subscriber connection drops (only `here` has one); it reconnects after 100 ms.
+    expect(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBe(1);
+    for (let index = 0; index < 5; index++) await elsewhere.publish('room', `while away ${index}`);
+    while ((await redis.subscribers('upsocket:room')) !== 1) await delay(20);
+    await elsewhere.publish('room', 'after');
+    const texts = (await receive(client, 7)).map((frame) => frame.text);
+    expect(texts).toEqual(['before', 'while away 0', 'while away 1', 'while away 2', 'while away 3', 'while away 4', 'after']);
+    expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
   });
 
   it('a client that drops for 2 s while another process publishes 100 messages resumes on a third process with all 100, once, in order', async () => {

@@ -6,6 +6,7 @@ import type { PreparedMessage } from '../prepared-message.js';
 import type { TopicBackend, TopicListener, TopicReplay } from '../backend.js';
 import { TopicListeners } from '../listeners.js';
 import { decodeEnvelope, encodeEnvelope, ORIGIN_LENGTH } from './envelope.js';
+import { LiveCursor } from './live-cursor.js';
 import { ReadyGate } from './ready-gate.js';
 import { RedisHistory } from './redis-history.js';
 
@@ -28,6 +29,10 @@ export interface RedisBackendOptions {
 }
 
 function noop(): void {}
+
+function noReplay(): Promise<TopicReplay> {
+  return Promise.resolve({ messages: [], last: undefined, gap: true });
+}
 
 function logError(error: Error): void {
   console.error(`upsocket/redis: ${error.message}`);
@@ -64,6 +69,8 @@ export class RedisBackend implements TopicBackend {
   readonly #lastError = new Map<Redis, Error>();
   /** Set by keepHistory(): then messages go through the topic's stream (redis-history.ts). */
   #history: RedisHistory | undefined;
+  /** With history: each topic's last live message, to backfill from the stream after a reconnect. */
+  readonly #cursor = new LiveCursor();
   #closed = false;
 
   constructor(options: RedisBackendOptions = {}) {
@@ -142,6 +149,7 @@ export class RedisBackend implements TopicBackend {
   unsubscribe(topic: string, listener: TopicListener): Promise<void> {
     if (this.#closed || !this.#listeners.delete(topic, listener)) return Promise.resolve();
     this.#subscriptions.delete(topic);
+    this.#cursor.forget(topic);
     // Not connected: there is nothing to undo, the next 'ready' subscribes only to wanted topics.
     if (this.#subscriber.status !== 'ready') return Promise.resolve();
     return this.#subscriber.unsubscribe(this.#prefix + topic).then(noop, (error: unknown) => {
@@ -182,9 +190,33 @@ export class RedisBackend implements TopicBackend {
   #resubscribe(): void {
     const channels = [...this.#listeners.topics()].map((topic) => this.#prefix + topic);
     if (channels.length === 0) return;
-    this.#subscriber.subscribe(...channels).catch((error: unknown) => {
-      this.#report(this.#unavailable(`Cannot resubscribe to ${channels.length} topic(s)`, error, 'Retrying on the next reconnect.'));
-    });
+    // With history, what pub/sub lost while we were away is read from the streams.
+    const missed = this.#history === undefined ? [] : this.#cursor.hold();
+    this.#subscriber.subscribe(...channels).then(
+      () => {
+        for (const topic of missed) void this.#backfill(topic);
+      },
+      (error: unknown) => {
+        for (const topic of missed) void this.#cursor.backfill(topic, noReplay, (message) => this.#emit(topic, message));
+        this.#report(this.#unavailable(`Cannot resubscribe to ${channels.length} topic(s)`, error, 'Retrying on the next reconnect.'));
+      },
+    );
+  }
+
+  async #backfill(topic: string): Promise<void> {
+    try {
+      await this.#cursor.backfill(topic, (name, since) => this.replay(name, since), (message) => this.#emit(topic, message));
+    } catch (error) {
+      this.#report(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #emit(topic: string, message: PreparedMessage): void {
+    try {
+      this.#listeners.emit(topic, message);
+    } catch (error) {
+      this.#report(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   #onRedisMessage(channel: Buffer, data: Buffer): void {
@@ -195,12 +227,12 @@ export class RedisBackend implements TopicBackend {
       this.#report(new UpsocketError('UPSOCKET_INVALID_PAYLOAD', `Ignored a message on Redis channel "${name}" that upsocket did not publish`));
       return;
     }
-    // Our own message: its subscribers here got it when it was published (without history).
-    if (decoded.message.id === undefined && decoded.origin.equals(this.#origin)) return;
-    try {
-      this.#listeners.emit(name.slice(this.#prefix.length), decoded.message);
-    } catch (error) {
-      this.#report(error instanceof Error ? error : new Error(String(error)));
+    const topic = name.slice(this.#prefix.length);
+    if (decoded.message.id === undefined) {
+      // Our own message: its subscribers here got it when it was published.
+      if (!decoded.origin.equals(this.#origin)) this.#emit(topic, decoded.message);
+    } else if (this.#cursor.accept(topic, decoded.message)) {
+      this.#emit(topic, decoded.message);
     }
   }
 
