@@ -2,7 +2,8 @@
 // and what its clients need to read the envelope.
 import http from 'node:http';
 import { attach } from '../../src/adapters/node-http/index.js';
-import type { SubscribeResult, Topics } from '../../src/index.js';
+import { expect } from 'vitest';
+import { compareIds, type SubscribeResult, type Topics } from '../../src/index.js';
 import { historyRoutes, type Subscribe } from '../fixtures/history-routes.js';
 import { onCleanup } from '../helpers/cleanup.js';
 import { listen } from '../helpers/server.js';
@@ -47,4 +48,21 @@ export async function readUntilSeam(client: TestClient): Promise<{ replayed: Env
     if (frame.id === undefined && frame.text === undefined && frame.binary === undefined) return { replayed, seam: frame };
     replayed.push(frame);
   }
+}
+
+/**
+ * The end of a resume test: `client` has resumed after `received`; reads the replay and the live
+ * messages until there are `total`, and checks they are `m0`… exactly once, in id order, with no
+ * gap and a replay of more than 20 (the messages published while the client was away).
+ */
+export async function expectAllAfterResume(client: TestClient, received: Enveloped[], total: number): Promise<void> {
+  const { replayed, seam } = await readUntilSeam(client);
+  expect(seam.gap).toBeUndefined();
+  expect(replayed.length).toBeGreaterThan(20);
+  received.push(...replayed);
+  while (received.length < total) received.push(await nextEnvelope(client));
+  expect(received.map((frame) => frame.text)).toEqual(Array.from({ length: total }, (_, index) => `m${index}`));
+  for (let index = 1; index < total; index++) expect(compareIds(received[index - 1]!.id!, received[index]!.id!)).toBeLessThan(0);
+  // Nothing after the last: no duplicate arrives late.
+  expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
 }
