@@ -35,4 +35,18 @@ export {
   type ReconnectOptions,
   type ReconnectState,
 } from './client/index.js';
-export { createMemoryBackend, createTopics, PreparedMessage, Topics, type TopicBackend, type TopicListener, type TopicsOptions } from './topics/index.js';
+export {
+  compareIds,
+  createMemoryBackend,
+  createTopics,
+  PreparedMessage,
+  resumePoints,
+  Topics,
+  type SubscribeOptions,
+  type SubscribeResult,
+  type TopicBackend,
+  type TopicHistoryOptions,
+  type TopicListener,
+  type TopicReplay,
+  type TopicsOptions,
+} from './topics/index.js';

@@ -3,6 +3,28 @@ import type { PreparedMessage } from './prepared-message.js';
 /** Receives the messages published to a topic; registered with `TopicBackend.subscribe()`. */
 export type TopicListener = (topic: string, message: PreparedMessage) => void;
 
+/** How much history each topic keeps: the `history` option of `createTopics()`. */
+export interface TopicHistoryOptions {
+  /** The most messages kept per topic; older ones are dropped first. Default: 1000. */
+  maxMessages?: number | undefined;
+  /** How long a message is kept, in ms. Default: no limit (only `maxMessages` applies). */
+  maxAge?: number | undefined;
+}
+
+/** What a backend keeping history answers to `replay()`. */
+export interface TopicReplay {
+  /** The kept messages after the id asked for, oldest first, each with its `id`. */
+  messages: PreparedMessage[];
+  /** The topic's newest id (at least the last of `messages`); undefined before its first message. */
+  last: string | undefined;
+  /**
+   * True when messages after the id asked for are missing from `messages`: dropped by the
+   * history's bounds, or the id is not one this history can place (another process's epoch, a
+   * malformed id), in which case `messages` holds everything kept after it.
+   */
+  gap: boolean;
+}
+
 /**
  * Carries published messages to the `Topics` of every process. Four operations, so another
  * service (PostgreSQL LISTEN/NOTIFY, NATS) fits behind it: `createMemoryBackend()` is the one for a
@@ -21,6 +43,18 @@ export type TopicListener = (topic: string, message: PreparedMessage) => void;
  * - `close()` drops every listener and releases connections; afterwards the other methods throw
  *   `UPSOCKET_TOPICS_CLOSED`.
  *
+ * History is optional: a backend that keeps it has both `keepHistory()` and `replay()`.
+ * - `keepHistory(bounds)` is called once, by `createTopics({ history })`, before any other call,
+ *   with the resolved `TopicHistoryOptions` (`maxAge` is `Infinity` for no limit).
+ *   From then on the backend gives every message published to a topic an id (`message.withId(id)`,
+ *   `"<ms>-<seq>"`, see `compareIds()`) greater than the topic's previous ones, hands listeners
+ *   the message with its id, and keeps it within the bounds. Local listeners may then get it once
+ *   the id is known rather than before `publish()` returns (the Redis backend hands every process,
+ *   this one included, its messages through Redis, so that all see one order).
+ * - Listeners receive each topic's messages in id order.
+ * - `replay(topic, since)` resolves to what is kept after `since` (see `TopicReplay`); without
+ *   `since`, to no messages and the topic's newest id.
+ *
  * @example
  * const topics = createTopics({ backend: createMemoryBackend() })
  */
@@ -29,4 +63,6 @@ export interface TopicBackend {
   subscribe(topic: string, listener: TopicListener): Promise<void>;
   unsubscribe(topic: string, listener: TopicListener): Promise<void>;
   close(): Promise<void>;
+  keepHistory?(bounds: { maxMessages: number; maxAge: number }): void;
+  replay?(topic: string, since: string | undefined): Promise<TopicReplay>;
 }

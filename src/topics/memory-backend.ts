@@ -1,18 +1,31 @@
 import { UpsocketError } from '../core/index.js';
-import type { TopicBackend, TopicListener } from './backend.js';
+import type { TopicBackend, TopicListener, TopicReplay } from './backend.js';
 import { TopicListeners } from './listeners.js';
+import { MemoryHistory } from './memory-history.js';
 import type { PreparedMessage } from './prepared-message.js';
 
 const resolved = Promise.resolve();
 
 class MemoryBackend implements TopicBackend {
   readonly #listeners = new TopicListeners();
+  /** Set by keepHistory(): then every message gets an id and is kept. */
+  #history: MemoryHistory | undefined;
   #closed = false;
 
   publish(topic: string, message: PreparedMessage): Promise<void> {
     this.#assertOpen('publish');
-    this.#listeners.emit(topic, message);
+    this.#listeners.emit(topic, this.#history === undefined ? message : this.#history.append(topic, message));
     return resolved;
+  }
+
+  keepHistory(bounds: { maxMessages: number; maxAge: number }): void {
+    this.#history = new MemoryHistory(bounds.maxMessages, bounds.maxAge);
+  }
+
+  replay(topic: string, since: string | undefined): Promise<TopicReplay> {
+    this.#assertOpen('replay');
+    if (this.#history === undefined) throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'replay() needs history: call keepHistory() first');
+    return Promise.resolve(this.#history.replay(topic, since));
   }
 
   subscribe(topic: string, listener: TopicListener): Promise<void> {
@@ -28,6 +41,7 @@ class MemoryBackend implements TopicBackend {
 
   close(): Promise<void> {
     this.#closed = true;
+    this.#history = undefined;
     this.#listeners.clear();
     return resolved;
   }
@@ -40,7 +54,8 @@ class MemoryBackend implements TopicBackend {
 /**
  * The backend for one process, and the default of `createTopics()`: `publish()` reaches the
  * subscribers in this process only. Nothing to install, nothing that can be unreachable: its
- * promises always resolve.
+ * promises always resolve. With `createTopics({ history })` it keeps each topic's recent messages
+ * in memory, with ids `<epoch>-<seq>` where the epoch is the time the topics were created.
  *
  * @example
  * const topics = createTopics({ backend: createMemoryBackend() }) // the same as createTopics()

@@ -1,8 +1,15 @@
 import { UpsocketError, type MessageType } from '../core/index.js';
 import { SharedMessage } from '../core/internal.js';
+import { envelopePayload } from './envelope.js';
 
 /** @internal The core's view of `message`, which `sendShared()` writes: topics' way to the wire. */
 export let sharedOf: (message: PreparedMessage) => SharedMessage;
+
+/**
+ * @internal `message` in the envelope of `topic` (see envelope.ts), built on first use and kept
+ * by the message, so that every subscriber asking for the envelope gets the same frame.
+ */
+export let envelopeOf: (message: PreparedMessage, topic: string) => SharedMessage;
 
 /**
  * One message on its way to many connections, encoded at most once however many receive it.
@@ -11,7 +18,7 @@ export let sharedOf: (message: PreparedMessage) => SharedMessage;
  * the bytes: a string goes out as a text message, bytes (a Buffer, typed array, DataView or
  * ArrayBuffer) as a binary message, anything else as its JSON text. A backend that carries messages
  * between processes sends `type` and `payload`, and rebuilds the message on the other side with
- * `new PreparedMessage(type, payload)`.
+ * `new PreparedMessage(type, payload)`. A backend keeping history gives each message its `id`.
  *
  * @example
  * // Inside a backend: what arrived from the network, handed to the local listeners.
@@ -20,13 +27,28 @@ export let sharedOf: (message: PreparedMessage) => SharedMessage;
 export class PreparedMessage {
   /** 'text' or 'binary', as subscribers receive it. */
   readonly type: MessageType;
+  /** Its id in the topic's history (`"<ms>-<seq>"`); undefined when the topics keep no history. */
+  readonly id: string | undefined;
   /** What reaches the subscribers' connections: the payload, and the frame built once for all. */
   #shared: SharedMessage;
+  /** The enveloped message, for the one topic it was built for. */
+  #envelope: { topic: string; shared: SharedMessage } | undefined;
 
   /** A message whose payload is already encoded; `text` payloads must be UTF-8. */
-  constructor(type: MessageType, payload: Buffer) {
+  constructor(type: MessageType, payload: Buffer, id?: string | undefined) {
     this.type = type;
+    this.id = id;
     this.#shared = new SharedMessage(type, payload);
+  }
+
+  /**
+   * The same message with an id, for a backend that keeps history: the payload is shared, and
+   * encoded (and framed) once for both.
+   */
+  withId(id: string): PreparedMessage {
+    const message = new PreparedMessage(this.type, EMPTY, id);
+    message.#shared = this.#shared;
+    return message;
   }
 
   /**
@@ -59,6 +81,14 @@ export class PreparedMessage {
 
   static {
     sharedOf = (message) => message.#shared;
+    envelopeOf = (message, topic) => {
+      const cached = message.#envelope;
+      if (cached !== undefined && cached.topic === topic) return cached.shared;
+      const shared = new SharedMessage('text', () => envelopePayload(topic, message.id, message.type, message.payload));
+      // One topic per message in practice (a backend makes one per publish); any other is built anew.
+      message.#envelope ??= { topic, shared };
+      return shared;
+    };
   }
 }
 

@@ -1,38 +1,21 @@
 import { UpsocketError, type Connection } from '../core/index.js';
-import { backlogOf, defineOptions, positiveInteger, sendShared } from '../core/internal.js';
+import type { TopicBackend, TopicReplay } from './backend.js';
 import { createMemoryBackend } from './memory-backend.js';
-import type { TopicBackend } from './backend.js';
-import { PreparedMessage, sharedOf } from './prepared-message.js';
-
-/** Options of `createTopics()`. */
-export interface TopicsOptions {
-  /** What carries messages between processes. Default: `createMemoryBackend()` (this process only). */
-  backend?: TopicBackend | undefined;
-  /**
-   * A subscriber with more than this many bytes still waiting to be sent when a message for it
-   * arrives is too far behind: it is closed with 1013 (try again later) instead of being buffered
-   * without bound. What counts is what stayed buffered after the last tick's writes were handed
-   * to the network, so a burst published within one tick does not close healthy subscribers.
-   * Default: 1 MiB.
-   */
-  maxBufferedAmount?: number | undefined;
-}
-
-// No default backend here: each Topics gets a memory backend of its own.
-const topicsOptions = defineOptions<{ backend: TopicBackend | undefined; maxBufferedAmount: number }>({
-  backend: { default: undefined },
-  maxBufferedAmount: { default: 1024 * 1024, check: positiveInteger },
-});
-
-/** The close reason a subscriber that fell behind gets, with close code 1013. */
-export const SLOW_SUBSCRIBER_REASON = 'Too far behind: reconnect to catch up';
+import { PreparedMessage } from './prepared-message.js';
+import { TopicSubscribers, type CatchingUp } from './topic-subscribers.js';
+import { historyOptions, subscribeOptions, topicsOptions, type SubscribeOptions, type SubscribeResult, type TopicsOptions } from './topics-options.js';
 
 const resolved = Promise.resolve();
+const NOTHING_NEW: SubscribeResult = Object.freeze({ gap: false, after: undefined });
+const resolvedNothingNew = Promise.resolve(NOTHING_NEW);
+// The bases subscribe() options resolve over: the topics' envelope default, no since.
+const RAW = Object.freeze({ since: undefined, envelope: false });
+const ENVELOPE = Object.freeze({ since: undefined, envelope: true });
 
 function noop(): void {}
 
 /** A promise the caller may await, whose rejection is not reported as unhandled when they do not. */
-function quiet(promise: Promise<void>): Promise<void> {
+function quiet<T>(promise: Promise<T>): Promise<T> {
   promise.catch(noop);
   return promise;
 }
@@ -43,6 +26,20 @@ function assertTopic(name: unknown): asserts name is string {
   }
 }
 
+/** The backend, told to keep history when asked for; throws when it cannot. */
+function backendOf(options: TopicsOptions | undefined): { backend: TopicBackend; maxBufferedAmount: number; history: boolean; envelope: boolean } {
+  const { backend = createMemoryBackend(), maxBufferedAmount, history, envelope } = topicsOptions.resolve('createTopics()', options);
+  if (history === undefined) return { backend, maxBufferedAmount, history: false, envelope };
+  if (backend.keepHistory === undefined || backend.replay === undefined) {
+    throw new UpsocketError(
+      'UPSOCKET_INVALID_OPTION',
+      'createTopics(): history needs a backend that keeps history (with keepHistory() and replay()), and this one does not: the memory and Redis backends do',
+    );
+  }
+  backend.keepHistory(historyOptions.resolve('createTopics() history', history));
+  return { backend, maxBufferedAmount, history: true, envelope };
+}
+
 /**
  * Named channels that connections subscribe to and anyone can publish to: a chat room, a
  * dashboard's feed, `user:42` for everything one user should see. Create one per process with
@@ -50,8 +47,9 @@ function assertTopic(name: unknown): asserts name is string {
  * subscribers in all of them.
  *
  * Semantics:
- * - At most once: a message reaches each subscriber once or, if it is lost (a connection or the
- *   backend failing), not at all; nothing is replayed.
+ * - At most once without `history`: a message reaches each subscriber once or, if it is lost (a
+ *   connection or the backend failing), not at all; nothing is replayed. With `history`, a client
+ *   that resumes with `since` gets what it missed while the history still keeps it (README, "Resume").
  * - Per-publisher order: messages one process publishes to one topic arrive in that order.
  * - Slow subscribers are closed with 1013 once more than `maxBufferedAmount` bytes stay waiting
  *   for them, rather than buffered without bound.
@@ -70,20 +68,25 @@ function assertTopic(name: unknown): asserts name is string {
 export class Topics {
   readonly #backend: TopicBackend;
   readonly #maxBufferedAmount: number;
-  readonly #subscribers = new Map<string, Set<Connection>>();
+  /** Whether the backend keeps history: then messages have ids and subscribe() replays. */
+  readonly #history: boolean;
+  readonly #envelope: boolean;
+  readonly #subscribers = new Map<string, TopicSubscribers>();
   /** The backend's subscribe() promise of each topic with subscribers here. */
   readonly #backendSubscriptions = new Map<string, Promise<void>>();
   readonly #topicsOf = new Map<Connection, Set<string>>();
   /** Connections whose close we already watch: one callback per connection, however many topics. */
   readonly #watched = new WeakSet<Connection>();
-  readonly #deliver = (topic: string, message: PreparedMessage): void => this.#deliverLocally(topic, message);
+  readonly #deliver = (topic: string, message: PreparedMessage): void => this.#subscribers.get(topic)?.deliver(message, this.#maxBufferedAmount);
   #closed = false;
 
   /** @internal Use `createTopics()`. */
-  constructor(options: TopicsOptions = {}) {
-    const { backend, maxBufferedAmount } = topicsOptions.resolve('createTopics()', options);
-    this.#backend = backend ?? createMemoryBackend();
+  constructor(options?: TopicsOptions) {
+    const { backend, maxBufferedAmount, history, envelope } = backendOf(options);
+    this.#backend = backend;
     this.#maxBufferedAmount = maxBufferedAmount;
+    this.#history = history;
+    this.#envelope = envelope;
   }
 
   /**
@@ -91,15 +94,24 @@ export class Topics {
    * backend has the subscription (at once in memory); messages published before that may miss it.
    * Rejects with `UPSOCKET_BACKEND_UNAVAILABLE` when the backend cannot take it now; the
    * subscription stands (local publishes reach it) and is made when the backend is back. A
-   * rejection nobody awaits is not reported as unhandled. A connection that is no longer open is
-   * not subscribed.
+   * rejection nobody awaits is not reported as unhandled. A connection that is no longer open, or
+   * already subscribed to `name`, is left as it is (and the result is `{ gap: false, after: undefined }`).
+   *
+   * With `history`, the subscription goes live first, then replays every kept message after
+   * `since`, then sends what arrived live meanwhile that comes after the replay: no message
+   * twice, none missing between the two. The result's `gap` says when messages after `since`
+   * were no longer kept. With the envelope, a seam marker follows the replay (README, "The envelope").
+   *
+   * @example
+   * const { gap } = await topics.subscribe(connection, 'room:lobby', { since: resumePoints(req)['room:lobby'], envelope: true })
    */
-  subscribe(connection: Connection, name: string): Promise<void> {
+  subscribe(connection: Connection, name: string, options?: SubscribeOptions): Promise<SubscribeResult> {
     assertTopic(name);
     this.#assertOpen('subscribe');
-    if (connection.state !== 'open') return resolved;
+    const { since, envelope } = subscribeOptions.resolve('topics.subscribe()', options, this.#envelope ? ENVELOPE : RAW);
+    if (connection.state !== 'open') return resolvedNothingNew;
     let subscribers = this.#subscribers.get(name);
-    if (subscribers?.has(connection)) return resolved;
+    if (subscribers?.has(connection)) return resolvedNothingNew;
     let topics = this.#topicsOf.get(connection);
     if (topics === undefined) {
       topics = new Set();
@@ -108,13 +120,21 @@ export class Topics {
     }
     topics.add(name);
     if (subscribers === undefined) {
-      subscribers = new Set();
+      subscribers = new TopicSubscribers(name);
       this.#subscribers.set(name, subscribers);
       this.#backendSubscriptions.set(name, quiet(this.#backend.subscribe(name, this.#deliver)));
     }
-    subscribers.add(connection);
     // Later subscribers wait for the same backend subscription as the first.
-    return this.#backendSubscriptions.get(name) ?? resolved;
+    const backendSubscription = this.#backendSubscriptions.get(name) ?? resolved;
+    if (this.#history) {
+      const waiting = subscribers.addCatchingUp(connection, envelope);
+      return quiet(this.#catchUp(connection, name, since, backendSubscription, waiting));
+    }
+    subscribers.add(connection, envelope);
+    if (envelope) subscribers.sendSeam(connection, undefined, since !== undefined);
+    if (since === undefined && backendSubscription === resolved) return resolvedNothingNew;
+    const result: SubscribeResult = { gap: since !== undefined, after: undefined };
+    return quiet(backendSubscription.then(() => result));
   }
 
   /** Unsubscribes `connection` from `name`; does nothing when it was not subscribed. */
@@ -130,7 +150,8 @@ export class Topics {
   /**
    * Sends `payload` to every subscriber of `name` in every process: a string as a text message,
    * bytes (Buffer, typed array, DataView, ArrayBuffer) as a binary message, any other value as
-   * JSON text. Subscribers in this process have it queued when this returns. The promise resolves
+   * JSON text. Subscribers in this process have it queued when this returns (with history and the
+   * Redis backend, once Redis gave it its id, for every process alike). The promise resolves
    * once the backend took it for the other processes, and rejects with
    * `UPSOCKET_BACKEND_UNAVAILABLE` when it could not (local subscribers still got it).
    * Throws `UPSOCKET_INVALID_PAYLOAD` for a value JSON cannot encode.
@@ -144,7 +165,7 @@ export class Topics {
     return this.#backend.publish(name, PreparedMessage.from(payload));
   }
 
-  /** How many connections in this process are subscribed to `name`. */
+  /** How many connections in this process are subscribed to `name` (being replayed to included). */
   subscriberCount(name: string): number {
     return this.#subscribers.get(name)?.size ?? 0;
   }
@@ -167,23 +188,36 @@ export class Topics {
     return this.#backend.close();
   }
 
-  #deliverLocally(topic: string, message: PreparedMessage): void {
-    const subscribers = this.#subscribers.get(topic);
-    if (subscribers === undefined) return;
-    const shared = sharedOf(message);
-    for (const connection of subscribers) {
-      // Closing or closed: its closed promise removes it shortly; it can take no more writes.
-      if (connection.state !== 'open') continue;
-      if (backlogOf(connection) > this.#maxBufferedAmount) {
-        void connection.close(1013, SLOW_SUBSCRIBER_REASON);
-        continue;
-      }
-      sendShared(connection, shared);
+  /** Live first (the backend's subscription), then the replay; see `TopicSubscribers.finishCatchUp()`. */
+  async #catchUp(
+    connection: Connection,
+    name: string,
+    since: string | undefined,
+    backendSubscription: Promise<void>,
+    waiting: CatchingUp,
+  ): Promise<SubscribeResult> {
+    let failure: unknown;
+    let replay: TopicReplay;
+    try {
+      await backendSubscription;
+    } catch (error) {
+      failure = error;
     }
+    try {
+      replay = await this.#backend.replay!(name, since);
+    } catch (error) {
+      failure ??= error;
+      replay = { messages: [], last: undefined, gap: since !== undefined };
+    }
+    // Gone meanwhile (closed, unsubscribed, these topics closed): finishCatchUp() does nothing.
+    const after = this.#subscribers.get(name)?.finishCatchUp(connection, waiting, replay) ?? replay.last;
+    if (failure !== undefined) throw failure;
+    return { gap: replay.gap, after };
   }
 
   #leave(connection: Connection, name: string): Promise<void> {
     const subscribers = this.#subscribers.get(name);
+    // delete() covers every state, a subscriber being replayed to included.
     if (subscribers === undefined || !subscribers.delete(connection) || subscribers.size > 0) return resolved;
     this.#subscribers.delete(name);
     this.#backendSubscriptions.delete(name);

@@ -42,6 +42,11 @@ export function aFunction(hint = ''): OptionCheck<unknown> {
 }
 
 /** @internal */
+export const aBoolean: OptionCheck<unknown> = (value, key) => {
+  if (typeof value !== 'boolean') throw invalid(`${key} must be true or false, got ${typeof value}`);
+};
+
+/** @internal */
 export const aString: OptionCheck<unknown> = (value, key) => {
   if (typeof value !== 'string') throw invalid(`${key} must be a string`);
 };

@@ -16,6 +16,11 @@ export type { RedisBackendOptions } from './redis-backend.js';
  * meantime are not delivered later (at most once). Create one per process and hand it to
  * `createTopics()`, whose `close()` closes it.
  *
+ * With `createTopics({ history })`, each topic also has a Redis stream (the key `<prefix><topic>`)
+ * holding its last `maxMessages` messages (and none older than `maxAge`); ids are the stream's
+ * entry ids. One script adds a message to the stream and publishes it, so every process receives
+ * a topic's messages in id order, this one too: with history, nobody gets a message Redis did not take.
+ *
  * @example
  * import { createTopics } from 'upsocket'
  * import { createRedisBackend } from 'upsocket/redis'

@@ -3,10 +3,12 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { UpsocketError } from '../../core/index.js';
 import { aString, defineOptions, positiveInteger, guardedOnError, type Resolved } from '../../core/internal.js';
 import type { PreparedMessage } from '../prepared-message.js';
-import type { TopicBackend, TopicListener } from '../backend.js';
+import type { TopicBackend, TopicListener, TopicReplay } from '../backend.js';
 import { TopicListeners } from '../listeners.js';
 import { decodeEnvelope, encodeEnvelope, ORIGIN_LENGTH } from './envelope.js';
+import { LiveCursor } from './live-cursor.js';
 import { ReadyGate } from './ready-gate.js';
+import { RedisHistory } from './redis-history.js';
 
 /** Options of `createRedisBackend()`. */
 export interface RedisBackendOptions {
@@ -27,6 +29,10 @@ export interface RedisBackendOptions {
 }
 
 function noop(): void {}
+
+function noReplay(): Promise<TopicReplay> {
+  return Promise.resolve({ messages: [], last: undefined, gap: true });
+}
 
 function logError(error: Error): void {
   console.error(`upsocket/redis: ${error.message}`);
@@ -61,6 +67,10 @@ export class RedisBackend implements TopicBackend {
   readonly #report: (error: Error) => void;
   readonly #address: string;
   readonly #lastError = new Map<Redis, Error>();
+  /** Set by keepHistory(): then messages go through the topic's stream (redis-history.ts). */
+  #history: RedisHistory | undefined;
+  /** With history: each topic's last live message, to backfill from the stream after a reconnect. */
+  readonly #cursor = new LiveCursor();
   #closed = false;
 
   constructor(options: RedisBackendOptions = {}) {
@@ -97,18 +107,34 @@ export class RedisBackend implements TopicBackend {
 
   publish(topic: string, message: PreparedMessage): Promise<void> {
     this.#assertOpen('publish');
+    const channel = this.#prefix + topic;
+    const history = this.#history;
+    if (history !== undefined) {
+      // Through Redis for this process too: one script adds the entry and publishes it, so every
+      // process receives the topic's messages in id order.
+      return this.#whenPublisherReady(() => history.publish(channel, channel, this.#origin, message)).catch((error: unknown) => {
+        throw this.#unavailable(`Cannot publish to topic "${topic}"`, error, 'Nobody got the message: with history, every process receives it through Redis.');
+      });
+    }
     // Local subscribers first and synchronously: they get it even when Redis is down.
     this.#listeners.emit(topic, message);
     const envelope = encodeEnvelope(this.#origin, message);
-    const channel = this.#prefix + topic;
-    const failed = (error: unknown): never => {
+    return this.#whenPublisherReady(() => this.#publisher.publish(channel, envelope)).then(noop, (error: unknown) => {
       throw this.#unavailable(`Cannot publish to topic "${topic}"`, error, 'Subscribers in this process got the message; other processes did not.');
-    };
-    if (this.#publisher.status === 'ready') return this.#publisher.publish(channel, envelope).then(noop, failed);
-    return this.#publisherReady
-      .wait(this.#timeout, () => this.#notConnected(this.#publisher))
-      .then(() => this.#publisher.publish(channel, envelope))
-      .then(noop, failed);
+    });
+  }
+
+  keepHistory(bounds: { maxMessages: number; maxAge: number }): void {
+    this.#history = new RedisHistory(this.#publisher, bounds);
+  }
+
+  replay(topic: string, since: string | undefined): Promise<TopicReplay> {
+    this.#assertOpen('replay');
+    const history = this.#history;
+    if (history === undefined) throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'replay() needs history: call keepHistory() first');
+    return this.#whenPublisherReady(() => history.replay(this.#prefix + topic, since)).catch((error: unknown) => {
+      throw this.#unavailable(`Cannot replay topic "${topic}"`, error, 'Nothing was replayed.');
+    });
   }
 
   subscribe(topic: string, listener: TopicListener): Promise<void> {
@@ -123,6 +149,7 @@ export class RedisBackend implements TopicBackend {
   unsubscribe(topic: string, listener: TopicListener): Promise<void> {
     if (this.#closed || !this.#listeners.delete(topic, listener)) return Promise.resolve();
     this.#subscriptions.delete(topic);
+    this.#cursor.forget(topic);
     // Not connected: there is nothing to undo, the next 'ready' subscribes only to wanted topics.
     if (this.#subscriber.status !== 'ready') return Promise.resolve();
     return this.#subscriber.unsubscribe(this.#prefix + topic).then(noop, (error: unknown) => {
@@ -142,6 +169,12 @@ export class RedisBackend implements TopicBackend {
     await Promise.all([disconnect(this.#publisher), disconnect(this.#subscriber)]);
   }
 
+  /** Runs `command` once the publishing connection is ready, waiting at most `timeout` ms. */
+  #whenPublisherReady<T>(command: () => Promise<T>): Promise<T> {
+    if (this.#publisher.status === 'ready') return command();
+    return this.#publisherReady.wait(this.#timeout, () => this.#notConnected(this.#publisher)).then(command);
+  }
+
   async #subscribeChannel(topic: string): Promise<void> {
     try {
       await this.#subscriberReady.wait(this.#timeout, () => this.#notConnected(this.#subscriber));
@@ -157,9 +190,33 @@ export class RedisBackend implements TopicBackend {
   #resubscribe(): void {
     const channels = [...this.#listeners.topics()].map((topic) => this.#prefix + topic);
     if (channels.length === 0) return;
-    this.#subscriber.subscribe(...channels).catch((error: unknown) => {
-      this.#report(this.#unavailable(`Cannot resubscribe to ${channels.length} topic(s)`, error, 'Retrying on the next reconnect.'));
-    });
+    // With history, what pub/sub lost while we were away is read from the streams.
+    const missed = this.#history === undefined ? [] : this.#cursor.hold();
+    this.#subscriber.subscribe(...channels).then(
+      () => {
+        for (const topic of missed) void this.#backfill(topic);
+      },
+      (error: unknown) => {
+        for (const topic of missed) void this.#cursor.backfill(topic, noReplay, (message) => this.#emit(topic, message));
+        this.#report(this.#unavailable(`Cannot resubscribe to ${channels.length} topic(s)`, error, 'Retrying on the next reconnect.'));
+      },
+    );
+  }
+
+  async #backfill(topic: string): Promise<void> {
+    try {
+      await this.#cursor.backfill(topic, (name, since) => this.replay(name, since), (message) => this.#emit(topic, message));
+    } catch (error) {
+      this.#report(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #emit(topic: string, message: PreparedMessage): void {
+    try {
+      this.#listeners.emit(topic, message);
+    } catch (error) {
+      this.#report(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   #onRedisMessage(channel: Buffer, data: Buffer): void {
@@ -170,12 +227,12 @@ export class RedisBackend implements TopicBackend {
       this.#report(new UpsocketError('UPSOCKET_INVALID_PAYLOAD', `Ignored a message on Redis channel "${name}" that upsocket did not publish`));
       return;
     }
-    // Our own message: its subscribers here got it when it was published.
-    if (decoded.origin.equals(this.#origin)) return;
-    try {
-      this.#listeners.emit(name.slice(this.#prefix.length), decoded.message);
-    } catch (error) {
-      this.#report(error instanceof Error ? error : new Error(String(error)));
+    const topic = name.slice(this.#prefix.length);
+    if (decoded.message.id === undefined) {
+      // Our own message: its subscribers here got it when it was published.
+      if (!decoded.origin.equals(this.#origin)) this.#emit(topic, decoded.message);
+    } else if (this.#cursor.accept(topic, decoded.message)) {
+      this.#emit(topic, decoded.message);
     }
   }
 

@@ -1,0 +1,64 @@
+// The two Lua scripts of the Redis backend's history. Each runs atomically in Redis, which is what
+// makes the history correct across processes: XADD and PUBLISH in one script means pub/sub carries
+// every topic's messages in stream-id order, whichever process published them.
+//
+// Each entry has fields k (kind: 't' or 'b'), p (payload) and r (the id of the entry before it).
+// Trimming does not record what it removed (max-deleted-entry-id counts XDEL only), so r is what
+// tells a replay whether anything between `since` and the oldest kept entry was dropped.
+
+/** The topic's last id before this one: its newest entry's, or the stream's last generated id when trimming emptied it. */
+const LAST_ID = `
+local function lastId(key)
+  local newest = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
+  if #newest > 0 then return newest[1][1] end
+  if redis.call('EXISTS', key) == 0 then return '0-0' end
+  local info = redis.call('XINFO', 'STREAM', key)
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then return info[i + 1] end
+  end
+  return '0-0'
+end
+`;
+
+const TRIM_BY_AGE = `
+local function trimByAge(key, maxAge)
+  if maxAge == '0' or redis.call('EXISTS', key) == 0 then return end
+  local now = redis.call('TIME')
+  local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(maxAge)
+  redis.call('XTRIM', key, 'MINID', string.format('%d', oldest) .. '-0')
+end
+`;
+
+/**
+ * KEYS[1] the topic's stream. ARGV: [1] channel, [2] the pub/sub header (kind and origin),
+ * [3] payload, [4] maxMessages, [5] maxAge in ms ('0': none), [6] 't' or 'b'. Returns the id.
+ * The pub/sub message is the header, the id's length (one byte), the id, the payload.
+ */
+export const PUBLISH_SCRIPT = `${LAST_ID}${TRIM_BY_AGE}
+local previous = lastId(KEYS[1])
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '=', ARGV[4], '*', 'k', ARGV[6], 'p', ARGV[3], 'r', previous)
+trimByAge(KEYS[1], ARGV[5])
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. string.char(#id) .. id .. ARGV[3])
+return id
+`;
+
+/**
+ * KEYS[1] the topic's stream. ARGV: [1] where XRANGE starts ('' for no entries at all),
+ * [2] maxAge in ms ('0': none). Returns { last id, the id before the oldest kept entry, entries }:
+ * the second is the last id when nothing is kept; both are '' when the stream does not exist.
+ */
+export const REPLAY_SCRIPT = `${LAST_ID}${TRIM_BY_AGE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return { '', '', {} } end
+trimByAge(KEYS[1], ARGV[2])
+local last = lastId(KEYS[1])
+local dropped = last
+local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+if #oldest > 0 then
+  local fields = oldest[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'r' then dropped = fields[i + 1] end
+  end
+end
+if ARGV[1] == '' then return { last, dropped, {} } end
+return { last, dropped, redis.call('XRANGE', KEYS[1], ARGV[1], '+') }
+`;

@@ -1,0 +1,77 @@
+import { aBoolean, aString, defineOptions, positiveInteger, type OptionCheck } from '../core/internal.js';
+import type { TopicBackend, TopicHistoryOptions } from './backend.js';
+
+/** Options of `createTopics()`. */
+export interface TopicsOptions {
+  /** What carries messages between processes. Default: `createMemoryBackend()` (this process only). */
+  backend?: TopicBackend | undefined;
+  /**
+   * A subscriber with more than this many bytes still waiting to be sent when a message for it
+   * arrives is too far behind: it is closed with 1013 (try again later) instead of being buffered
+   * without bound. What counts is what stayed buffered after the last tick's writes were handed
+   * to the network, so a burst published within one tick does not close healthy subscribers.
+   * Default: 1 MiB.
+   */
+  maxBufferedAmount?: number | undefined;
+  /**
+   * Keep each topic's recent messages, give each an id, and let `subscribe()` replay them from
+   * `since`. Needs a backend that keeps history (the memory one does). Default: off, no ids.
+   */
+  history?: TopicHistoryOptions | undefined;
+  /** Deliver messages in the envelope (see the README) unless `subscribe()` says otherwise. Default: false. */
+  envelope?: boolean | undefined;
+}
+
+/** Options of `topics.subscribe()`. */
+export interface SubscribeOptions {
+  /**
+   * The id of the last message the client has: the subscription first replays every kept
+   * message after it, then goes live, with no gap and no duplicate between the two. Usually
+   * from `resumePoints(request)`. Needs `history`; without it the result says `gap: true`.
+   */
+  since?: string | undefined;
+  /** This subscription's messages in the envelope, or raw. Default: the `envelope` of `createTopics()`. */
+  envelope?: boolean | undefined;
+}
+
+/** What `topics.subscribe()` resolves to. */
+export interface SubscribeResult {
+  /**
+   * True when messages after `since` could not be replayed: dropped by the history's bounds, the
+   * id is from another process's history (a restart) or malformed, or the topics keep no history.
+   * The subscriber should resync (from a database, say). False without `since`.
+   */
+  gap: boolean;
+  /** The id of the topic's last message before the live ones (the seam); undefined without history or before any message. */
+  after: string | undefined;
+}
+
+/** @internal */
+export const historyOptions = defineOptions<{ maxMessages: number; maxAge: number }>({
+  maxMessages: { default: 1000, check: positiveInteger },
+  maxAge: { default: Infinity, check: positiveInteger },
+});
+
+const historyCheck: OptionCheck<TopicHistoryOptions | undefined> = (value, key, caller) => {
+  historyOptions.resolve(`${caller} ${key}`, value);
+};
+
+// No default backend here: each Topics gets a memory backend of its own.
+/** @internal */
+export const topicsOptions = defineOptions<{
+  backend: TopicBackend | undefined;
+  maxBufferedAmount: number;
+  history: TopicHistoryOptions | undefined;
+  envelope: boolean;
+}>({
+  backend: { default: undefined },
+  maxBufferedAmount: { default: 1024 * 1024, check: positiveInteger },
+  history: { default: undefined, check: historyCheck },
+  envelope: { default: false, check: aBoolean },
+});
+
+/** @internal */
+export const subscribeOptions = defineOptions<{ since: string | undefined; envelope: boolean }>({
+  since: { default: undefined, check: aString },
+  envelope: { default: false, check: aBoolean },
+});

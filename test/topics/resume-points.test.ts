@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { compareIds, resumePoints } from '../../src/index.js';
+
+const withResume = (value: string): { url: string } => ({ url: `/chat?room=1&upsocket-resume=${encodeURIComponent(value)}` });
+
+describe('resumePoints()', () => {
+  it('reads the last id per topic from the upgrade URL', () => {
+    expect(resumePoints(withResume(JSON.stringify({ 'room:lobby': '1733140000000-5', 'user:42': '1733140000000-9' })))).toEqual({
+      'room:lobby': '1733140000000-5',
+      'user:42': '1733140000000-9',
+    });
+    // An absolute URL (a Web Request's) works the same.
+    expect(resumePoints({ url: `http://example.test${withResume('{"a":"1-1"}').url}` })).toEqual({ a: '1-1' });
+  });
+
+  it('never throws: anything malformed gives {} and only string values are kept', () => {
+    expect(resumePoints({})).toEqual({});
+    expect(resumePoints({ url: '/chat' })).toEqual({});
+    expect(resumePoints({ url: '/chat?upsocket-resume=%7B' })).toEqual({});
+    expect(resumePoints({ url: '/chat?upsocket-resume=%E0%A4%A' })).toEqual({});
+    for (const value of ['null', '[]', '"1-1"', '42', 'not json']) expect(resumePoints(withResume(value))).toEqual({});
+    expect(resumePoints(withResume('{"a":1,"b":null,"c":{"d":"1-1"},"e":"2-2","":"3-3"}'))).toEqual({ e: '2-2' });
+  });
+
+  it('keeps __proto__ as a topic name, not a prototype, and at most 256 topics', () => {
+    const points = resumePoints(withResume('{"__proto__":"1-1"}'));
+    expect(Object.getPrototypeOf(points)).toBe(Object.prototype);
+    expect(Object.keys(points)).toEqual(['__proto__']);
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`t${index}`, `1-${index}`]));
+    const kept = resumePoints(withResume(JSON.stringify(many)));
+    expect(Object.keys(kept)).toHaveLength(256);
+    expect(kept.t255).toBe('1-255');
+  });
+});
+
+describe('compareIds()', () => {
+  it('orders by ms then seq, as numbers', () => {
+    expect(compareIds('1733140000000-9', '1733140000000-10')).toBeLessThan(0);
+    expect(compareIds('9-0', '10-0')).toBeLessThan(0);
+    expect(compareIds('1733140000001-1', '1733140000000-99')).toBeGreaterThan(0);
+    expect(compareIds('5-5', '5-5')).toBe(0);
+    const sorted = ['10-1', '9-10', '9-2', '10-0'].sort(compareIds);
+    expect(sorted).toEqual(['9-2', '9-10', '10-0', '10-1']);
+  });
+
+  it('sorts what is not an id before every id', () => {
+    for (const bad of ['', '-', '5', '5-', '-5', 'a-1', '1-b', '1-2-3', ' 1-2']) {
+      expect(compareIds(bad, '0-0'), bad).toBeLessThan(0);
+      expect(compareIds('0-0', bad), bad).toBeGreaterThan(0);
+    }
+    expect(compareIds('x', 'y')).toBe(0);
+  });
+});

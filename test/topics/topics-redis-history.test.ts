@@ -1,0 +1,149 @@
+// Topics history with the Redis backend: one stream per topic, against a real redis-server.
+import { fork } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { compareIds, createTopics, type TopicHistoryOptions } from '../../src/index.js';
+import { createRedisBackend } from '../../src/topics/redis/index.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { describeNeeding, redisServer } from '../helpers/external-programs.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { delay } from '../helpers/server.js';
+import { TestClient } from '../helpers/ws-client.js';
+import { expectAllAfterResume, nextEnvelope, readUntilSeam, startHistoryServer, type Enveloped } from './history-server.js';
+
+const fixtures = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+function redisTopics(url: string, history: TopicHistoryOptions) {
+  return createTopics({ backend: createRedisBackend({ url, onError: () => {} }), history, envelope: true });
+}
+
+async function receive(client: TestClient, count: number): Promise<Enveloped[]> {
+  const frames: Enveloped[] = [];
+  while (frames.length < count) frames.push(await nextEnvelope(client));
+  return frames;
+}
+
+describeNeeding('topics history with the Redis backend', { needs: [redisServer], timeout: 60_000 }, () => {
+  it('keeps messages in a stream per topic, replays after since and reports the gap', async () => {
+    const redis = await RedisServer.start();
+    const here = redisTopics(redis.url, { maxMessages: 3 });
+    const elsewhere = redisTopics(redis.url, { maxMessages: 3 });
+    onCleanup(() => elsewhere.close());
+    const { join, results } = await startHistoryServer(here);
+    const live = await join('room');
+    expect(await nextEnvelope(live)).toEqual({ topic: 'room' });
+
+    for (let index = 0; index < 5; index++) await elsewhere.publish('room', `m${index}`);
+    const frames = await receive(live, 5);
+    expect(frames.map((frame) => frame.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    const ids = frames.map((frame) => frame.id!);
+    for (const id of ids) expect(id).toMatch(/^\d+-\d+$/);
+    for (let index = 1; index < 5; index++) expect(compareIds(ids[index - 1]!, ids[index]!)).toBeLessThan(0);
+
+    const cases: [string, string[], boolean][] = [
+      [ids[1]!, ['m2', 'm3', 'm4'], false],
+      [ids[0]!, ['m2', 'm3', 'm4'], true],
+      [ids[3]!, ['m4'], false],
+      [ids[4]!, [], false],
+      ['1-1', ['m2', 'm3', 'm4'], true],
+      ['nonsense', ['m2', 'm3', 'm4'], true],
+      ['99999999999999-0', [], true],
+    ];
+    for (const [since, texts, gap] of cases) {
+      const client = await join('room', since);
+      const { replayed, seam } = await readUntilSeam(client);
+      expect(replayed.map((frame) => frame.text), since).toEqual(texts);
+      expect(seam, since).toEqual(gap ? { topic: 'room', after: ids[4], gap: true } : { topic: 'room', after: ids[4] });
+      expect(results.at(-1)).toEqual({ gap, after: ids[4] });
+      client.ws.terminate();
+    }
+  });
+
+  it('drops messages older than maxAge from the stream', async () => {
+    const redis = await RedisServer.start();
+    const topics = redisTopics(redis.url, { maxAge: 150 });
+    const { join } = await startHistoryServer(topics);
+    const live = await join('room');
+    await nextEnvelope(live);
+    await topics.publish('room', 'old0');
+    await topics.publish('room', 'old1');
+    await delay(400);
+    await topics.publish('room', 'new');
+    const [first, , fresh] = await receive(live, 3);
+    const client = await join('room', first!.id);
+    expect(await readUntilSeam(client)).toEqual({ replayed: [fresh], seam: { topic: 'room', after: fresh!.id, gap: true } });
+  });
+
+  it('gives every process the same order when two publish at once', async () => {
+    const redis = await RedisServer.start();
+    const [one, two] = [redisTopics(redis.url, {}), redisTopics(redis.url, {})];
+    onCleanup(() => two.close());
+    const { join } = await startHistoryServer(one);
+    const client = await join('room');
+    await nextEnvelope(client);
+    const publishes: Promise<void>[] = [];
+    for (let index = 0; index < 50; index++) publishes.push(one.publish('room', `one${index}`), two.publish('room', `two${index}`));
+    await Promise.all(publishes);
+    const frames = await receive(client, 100);
+    for (let index = 1; index < 100; index++) expect(compareIds(frames[index - 1]!.id!, frames[index]!.id!)).toBeLessThan(0);
+    // Each publisher's own messages keep their order.
+    expect(frames.filter((frame) => frame.text!.startsWith('one')).map((frame) => frame.text)).toEqual(Array.from({ length: 50 }, (_, index) => `one${index}`));
+    // A resume from the start sees the same order.
+    const resumed = await join('room', '0-0');
+    expect((await readUntilSeam(resumed)).replayed).toEqual(frames);
+  });
+
+  it("reads from the stream what pub/sub lost while a process's subscriber connection was down", async () => {
+    const redis = await RedisServer.start();
+    const [here, elsewhere] = [redisTopics(redis.url, {}), redisTopics(redis.url, {})];
+    onCleanup(() => elsewhere.close());
+    const { join } = await startHistoryServer(here);
+    const client = await join('room');
+    await nextEnvelope(client);
+    await elsewhere.publish('room', 'before');
+    const admin = new Redis(redis.url);
+    onCleanup(() => admin.disconnect());
+    // Every subscriber connection drops (only `here` has one); it reconnects after 100 ms.
+    expect(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBe(1);
+    for (let index = 0; index < 5; index++) await elsewhere.publish('room', `while away ${index}`);
+    while ((await redis.subscribers('upsocket:room')) !== 1) await delay(20);
+    await elsewhere.publish('room', 'after');
+    const texts = (await receive(client, 7)).map((frame) => frame.text);
+    expect(texts).toEqual(['before', 'while away 0', 'while away 1', 'while away 2', 'while away 3', 'while away 4', 'after']);
+    expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
+  });
+
+  it('a client that drops for 2 s while another process publishes 100 messages resumes on a third process with all 100, once, in order', async () => {
+    const redis = await RedisServer.start();
+    const { join } = await startHistoryServer(redisTopics(redis.url, { maxMessages: 1000 }));
+    // The second app process, where the client resumes; a third process publishes through it.
+    const app = fork(fixtures('topics-history-node.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, REDIS_URL: redis.url },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    onCleanup(async () => {
+      if (app.exitCode !== null) return;
+      const exited = once(app, 'exit');
+      app.send('exit');
+      await exited;
+    });
+    const [{ port }] = (await once(app, 'message')) as [{ port: number }];
+
+    let client = await join('room');
+    expect(await nextEnvelope(client)).toEqual({ topic: 'room' });
+    const publisher = fork(fixtures('topics-publisher.ts'), [`ws://127.0.0.1:${port}/pub/room`, '100', '25'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    onCleanup(() => publisher.exitCode === null && publisher.kill('SIGKILL'));
+    const published = once(publisher, 'exit');
+
+    const received = await receive(client, 5);
+    client.ws.terminate();
+    await delay(2000);
+    const query = new URLSearchParams({ 'upsocket-resume': JSON.stringify({ room: received.at(-1)!.id }) });
+    client = await TestClient.connect(`ws://127.0.0.1:${port}/sub/room?${query}`);
+    await expectAllAfterResume(client, received, 100);
+    expect(await published).toEqual([0, null]);
+  });
+});
