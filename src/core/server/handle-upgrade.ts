@@ -35,14 +35,14 @@ function hostFor(socket: Duplex): UpsocketServer {
   return created;
 }
 
-function assertArguments(request: unknown, socket: unknown, handler: unknown): void {
+/** Without a request and a socket there is nobody to answer: only a throw can say so. */
+function assertTriple(request: unknown, socket: unknown): void {
   if (typeof (request as IncomingMessage | null)?.headers !== 'object') {
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', "handleUpgrade(request, socket, head, handler): request must be the 'upgrade' event's http.IncomingMessage");
   }
-  if (typeof (socket as Duplex | null)?.write !== 'function') {
+  if (typeof (socket as Duplex | null)?.write !== 'function' || typeof (socket as Duplex).on !== 'function') {
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', "handleUpgrade(request, socket, head, handler): socket must be the 'upgrade' event's socket");
   }
-  if (typeof handler !== 'function') throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'handleUpgrade(request, socket, head, handler): the handler must be a function');
 }
 
 function refuse(socket: Duplex, request: IncomingMessage, refusal: Refusal, reporter: Reporter): void {
@@ -55,8 +55,9 @@ function refuse(socket: Duplex, request: IncomingMessage, refusal: Refusal, repo
  * that hands over `(request, socket, head)`, without `attach()`: the same handshake and origin
  * checks, connection caps, rate limit, heartbeat and `Connection` as `open()` (no app middleware
  * runs: there is none on this path). A refused upgrade is answered over HTTP and told to
- * `onRefuse`. A wrong argument or option is answered 500 and reported to `onError` rather than
- * thrown (a throw in an `'upgrade'` listener would crash the process). Returns the
+ * `onRefuse`. A wrong handler or option is answered 500 and reported to `onError` rather than
+ * thrown (a throw in an `'upgrade'` listener would crash the process); only a missing request or
+ * socket, which leaves nobody to answer, throws `UPSOCKET_INVALID_OPTION`. Returns the
  * `UpsocketServer` holding the connection (the same one for every upgrade of one server), for
  * `close()` at shutdown.
  *
@@ -68,15 +69,16 @@ function refuse(socket: Duplex, request: IncomingMessage, refusal: Refusal, repo
  * })
  */
 export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, handler: Handler, options?: OpenOptions): UpsocketServer {
+  assertTriple(request, socket);
   const host = hostFor(socket);
   socket.on('error', destroyOnError);
   let settings;
   try {
-    assertArguments(request, socket, handler);
+    if (typeof handler !== 'function') throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'handleUpgrade(request, socket, head, handler): the handler must be a function');
     settings = host.settingsFor(options);
   } catch (error) {
-    // The options may be what is wrong: the server's own onError and onRefuse hear about it.
-    if (socket.writable) writeRawRefusal(socket as Socket, badCall);
+    // The options may be what is wrong: the server's own onError hears about it.
+    writeRawRefusal(socket as Socket, badCall);
     host.reporter.error(error, request, 'handling a WebSocket upgrade (handleUpgrade)');
     return host;
   }

@@ -46,3 +46,21 @@ describe('handleUpgrade()', () => {
     expect(answer.body).toBe('Missing "Upgrade: websocket" header\n');
   });
 });
+
+describe('handleUpgrade() arguments', () => {
+  it('answers a handler that is no function with 500 and reports it', async () => {
+    const errors: unknown[] = [];
+    const server = http.createServer();
+    const upsocket = attach(server, { filter: () => false, onError: (error) => void errors.push(error), onRefuse: () => {} });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void handleUpgrade(req, socket, head, 'echo' as never));
+    const { wsUrl } = await listen(server, upsocket);
+    expect((await expectRefusal(wsUrl)).status).toBe(500);
+    expect(errors).toEqual([expect.objectContaining({ code: 'UPSOCKET_INVALID_OPTION', message: expect.stringContaining('the handler must be a function') })]);
+  });
+
+  it('throws UPSOCKET_INVALID_OPTION without a request or a socket: there is nobody to answer', () => {
+    expect(() => handleUpgrade(undefined as never, undefined as never, Buffer.alloc(0), echo)).toThrow(expect.objectContaining({ code: 'UPSOCKET_INVALID_OPTION' }));
+    const request = { headers: {} } as IncomingMessage;
+    expect(() => handleUpgrade(request, {} as Duplex, Buffer.alloc(0), echo)).toThrow(/socket must be the 'upgrade' event's socket/);
+  });
+});
