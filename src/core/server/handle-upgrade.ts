@@ -73,23 +73,20 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
   const host = hostFor(socket);
   socket.on('error', destroyOnError);
   let settings;
+  let check;
   try {
     if (typeof handler !== 'function') throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'handleUpgrade(request, socket, head, handler): the handler must be a function');
     settings = host.settingsFor(options);
+    // The caps' check runs the app's connectionsPerClient key function, which may throw too.
+    check = isWebSocketUpgrade(request) ? host.check(request, settings) : notWebSocket;
   } catch (error) {
     // The options may be what is wrong: the server's own onError hears about it.
     writeRawRefusal(socket as Socket, badCall);
     host.reporter.error(error, request, 'handling a WebSocket upgrade (handleUpgrade)');
     return host;
   }
-  const reporter = host.reporterFor(settings);
-  if (!isWebSocketUpgrade(request)) {
-    refuse(socket, request, notWebSocket, reporter);
-    return host;
-  }
-  const check = host.check(request, settings);
   if ('status' in check) {
-    refuse(socket, request, check, reporter);
+    refuse(socket, request, check, host.reporterFor(settings));
     return host;
   }
   // The client left before we got to it: there is nobody to answer.
@@ -97,6 +94,6 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
     socket.destroy();
     return host;
   }
-  host.handOver(request, socket as Socket, head, settings, reporter, handler, check.protocol, check.clientKey);
+  host.handOver(request, socket as Socket, head, settings, host.reporterFor(settings), handler, check.protocol, check.clientKey);
   return host;
 }

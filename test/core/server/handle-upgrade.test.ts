@@ -39,6 +39,16 @@ describe('handleUpgrade()', () => {
     expect(errors).toEqual([expect.objectContaining({ code: 'UPSOCKET_INVALID_OPTION', message: expect.stringContaining("unknown option 'maxMesageSize'") })]);
   });
 
+  it('answers 500 and reports the error when the connectionsPerClient key function throws', async () => {
+    const key = (): string => {
+      throw new Error('no session');
+    };
+    const { wsUrl, errors, upsocket } = await start({ connectionsPerClient: { max: 1, key } });
+    expect((await expectRefusal(`${wsUrl}/any`)).status).toBe(500);
+    expect(errors).toEqual([expect.objectContaining({ message: 'no session' })]);
+    expect(upsocket.connections.size).toBe(0);
+  });
+
   it('refuses an Upgrade other than websocket with 400', async () => {
     const { port } = await start(undefined);
     const answer = await sendRaw(port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n`);
