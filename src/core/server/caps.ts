@@ -67,11 +67,6 @@ export class ConnectionCaps {
   #perClient: Map<string, number> | undefined;
   #keyOf: WeakMap<Connection, string> | undefined;
 
-  /** Connections counted per client right now (for tests and diagnostics). */
-  get clientCount(): number {
-    return this.#perClient?.size ?? 0;
-  }
-
   /**
    * The refusal for an upgrade that would go over a cap, or the client key to count it under
    * ('' when `connectionsPerClient` is not set). `open` is the server's open connections.
