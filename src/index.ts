@@ -3,6 +3,7 @@
 export {
   attach,
   ClosedError,
+  handleUpgrade,
   Connection,
   Message,
   openNodeRequest,
@@ -10,6 +11,7 @@ export {
   UpsocketServer,
   type AttachOptions,
   type BinaryData,
+  type ClientCap,
   type CloseInfo,
   type ConnectionState,
   type ErrorCode,
@@ -19,6 +21,7 @@ export {
   type OpenOptions,
   type OriginPolicy,
   type OriginRule,
+  type RateLimit,
   type RefusedUpgrade,
   type ShutdownOptions,
 } from './core/index.js';

@@ -4,6 +4,7 @@ import Koa from 'koa';
 import Koa2 from 'koa2';
 import { clientConformanceSuite } from '../conformance/client-suite.js';
 import { expressFixture } from '../conformance/express.fixture.js';
+import { handleUpgradeFixture } from '../conformance/handle-upgrade.fixture.js';
 import { koaFixture } from '../conformance/koa.fixture.js';
 import { nodeHttpFixture } from '../conformance/node-http.fixture.js';
 
@@ -15,6 +16,7 @@ for (const fixture of [
   expressFixture(express, { label: 'express 5 Router + websocket()', router: true }),
   koaFixture(Koa, { label: 'koa 3' }),
   koaFixture(Koa2, { label: 'koa 2 + websocket()', helper: true }),
+  handleUpgradeFixture,
 ]) {
   clientConformanceSuite(fixture);
 }

@@ -154,11 +154,11 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
 
   /**
    * Called by the heartbeat once per interval: pings, or terminates a peer that did not answer
-   * the previous ping. A connection we paused is not probed: its pong sits behind data we have
-   * not read yet.
+   * the previous ping. A connection we paused (full queue, rate limit) is not probed: its pong
+   * sits behind data we have not read yet.
    */
   probe(): void {
-    if (this.#phase !== 'open' || this.#received.paused) return;
+    if (this.#phase !== 'open' || this.#received.paused || this.#transport.readsHeld === true) return;
     if (this.#awaitingPong) {
       this.#transport.terminate();
       return;

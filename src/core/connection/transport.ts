@@ -40,4 +40,6 @@ export interface Transport {
   terminate(): void;
   pause(): void;
   resume(): void;
+  /** True while the transport itself holds reads (a rate limit), so the peer's pong may sit unread. */
+  readonly readsHeld?: boolean;
 }

@@ -12,6 +12,8 @@ export interface Refusal {
 /** The handshake checks passed: the subprotocol to answer with ('' for none). */
 export interface Acceptance {
   protocol: string;
+  /** The key `connectionsPerClient` counts the connection under, when set. */
+  clientKey?: string | undefined;
 }
 
 const keyPattern = /^[+/0-9A-Za-z]{22}==$/;

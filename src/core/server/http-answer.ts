@@ -25,7 +25,9 @@ export function writeRawRefusal(socket: Socket, refusal: Refusal): void {
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n` +
       'Content-Type: text/plain; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' +
+      'Connection: close\r\n' +
+      Object.entries(refusal.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+      '\r\n' +
       body,
   );
 }

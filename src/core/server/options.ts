@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { defineOptions, type Resolved } from '../connection/define-options.js';
+import { defineOptions, type OptionCheck, type Resolved } from '../connection/define-options.js';
 import { heartbeatOption, limitOptions } from '../connection/limits.js';
-import { aFunction, anArray } from '../connection/option-checks.js';
+import { aFunction, anArray, positiveInteger } from '../connection/option-checks.js';
 import { assertOriginPolicy, type OriginPolicy } from './origin.js';
 import { logError } from '../connection/report.js';
 import { logRefusal, type RefusedUpgrade } from './refusals.js';
+import { assertRateLimit, type RateLimit } from '../connection/rate-limit.js';
+import { assertClientCap, type ClientCap } from './caps.js';
 
 /**
  * Options of `open()`. Each can also be given to `attach()` as the default for every `open()`.
@@ -14,7 +16,10 @@ export interface OpenOptions {
   protocols?: readonly string[] | undefined;
   /** Cross-origin pages allowed besides same-origin ones (strings, RegExps or a predicate). Default: none. */
   origins?: OriginPolicy | undefined;
-  /** Believe `Forwarded`/`X-Forwarded-Host` for the same-origin check (only behind your own proxy). Default: false. */
+  /**
+   * Believe `Forwarded`/`X-Forwarded-Host` for the same-origin check, and `Forwarded`/`X-Forwarded-For`
+   * for `connectionsPerClient`'s default key (only behind your own proxy). Default: false.
+   */
   trustProxy?: boolean | undefined;
   /** Largest message accepted, in bytes; a larger one closes the connection with 1009. Default: 1 MiB. */
   maxMessageSize?: number | undefined;
@@ -27,13 +32,29 @@ export interface OpenOptions {
   /** The socket is paused while more than this many bytes of messages wait for `read()`. Default: 64 KiB. */
   receiveHighWaterMark?: number | undefined;
   /**
+   * Open connections this server holds at most (counted over every route); one more upgrade is
+   * refused with 503 and `Retry-After`. Default: no cap.
+   */
+  maxConnections?: number | undefined;
+  /**
+   * Open connections one client holds at most (`{ max, key? }`, key default: the client's address);
+   * one more is refused with 429 and `Retry-After`. Default: no cap.
+   */
+  connectionsPerClient?: ClientCap | undefined;
+  /**
+   * Inbound rate limit per connection (`{ messages?, bytes?, interval, policy? }`): over it, reading
+   * pauses until the budget refills (nothing is lost), or with `policy: 'close'` the connection
+   * closes with 1008. Default: none.
+   */
+  rateLimit?: RateLimit | undefined;
+  /**
    * Receives errors thrown by handlers, by request listeners while an upgrade is routed, and
    * `UPSOCKET_NOT_ATTACHED`. Default: logs them to stderr with the request's method and URL.
    */
   onError?: ((error: unknown, request: IncomingMessage) => void) | undefined;
   /**
    * Told about every upgrade upsocket refuses itself (400, 403, 426 from the handshake checks,
-   * 503 while shutting down, 404 when the server has no request listener, 500 when routing
+   * 503 while shutting down or at `maxConnections`, 429 over `connectionsPerClient`, 404 when the server has no request listener, 500 when routing
    * failed or `attach()` is missing); not about the answers of your own middleware. Default: one
    * line on stderr, e.g. `upsocket: refused GET /chat from 127.0.0.1: 403 Origin https://evil.example is not allowed`;
    * `onRefuse: () => {}` silences it.
@@ -42,7 +63,10 @@ export interface OpenOptions {
 }
 
 /** @internal Options with every default applied. */
-export type Settings = Resolved<Omit<OpenOptions, 'origins'>> & Pick<OpenOptions, 'origins'>;
+export type Settings = Resolved<Omit<OpenOptions, OptionalSettings>> & Pick<OpenOptions, OptionalSettings>;
+
+/** Options whose default is "none": they stay possibly undefined once resolved. */
+type OptionalSettings = 'origins' | 'maxConnections' | 'connectionsPerClient' | 'rateLimit';
 
 /**
  * @internal The options of `open()`, also `attach()`'s defaults for every `open()`. An `open()`
@@ -58,6 +82,9 @@ export const openOptions = defineOptions<Settings>({
   heartbeat: heartbeatOption(30_000),
   sendHighWaterMark: limitOptions.specs.sendHighWaterMark,
   receiveHighWaterMark: limitOptions.specs.receiveHighWaterMark,
+  maxConnections: { default: undefined, check: positiveInteger as OptionCheck<number | undefined> },
+  connectionsPerClient: { default: undefined, check: assertClientCap },
+  rateLimit: { default: undefined, check: assertRateLimit },
   onError: { default: logError, check: aFunction() },
   onRefuse: { default: logRefusal, check: aFunction(' (pass () => {} to silence refusals)') },
 });

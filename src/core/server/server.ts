@@ -7,10 +7,15 @@ import { Heartbeat } from '../connection/heartbeat.js';
 import { runHandler, type Handler } from '../connection/lifetime.js';
 import { defineOptions, type Resolved } from '../connection/define-options.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
+import { RateLimitedTransport } from '../connection/rate-limit.js';
+import { ConnectionCaps } from './caps.js';
+import { checkHandshake, type Acceptance, type Refusal } from './handshake.js';
 import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { Reporter } from './reporter.js';
 import { settledRequest } from './settled-request.js';
 import { WsServers } from './ws-servers.js';
+
+const shuttingDown: Refusal = Object.freeze({ status: 503, reason: 'Server is shutting down' });
 
 /** Options of `UpsocketServer.close()`. */
 export interface ShutdownOptions {
@@ -43,6 +48,7 @@ export class UpsocketServer {
   readonly #defaults: Settings;
   readonly #reporter: Reporter;
   readonly #connections = new Set<Connection>();
+  readonly #caps = new ConnectionCaps();
   // ws asks for the subprotocol inside handleUpgrade(), synchronously: the one handOver() got.
   #protocolHandedOver = '';
   readonly #wsServers = new WsServers(() => this.#protocolHandedOver || false);
@@ -89,6 +95,20 @@ export class UpsocketServer {
   }
 
   /**
+   * @internal Whether an upgrade may open: not while shutting down, then the handshake checks,
+   * then the connection caps. What it accepts must go to `handOver()` in the same synchronous
+   * run, which is what keeps the caps' counts exact.
+   */
+  check(request: IncomingMessage, settings: Settings): Refusal | Acceptance {
+    if (this.closing) return shuttingDown;
+    const handshake = checkHandshake(request, settings);
+    if ('status' in handshake) return handshake;
+    if (settings.maxConnections === undefined && settings.connectionsPerClient === undefined) return handshake;
+    const clientKey = this.#caps.check(request, settings, this.#connections.size);
+    return typeof clientKey === 'string' ? { protocol: handshake.protocol, clientKey } : clientKey;
+  }
+
+  /**
    * @internal Gives an upgrade that passed the handshake checks to ws, which answers 101 with
    * `protocol` and calls back with the WebSocket; the connection joins this server and `handler`
    * runs.
@@ -101,11 +121,12 @@ export class UpsocketServer {
     reporter: Reporter,
     handler: Handler,
     protocol: string,
+    clientKey = '',
   ): void {
     this.#protocolHandedOver = protocol;
     try {
       this.#wsServers.for(settings).handleUpgrade(request, socket, head, (ws) => {
-        this.#connect(ws, request, socket, settings, reporter, handler, protocol);
+        this.#caps.count(this.#connect(ws, request, socket, settings, reporter, handler, protocol), clientKey);
       });
     } finally {
       this.#protocolHandedOver = '';
@@ -137,9 +158,11 @@ export class UpsocketServer {
     this.#wsServers.close();
   }
 
-  #connect(ws: WebSocket, request: IncomingMessage, socket: Socket, settings: Settings, reporter: Reporter, handler: Handler, protocol: string): void {
+  #connect(ws: WebSocket, request: IncomingMessage, socket: Socket, settings: Settings, reporter: Reporter, handler: Handler, protocol: string): Connection {
     socket.removeListener('error', destroyOnError);
-    const connection = new Connection(new WsTransport(ws, socket), {
+    const transport = new WsTransport(ws, socket);
+    const rateLimit = settings.rateLimit;
+    const connection = new Connection(rateLimit === undefined ? transport : new RateLimitedTransport(transport, rateLimit), {
       request: settledRequest(request),
       protocol,
       sendHighWaterMark: settings.sendHighWaterMark,
@@ -150,10 +173,12 @@ export class UpsocketServer {
     if (settings.heartbeat !== false) this.#heartbeatFor(settings.heartbeat).add(connection);
     this.#runningHandlers++;
     void runHandler(connection, handler, reporter.onError, this.#handlerSettled);
+    return connection;
   }
 
   #forget(connection: Connection): void {
     this.#connections.delete(connection);
+    this.#caps.release(connection);
     for (const heartbeat of this.#heartbeats.values()) heartbeat.delete(connection);
     this.#notifyIdle();
   }

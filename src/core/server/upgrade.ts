@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { UpsocketError } from '../connection/errors.js';
 import type { Handler } from '../connection/lifetime.js';
-import { checkHandshake, type Refusal } from './handshake.js';
+import type { Refusal } from './handshake.js';
 import { writeRawRefusal, writeRefusal } from './http-answer.js';
 import type { OpenOptions } from './options.js';
 import { sharedWeakMap } from './registry.js';
@@ -126,7 +126,7 @@ export class Upgrade {
     const host = this.#host;
     const settings = host.settingsFor(options);
     const reporter = host.reporterFor(settings);
-    const check = host.closing ? shuttingDown : checkHandshake(request, settings);
+    const check = host.check(request, settings);
     if ('status' in check) return this.refuse(check, reporter);
     const socket = this.#socket;
     response.detachSocket(socket);
@@ -134,7 +134,7 @@ export class Upgrade {
     // is nobody to answer, and the response must not report a 101 that never happened.
     if (socket.destroyed || !socket.readable || !socket.writable) return this.#abandon();
     this.#state = 'opened';
-    host.handOver(request, socket, this.#head, settings, reporter, handler, check.protocol);
+    host.handOver(request, socket, this.#head, settings, reporter, handler, check.protocol, check.clientKey);
     // The request lives as long as its connection (`connection.request`), and this record with
     // it: it keeps neither the response nor the bytes ws took.
     this.#response = undefined;
