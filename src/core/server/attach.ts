@@ -70,9 +70,12 @@ export function attach(server: HttpServer | HttpsServer, options?: AttachOptions
   const upsocket = new UpsocketServer(settings);
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (filter !== undefined && !filter(request)) return;
-    // Defer past the other 'upgrade' listeners and the callbacks they queue (engine.io runs its
-    // middleware on later ticks), so one that answers without real waiting keeps its upgrade.
-    setImmediate(routeUpgrade, new Upgrade(upsocket, server, request, socket as Socket, head));
+    const upgrade = new Upgrade(upsocket, server, request, socket as Socket, head);
+    // Alone on the server: nobody else can answer it, route it now. Otherwise defer past the
+    // other 'upgrade' listeners and the callbacks they queue (engine.io runs its middleware on
+    // later ticks), so one that answers without real waiting keeps its upgrade.
+    if (server.listenerCount('upgrade') === 1) upgrade.route();
+    else setImmediate(routeUpgrade, upgrade);
   });
   attached.set(server, upsocket);
   return upsocket;

@@ -1,5 +1,8 @@
 import { IncomingMessage, type IncomingHttpHeaders } from 'node:http';
 
+/** The properties the destructuring in `settledRequest()` leaves out. */
+const exchangeOnly = ['res', 'next', 'parser', 'client', '_parsedUrl', '_parsedOriginalUrl', 'rawHeaders', 'rawTrailers'];
+
 /**
  * Per prototype of the routed requests, the prototype of their settled copies: it adds
  * `rawHeaders` and `rawTrailers` as getters, so the copies need not keep the raw header strings
@@ -70,10 +73,17 @@ export function settledRequest(request: IncomingMessage): IncomingMessage {
   const { res, next, parser, client, _parsedUrl, _parsedOriginalUrl, rawHeaders, rawTrailers, ...settled } = request as IncomingMessage &
     Record<string, unknown>;
   Object.setPrototypeOf(settled, settledPrototypeOf(prototype));
-  // A property the app defined as non-enumerable or as an accessor keeps its definition.
-  for (const key of Reflect.ownKeys(request)) {
-    const descriptor = Object.getOwnPropertyDescriptor(request, key)!;
-    if (descriptor.enumerable !== true || descriptor.get !== undefined || descriptor.set !== undefined) Object.defineProperty(settled, key, descriptor);
+  // Object rest copies enumerable properties (an enumerable getter's value as it is now); one the
+  // app defined as non-enumerable keeps its definition. Counting first keeps the common case
+  // (none) to two key lists.
+  const keys = Reflect.ownKeys(request);
+  let dropped = 0;
+  for (const key of exchangeOnly) if (Object.hasOwn(request, key)) dropped++;
+  if (keys.length !== Reflect.ownKeys(settled).length + dropped) {
+    for (const key of keys) {
+      const descriptor = Object.getOwnPropertyDescriptor(request, key)!;
+      if (descriptor.enumerable !== true) Object.defineProperty(settled, key, descriptor);
+    }
   }
   return settled as unknown as IncomingMessage;
 }
