@@ -1,16 +1,14 @@
 // The browser client in a real headless Chromium: the page loads the bundle of upsocket/browser,
 // the server restarts on the same port while messages are published, and the page shows every
 // message exactly once, in order.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { expect, it } from 'vitest';
 import { onCleanup } from '../helpers/cleanup.js';
-import { chromium as chromiumProgram, describeNeeding, pathOf } from '../helpers/external-programs.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { chromium as chromiumProgram, describeNeeding } from '../helpers/external-programs.js';
 import { resumeServer, type ResumeServer } from '../helpers/resume-server.js';
 
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 const srcBrowser = join(import.meta.dirname, '../../src/browser');
 
 /** The bundle as a page gets it (ESM, minified), and the files that went into it. */
@@ -32,15 +30,6 @@ const page = `<!doctype html><meta charset="utf-8"><title>resume</title>
     document.querySelector('#messages').append(item);
   });
 </script>`;
-
-async function launch() {
-  const { chromium } = await import('playwright-core');
-  const userDataDir = await mkdtemp(join(tmpdir(), 'upsocket-chromium-'));
-  onCleanup(() => rm(userDataDir, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: pathOf(chromiumProgram), headless: true, args: chromiumArgs });
-  onCleanup(() => context.close());
-  return context;
-}
 
 function publishEvery(server: ResumeServer, count: number, ms: number): Promise<void> {
   let published = 0;
@@ -68,7 +57,7 @@ describeNeeding('upsocket/browser in headless Chromium', { needs: [chromiumProgr
         response.writeHead(200, { 'content-type': 'text/html' }).end(page);
       },
     });
-    const tab = await (await launch()).newPage();
+    const tab = await (await launchChromium()).newPage();
     await tab.goto(`http://127.0.0.1:${server.port}/`);
     await tab.waitForSelector('#status[data-state="open"]', { state: 'attached', timeout: 10_000 });
 
