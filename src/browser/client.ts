@@ -138,7 +138,7 @@ export class ResumableClient extends EventTarget {
     } else if (envelope.kind === 'seam') {
       this.#points.seam(envelope.topic, envelope.after);
       if (envelope.gap) this.dispatchEvent(new ResumableGapEvent(envelope.topic));
-    } else if (this.#points.accept(envelope.topic, envelope.id)) {
+    } else if (envelope.id === undefined || this.#points.accept(envelope.topic, envelope.id)) {
       this.dispatchEvent(new ResumableMessageEvent(envelope.data, envelope.topic, envelope.id));
     }
   }

@@ -45,7 +45,7 @@ export class ResumeTracker {
     if (binary || data[0] !== 0x7b) return true;
     const envelope = parseEnvelope(data.toString('utf8'));
     if (envelope === undefined) return true;
-    if (envelope.kind === 'message') return this.points.accept(envelope.topic, envelope.id);
+    if (envelope.kind === 'message') return envelope.id === undefined || this.points.accept(envelope.topic, envelope.id);
     this.points.seam(envelope.topic, envelope.after);
     if (envelope.gap) this.#onGap(envelope.topic);
     return false;

@@ -183,5 +183,29 @@ describe('connectResumable()', () => {
     expect(compareIds('1-9', '1-10')).toBeLessThan(0);
     expect(compareIds('2-1', '1-10')).toBeGreaterThan(0);
     expect(compareIds('1733140000000-5', '1733140000000-5')).toBe(0);
+    // Beyond 2^53 too: compared as digit strings, not floats.
+    expect(compareIds('1-9007199254740993', '1-9007199254740992')).toBeGreaterThan(0);
+    // Not an id: before every id, and equal to any other non-id.
+    expect(compareIds('nonsense', '0-0')).toBeLessThan(0);
+    expect(compareIds('1-1', '')).toBeGreaterThan(0);
+    expect(compareIds('x', 'y')).toBe(0);
+  });
+
+  it('delivers envelope messages without an id (a server without history) with their topic, each one', async () => {
+    const server = await resumeServer({ topics: [] });
+    const { resumable, messages } = client(server);
+    await opened(resumable);
+    for (const socket of server.clients) {
+      socket.send(JSON.stringify({ topic: 'room', text: 'same' }));
+      socket.send(JSON.stringify({ topic: 'room', text: 'same' }));
+      socket.send(JSON.stringify({ topic: 'room' })); // its seam: no id to resume from
+    }
+    await until(() => messages.length === 2, 'both');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(messages.map(({ topic, id, data }) => [topic, id, data])).toEqual([
+      ['room', undefined, 'same'],
+      ['room', undefined, 'same'],
+    ]);
+    expect(resumable.lastIds).toEqual({});
   });
 });
