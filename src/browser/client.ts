@@ -19,6 +19,10 @@ const OPEN = 1;
 /**
  * A WebSocket that reconnects by itself and resumes topics where it left off. Created by
  * `connectResumable()`; see there.
+ *
+ * @example
+ * const client: ResumableClient = connectResumable('wss://chat.example/chat')
+ * addEventListener('pagehide', () => sessionStorage.setItem('lastIds', JSON.stringify(client.lastIds)))
  */
 export class ResumableClient extends EventTarget {
   readonly #url: string;

@@ -4,7 +4,12 @@
 /** `connecting` (first attempt), `open`, `reconnecting` (waiting for or running a new attempt), `closed` (after `close()`). */
 export type ResumableState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-/** Dispatched as `'state'` on every change of `client.state`. */
+/**
+ * Dispatched as `'state'` on every change of `client.state`.
+ *
+ * @example
+ * client.addEventListener('state', ({ state }) => (badge.dataset.state = state))
+ */
 export class ResumableStateEvent extends Event {
   readonly state: ResumableState;
 
@@ -18,6 +23,11 @@ export class ResumableStateEvent extends Event {
  * Dispatched as `'message'` once per message. For a topic message in the envelope, `topic` and
  * `id` are set and `data` is its payload (`text` as a string, `binary` decoded to bytes); any other
  * frame is delivered as it came, with `topic` and `id` undefined.
+ *
+ * @example
+ * client.addEventListener('message', ({ topic, data }) => {
+ *   if (topic === 'room:lobby' && typeof data === 'string') show(JSON.parse(data))
+ * })
  */
 export class ResumableMessageEvent extends Event {
   readonly topic: string | undefined;
@@ -32,7 +42,12 @@ export class ResumableMessageEvent extends Event {
   }
 }
 
-/** Dispatched as `'gap'` when the server could not replay everything since the last id of `topic`: resync it. */
+/**
+ * Dispatched as `'gap'` when the server could not replay everything since the last id of `topic`: resync it.
+ *
+ * @example
+ * client.addEventListener('gap', ({ topic }) => void reloadFromDatabase(topic))
+ */
 export class ResumableGapEvent extends Event {
   readonly topic: string;
 
@@ -42,7 +57,12 @@ export class ResumableGapEvent extends Event {
   }
 }
 
-/** Dispatched as `'error'` when an attempt fails or a connection drops; the client retries by itself. */
+/**
+ * Dispatched as `'error'` when an attempt fails or a connection drops; the client retries by itself.
+ *
+ * @example
+ * client.addEventListener('error', ({ error }) => console.warn(error.message))
+ */
 export class ResumableErrorEvent extends Event {
   readonly error: Error;
 
@@ -65,6 +85,11 @@ export interface ResumableEventMap {
  * `code`s as the rest of upsocket. `UPSOCKET_CLOSED`: `send()` while not open and without a queue,
  * or after `close()`; `UPSOCKET_QUEUE_FULL`: `send()` while the queue holds `queue.max` messages;
  * `UPSOCKET_INVALID_OPTION`: a wrong option.
+ *
+ * @example
+ * try { client.send(text) } catch (error) {
+ *   if (error instanceof ResumableError && error.code === 'UPSOCKET_CLOSED') showOffline()
+ * }
  */
 export class ResumableError extends Error {
   readonly code: 'UPSOCKET_CLOSED' | 'UPSOCKET_QUEUE_FULL' | 'UPSOCKET_INVALID_OPTION';
