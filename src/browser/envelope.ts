@@ -1,4 +1,4 @@
-// The envelope of upsocket's topic messages (README "Resume"), parsed in the browser: this file is
+// The envelope of upsocket's topic messages (README "Browser client"), parsed in the browser: this file is
 // part of the self-contained browser bundle and imports nothing.
 
 /**

@@ -1,6 +1,6 @@
 // upsocket/browser: a self-contained client for browsers (and Node's global WebSocket) that
 // resumes topics across reconnects. It imports nothing from the rest of upsocket, so the bundle
-// stays a few KB; its envelope parsing mirrors the server's (README "Resume").
+// stays a few KB; its envelope parsing mirrors the server's (README "Browser client").
 export { connectResumable, ResumableClient } from './client.js';
 export { compareIds } from './envelope.js';
 export {

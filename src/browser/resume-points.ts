@@ -6,7 +6,7 @@ export const RESUME_PARAMETER = 'upsocket-resume';
 /**
  * The last message id seen per topic, and what follows from it: which envelope messages are
  * duplicates, and the URL that asks the server to replay what came after. Shared by the browser
- * client and the Node `reconnecting()` client (README "Resume").
+ * client and the Node `reconnecting()` client (README "Browser client").
  */
 export class ResumePoints {
   readonly #lastIds = new Map<string, string>();
