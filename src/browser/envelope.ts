@@ -1,5 +1,5 @@
-// The envelope of upsocket's topic messages (README "Browser client"), parsed in the browser: this file is
-// part of the self-contained browser bundle and imports nothing.
+// The envelope of upsocket's topic messages (README "Browser client"), parsed in the browser:
+// this file is part of the self-contained browser bundle and imports nothing.
 
 /**
  * A topic message in the envelope: `{"topic","id","text"}` or `{"topic","id","binary":"<base64>"}`.
