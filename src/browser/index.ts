@@ -3,13 +3,6 @@
 // stays a few KB; its envelope parsing mirrors the server's (README "Browser client").
 export { connectResumable, ResumableClient } from './client.js';
 export { compareIds } from './envelope.js';
-export {
-  ResumableError,
-  ResumableErrorEvent,
-  ResumableGapEvent,
-  ResumableMessageEvent,
-  ResumableStateEvent,
-  type ResumableEventMap,
-  type ResumableState,
-} from './events.js';
+// The events, their map and state type, and ResumableError: all of events.ts is public.
+export * from './events.js';
 export { type ResumableOptions, type WebSocketConstructor, type WebSocketLike } from './options.js';
