@@ -1,4 +1,4 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 /** One build entry per subpath export; test/package.test.ts checks the two lists agree. */
 export const entries = {
@@ -9,15 +9,17 @@ export const entries = {
   'adapters/next': 'src/adapters/next/index.ts',
   testing: 'src/testing/index.ts',
   'backends/redis': 'src/topics/redis/index.ts',
+  browser: 'src/browser/index.ts',
 };
 
-export default defineConfig({
-  entry: entries,
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  splitting: true,
-  treeshake: true,
-});
+const { browser, ...nodeEntries } = entries;
+const common: Options = { format: ['esm', 'cjs'], dts: true, sourcemap: true, target: 'node20', treeshake: true };
+
+// `npm run build` empties dist/ first: two configs build side by side, and tsup's `clean` in one
+// would race the other's output.
+export default defineConfig([
+  { ...common, entry: nodeEntries, splitting: true },
+  // Alone and unsplit: the Node client shares the browser's envelope code, and a shared chunk
+  // would make dist/browser.js import another file. It has to be one self-contained file.
+  { ...common, entry: { browser }, splitting: false },
+]);

@@ -80,6 +80,11 @@ describe('node-http chat example', () => {
     const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1];
     expect(script).toBeDefined();
     expect(() => new Function(script!)).not.toThrow();
+    // The one script the page loads: upsocket/browser, from the page's own origin.
+    expect(html).toContain('data-client-path="/upsocket-browser.js"');
+    const client = await fetch(`${httpUrl}/upsocket-browser.js`);
+    expect(client.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await client.text()).toMatch(/export\s*\{[^}]*\bconnectResumable\b/);
     // The page reads 404 at /me as "pick a name yourself".
     expect((await fetch(`${httpUrl}/me`)).status).toBe(404);
     expect((await fetch(`${httpUrl}/chat`)).status).toBe(426);

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { attach, websocket } from 'upsocket/express';
+import { BROWSER_CLIENT_PATH, browserClientScript } from '../shared/browser-client.js';
 import { chatPage } from '../shared/chat-page.js';
 import { chatOptions, normalizeName } from '../shared/chat-room.js';
 import { chatInRoom, createChatTopics, DEFAULT_ROOM, roomName } from '../shared/chat-rooms.js';
@@ -51,6 +52,9 @@ export function createChatServer(): ChatServer {
 
   app.get('/', (_req, res) => {
     res.type('html').send(chatPage);
+  });
+  app.get(BROWSER_CLIENT_PATH, (_req, res) => {
+    res.type('text/javascript').send(browserClientScript());
   });
 
   app.get('/login', (req, res) => {

@@ -9,6 +9,7 @@ import http from 'node:http';
 import Router, { type RouterContext } from '@koa/router';
 import Koa, { type Next, type ParameterizedContext } from 'koa';
 import { attach, websocket } from 'upsocket/koa';
+import { BROWSER_CLIENT_PATH, browserClientScript } from '../shared/browser-client.js';
 import { chatPage } from '../shared/chat-page.js';
 import { chatOptions, normalizeName } from '../shared/chat-room.js';
 import { chatInRoom, createChatTopics, DEFAULT_ROOM, roomName } from '../shared/chat-rooms.js';
@@ -59,6 +60,11 @@ export function createChatServer(): ChatServer {
   router.get('/', (ctx) => {
     ctx.type = 'html';
     ctx.body = chatPage;
+  });
+
+  router.get(BROWSER_CLIENT_PATH, (ctx) => {
+    ctx.type = 'text/javascript';
+    ctx.body = browserClientScript();
   });
 
   router.get('/login', (ctx) => {

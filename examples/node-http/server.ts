@@ -4,6 +4,7 @@
 // ../shared: the page, the chat room's rules, and starting/stopping the server.
 import http from 'node:http';
 import { attach, open } from 'upsocket/node-http';
+import { BROWSER_CLIENT_PATH, browserClientScript } from '../shared/browser-client.js';
 import { chatPage } from '../shared/chat-page.js';
 import { chatOptions } from '../shared/chat-room.js';
 import { chatInRoom, createChatTopics, roomName } from '../shared/chat-rooms.js';
@@ -29,6 +30,12 @@ export function createChatServer(): ChatServer {
     if (pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(chatPage) });
       res.end(req.method === 'HEAD' ? undefined : chatPage);
+      return;
+    }
+
+    if (pathname === BROWSER_CLIENT_PATH && req.method === 'GET') {
+      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+      res.end(browserClientScript());
       return;
     }
 

@@ -5,6 +5,7 @@ import type { ClientSettings } from './options.js';
 import { Connection, UpsocketError } from '../core/index.js';
 import { Heartbeat, WsTransport } from '../core/internal.js';
 import { describeRefusal, HandshakeError } from './handshake-error.js';
+import { FilteredTransport, type IncomingFilter } from './resume.js';
 
 /** A refused handshake's body is kept up to this size: enough for any error page, bounded for a hostile one. */
 const MAX_REFUSAL_BODY = 64 * 1024;
@@ -38,10 +39,12 @@ function readRefusal(response: IncomingMessage, done: (body: string) => void): v
 }
 
 /** Wires up what a client Connection needs beyond its transport: heartbeat and the caller's signal. */
-function connectionFor(ws: WebSocket, response: IncomingMessage, settings: ClientSettings): Connection {
+function connectionFor(ws: WebSocket, response: IncomingMessage, settings: ClientSettings, keep: IncomingFilter | undefined): Connection {
   const { signal, heartbeat: interval } = settings;
   const heartbeat = interval === false ? undefined : new Heartbeat(interval, false);
-  const connection = new Connection(new WsTransport(ws, response.socket as Duplex), {
+  const socket = response.socket as Duplex;
+  const transport = keep === undefined ? new WsTransport(ws, socket) : new FilteredTransport(ws, socket, keep);
+  const connection = new Connection(transport, {
     request: response,
     protocol: ws.protocol,
     sendHighWaterMark: settings.sendHighWaterMark,
@@ -62,9 +65,10 @@ function connectionFor(ws: WebSocket, response: IncomingMessage, settings: Clien
 /**
  * @internal Runs a client's opening handshake and resolves with its `Connection`; rejects with
  * `HandshakeError`, `signal.reason` on abort, or `UPSOCKET_INVALID_OPTION` for a URL or
- * subprotocol ws refuses. `createConnection` replaces TCP (the testing entry's `inject()`).
+ * subprotocol ws refuses. `createConnection` replaces TCP (the testing entry's `inject()`); `keep`
+ * filters incoming messages (`reconnecting({ resume: true })` drops duplicates).
  */
-export function openClient(url: string | URL, settings: ClientSettings, createConnection?: () => Duplex): Promise<Connection> {
+export function openClient(url: string | URL, settings: ClientSettings, createConnection?: () => Duplex, keep?: IncomingFilter): Promise<Connection> {
   const { signal } = settings;
   if (signal?.aborted) return Promise.reject(signal.reason);
   let ws: WebSocket;
@@ -134,7 +138,7 @@ export function openClient(url: string | URL, settings: ClientSettings, createCo
       if (response === undefined) return wsOnHandshakeError(new Error('opened without an upgrade response'));
       settle();
       // The connection's transport listens for 'error' from here on; the handshake's listeners are done.
-      const connection = connectionFor(ws, response, settings);
+      const connection = connectionFor(ws, response, settings, keep);
       ws.removeListener('error', wsOnHandshakeError);
       ws.removeAllListeners('upgrade').removeAllListeners('unexpected-response');
       resolve(connection);

@@ -4,6 +4,7 @@ import { connectOptions, type ClientSettings, type ConnectOptions } from './opti
 import { ClosedError, UpsocketError, type BinaryData, type CloseInfo, type Connection, type Handler } from '../core/index.js';
 import { defineOptions, guardedOnError, runHandler } from '../core/internal.js';
 import { HandshakeError } from './handshake-error.js';
+import { ResumeTracker } from './resume.js';
 
 /** What `onReconnect` is told before each new attempt. */
 export interface ReconnectEvent {
@@ -29,6 +30,15 @@ export interface ReconnectOptions extends ConnectOptions, BackoffOptions {
   shouldRetry?: ((error: unknown) => boolean) | undefined;
   /** Receives what the handler throws and the error the client gave up on. Default: logs them to stderr. */
   onError?: ((error: unknown) => void) | undefined;
+  /**
+   * Resume upsocket topics across reconnects (README "Resuming topics"): keep the last envelope id per
+   * topic, ask for what came after it on each reconnect (`upsocket-resume` query parameter), drop
+   * envelope messages already seen, and consume the seam markers (a gap goes to `onGap`). Other
+   * messages reach the handler unchanged. Default: false (messages untouched, URL unchanged).
+   */
+  resume?: boolean | undefined;
+  /** With `resume`: the server could not replay everything since the last id of `topic` (trimmed history); resync it. */
+  onGap?: ((topic: string) => void) | undefined;
 }
 
 /** `connecting` (an attempt runs), `open`, `waiting` (for the next attempt) or `stopped`. */
@@ -42,7 +52,7 @@ function retryUnlessClientError(error: unknown): boolean {
 /** `ReconnectOptions` with every default applied; `onError`'s default names the URL, so it is applied later. */
 type ReconnectSettings = ClientSettings &
   Backoff &
-  Pick<ReconnectOptions, 'onReconnect' | 'onError'> & { shouldRetry: (error: unknown) => boolean };
+  Pick<ReconnectOptions, 'onReconnect' | 'onError' | 'onGap'> & { shouldRetry: (error: unknown) => boolean; resume: boolean };
 
 const reconnectOptions = defineOptions<ReconnectSettings>(
   {
@@ -51,8 +61,13 @@ const reconnectOptions = defineOptions<ReconnectSettings>(
     onReconnect: { default: undefined },
     shouldRetry: { default: retryUnlessClientError },
     onError: { default: undefined },
+    resume: { default: false },
+    onGap: { default: undefined },
   },
-  backoffOptions.validate,
+  (settings) => {
+    backoffOptions.validate(settings);
+    if (settings.onGap !== undefined && !settings.resume) throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'reconnecting(): onGap needs resume: true');
+  },
 );
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -81,6 +96,8 @@ export class ReconnectingClient {
   readonly #report: (error: unknown) => void;
   /** Aborted by `close()`: cancels a running attempt or wait. */
   readonly #stop = new AbortController();
+  /** With `resume`: the last id per topic, and the filter that drops what was already seen. */
+  readonly #resume: ResumeTracker | undefined;
   #state: ReconnectState = 'connecting';
   #connection: Connection | undefined;
   #lastClose: CloseInfo = { code: 1006, reason: '' };
@@ -95,6 +112,8 @@ export class ReconnectingClient {
     // First: it checks that options is an object with known keys and valid values, for all below.
     const settings = reconnectOptions.resolve('reconnecting()', options);
     this.#settings = { ...settings, signal: this.#stop.signal };
+    const { onGap } = settings;
+    this.#resume = settings.resume ? new ResumeTracker((topic) => this.#notify(() => onGap?.(topic))) : undefined;
     this.#report = guardedOnError(settings.onError ?? ((error: unknown) => console.error(`upsocket: reconnecting client for ${String(url)}:`, error)));
     if (typeof handler !== 'function') {
       throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'reconnecting(url, handler): the handler must be a function');
@@ -108,6 +127,11 @@ export class ReconnectingClient {
 
   get state(): ReconnectState {
     return this.#state;
+  }
+
+  /** With `resume`: the last envelope id seen per topic (a copy). Empty without `resume`. */
+  get lastIds(): Record<string, string> {
+    return this.#resume?.points.lastIds ?? {};
   }
 
   /** The open connection, or undefined while connecting, waiting or stopped. */
@@ -172,7 +196,10 @@ export class ReconnectingClient {
     this.#state = 'connecting';
     let connection: Connection;
     try {
-      connection = await openClient(this.#url, this.#settings);
+      const resume = this.#resume;
+      connection = await (resume === undefined
+        ? openClient(this.#url, this.#settings)
+        : openClient(resume.points.url(String(this.#url)), this.#settings, undefined, resume.keep));
     } catch (error) {
       if (this.#stop.signal.aborted) return undefined;
       if (this.#settings.shouldRetry(error)) return { error };

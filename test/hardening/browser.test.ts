@@ -1,36 +1,14 @@
 // A real browser against the chat demo (examples/node-http): two headless Chromium pages chat,
 // the server restarts on the same port and both pages reconnect by themselves, and a page from
 // another origin is refused by the origin check.
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { createChatServer } from '../../examples/node-http/server.js';
 import type { ChatServer } from '../../examples/shared/serve.js';
 import { onCleanup } from '../helpers/cleanup.js';
-import { chromium as chromiumProgram, describeNeeding, pathOf } from '../helpers/external-programs.js';
-
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-async function launch(): Promise<BrowserContext> {
-  const { chromium } = await import('playwright-core');
-  const userDataDir = await mkdtemp(join(tmpdir(), 'upsocket-chromium-'));
-  onCleanup(() => rm(userDataDir, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: pathOf(chromiumProgram), headless: true, args: chromiumArgs });
-  onCleanup(() => context.close());
-  return context;
-}
+import { launchChromium as launch } from '../helpers/chromium.js';
+import { chromium as chromiumProgram, describeNeeding } from '../helpers/external-programs.js';
 
 /** Starts the chat server on `port` (0: any free one) and registers its shutdown. */
 async function startChat(port: number): Promise<ChatServer & { port: number; stop(): Promise<void> }> {

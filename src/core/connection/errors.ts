@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'UPSOCKET_CONNECT_FAILED'
   | 'UPSOCKET_INVALID_TOPIC'
   | 'UPSOCKET_TOPICS_CLOSED'
-  | 'UPSOCKET_BACKEND_UNAVAILABLE';
+  | 'UPSOCKET_BACKEND_UNAVAILABLE'
+  /** `upsocket/browser`'s `send()` with a full queue (raised as its own `ResumableError`). */
+  | 'UPSOCKET_QUEUE_FULL';
 
 /**
  * Base class of every error upsocket raises. Test `error.code`, not the message.

@@ -1,0 +1,65 @@
+import { ResumableError } from './events.js';
+
+/** The part of the WebSocket API the client uses: the browser's, Node ≥ 22's global, or `ws`'s. */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: never) => void) | null;
+  send(data: string | ArrayBuffer | ArrayBufferView): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A WebSocket class: `new WebSocket(url, protocols)`. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** Options of `connectResumable()`. */
+export interface ResumableOptions {
+  /** Delay before the first retry, then doubled per failed attempt up to `max`, each shortened by a random share of up to half (jitter). Default: `{ initial: 500, max: 30000 }` ms. */
+  backoff?: { initial?: number | undefined; max?: number | undefined } | undefined;
+  /** Keep up to `max` messages sent while disconnected and send them, in order, once open. Default: none (`send()` throws while disconnected). */
+  queue?: { max: number } | undefined;
+  /** The last id per topic to resume from on the first connection (e.g. saved from `client.lastIds`). Default: none. */
+  since?: Readonly<Record<string, string>> | undefined;
+  /** Subprotocols to offer. Default: none. */
+  protocols?: string | string[] | undefined;
+  /** The WebSocket class to use. Default: the global `WebSocket` (browsers, Node ≥ 22); pass `ws`'s on Node 20. */
+  WebSocket?: WebSocketConstructor | undefined;
+}
+
+/** `ResumableOptions` checked, with defaults applied. */
+export interface ResumableSettings {
+  initialDelay: number;
+  maxDelay: number;
+  queueMax: number | undefined;
+  since: Readonly<Record<string, string>>;
+  protocols: string | string[] | undefined;
+  WebSocket: WebSocketConstructor;
+}
+
+const keys = ['backoff', 'queue', 'since', 'protocols', 'WebSocket'];
+
+function invalid(message: string): ResumableError {
+  return new ResumableError('UPSOCKET_INVALID_OPTION', `connectResumable(): ${message}`);
+}
+
+function positive(value: unknown, name: string, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw invalid(`${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/** Checks `options` (unknown keys throw, as everywhere in upsocket) and applies the defaults. */
+export function resolveOptions(options: ResumableOptions): ResumableSettings {
+  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
+  for (const key of Object.keys(options)) if (!keys.includes(key)) throw invalid(`unknown option "${key}"; valid: ${keys.join(', ')}`);
+  const initialDelay = positive(options.backoff?.initial, 'backoff.initial', 500);
+  const maxDelay = positive(options.backoff?.max, 'backoff.max', Math.max(30_000, initialDelay));
+  if (maxDelay < initialDelay) throw invalid(`backoff.max (${maxDelay}) must be at least backoff.initial (${initialDelay})`);
+  const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (typeof WebSocket !== 'function') throw invalid('there is no global WebSocket here (Node 20): pass one, e.g. { WebSocket } from "ws"');
+  const queueMax = options.queue === undefined ? undefined : positive(options.queue.max, 'queue.max');
+  return { initialDelay, maxDelay, queueMax, since: options.since ?? {}, protocols: options.protocols, WebSocket };
+}
