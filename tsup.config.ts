@@ -9,6 +9,7 @@ export const entries = {
   'adapters/next': 'src/adapters/next/index.ts',
   testing: 'src/testing/index.ts',
   'backends/redis': 'src/topics/redis/index.ts',
+  otel: 'src/observe/otel/index.ts',
 };
 
 export default defineConfig({

@@ -21,7 +21,9 @@ export {
   type OriginRule,
   type RefusedUpgrade,
   type ShutdownOptions,
+  type UpsocketChannels,
 } from './core/index.js';
+export { stats, type UpsocketStats } from './observe/stats.js';
 export {
   connect,
   HandshakeError,

@@ -1,5 +1,5 @@
 import { UpsocketError, type Connection } from '../core/index.js';
-import { backlogOf, defineOptions, positiveInteger, sendShared } from '../core/internal.js';
+import { backlogOf, defineOptions, positiveInteger, publishDeliver, publishSlowSubscriber, publishTopicPublish, sendShared } from '../core/internal.js';
 import { createMemoryBackend } from './memory-backend.js';
 import type { TopicBackend } from './backend.js';
 import { PreparedMessage, sharedOf } from './prepared-message.js';
@@ -141,6 +141,7 @@ export class Topics {
   publish(name: string, payload: unknown): Promise<void> {
     assertTopic(name);
     this.#assertOpen('publish');
+    publishTopicPublish(name);
     return this.#backend.publish(name, PreparedMessage.from(payload));
   }
 
@@ -171,15 +172,19 @@ export class Topics {
     const subscribers = this.#subscribers.get(topic);
     if (subscribers === undefined) return;
     const shared = sharedOf(message);
+    let delivered = 0;
     for (const connection of subscribers) {
       // Closing or closed: its closed promise removes it shortly; it can take no more writes.
       if (connection.state !== 'open') continue;
       if (backlogOf(connection) > this.#maxBufferedAmount) {
+        publishSlowSubscriber(connection, topic, backlogOf(connection));
         void connection.close(1013, SLOW_SUBSCRIBER_REASON);
         continue;
       }
       sendShared(connection, shared);
+      delivered++;
     }
+    publishDeliver(topic, delivered);
   }
 
   #leave(connection: Connection, name: string): Promise<void> {

@@ -6,6 +6,7 @@ import { Connection } from '../connection/connection.js';
 import { Heartbeat } from '../connection/heartbeat.js';
 import { runHandler, type Handler } from '../connection/lifetime.js';
 import { defineOptions, type Resolved } from '../connection/define-options.js';
+import { publishClose, publishOpen } from '../connection/publish.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
 import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { Reporter } from './reporter.js';
@@ -146,6 +147,7 @@ export class UpsocketServer {
       onClose: this.#forgetConnection,
     });
     this.#connections.add(connection);
+    publishOpen(connection, protocol);
     if (settings.heartbeat !== false) this.#heartbeatFor(settings.heartbeat).add(connection);
     this.#runningHandlers++;
     void runHandler(connection, handler, reporter.onError).then(this.#handlerSettled);
@@ -153,6 +155,7 @@ export class UpsocketServer {
 
   #forget(connection: Connection): void {
     this.#connections.delete(connection);
+    publishClose(connection);
     for (const heartbeat of this.#heartbeats.values()) heartbeat.delete(connection);
     this.#notifyIdle();
   }
