@@ -4,6 +4,8 @@ import { metrics, type Attributes, type Meter, type MeterProvider } from '@opent
 // lower-case names under `upsocket.`, UCUM units, standard attribute names where one exists
 // (`http.route`, `http.response.status_code`), `websocket.close.code` for the close code.
 
+const durationBuckets = [0.1, 1, 5, 15, 60, 300, 900, 3600, 14_400, 86_400];
+
 /** @internal */
 export function createInstruments(meterProvider: MeterProvider | undefined) {
   const meter: Meter = (meterProvider ?? metrics).getMeter('upsocket');
@@ -12,7 +14,12 @@ export function createInstruments(meterProvider: MeterProvider | undefined) {
     refusals: meter.createCounter('upsocket.refusals', { unit: '{upgrade}', description: 'Upgrades refused with an HTTP error' }),
     active: meter.createUpDownCounter('upsocket.connections.active', { unit: '{connection}', description: 'Open WebSocket connections' }),
     opened: meter.createCounter('upsocket.connections.opened', { unit: '{connection}', description: 'WebSocket connections opened' }),
-    duration: meter.createHistogram('upsocket.connection.duration', { unit: 's', description: 'How long WebSocket connections stayed open' }),
+    duration: meter.createHistogram('upsocket.connection.duration', {
+      unit: 's',
+      description: 'How long WebSocket connections stayed open',
+      // Connections last seconds to days: the SDK's default buckets (0 to 10000) are for milliseconds.
+      advice: { explicitBucketBoundaries: durationBuckets },
+    }),
     errors: meter.createCounter('upsocket.errors', { unit: '{error}', description: 'Errors reported to onError' }),
     messages: meter.createCounter('upsocket.messages', { unit: '{message}', description: 'WebSocket messages received and sent' }),
     bytes: meter.createCounter('upsocket.message.bytes', { unit: 'By', description: 'Payload bytes of WebSocket messages received and sent' }),
