@@ -60,9 +60,12 @@ describe('the published package', () => {
     const cjs = node(['-e', `console.log(Object.keys(require('${name}')).sort().join())`]);
     expect(cjs).toBe(esm);
     const keys = esm.trim().split(',');
-    // Adapters re-export the core's attach and errors; a topics backend (dist/backends/) exports its factory.
+    // Adapters re-export the core's attach and errors; a topics backend (dist/backends/) exports its factory;
+    // upsocket/otel exports instrument().
     if (JSON.stringify(pkg.exports[subpath]).includes('./dist/backends/')) {
       expect(keys.filter((key) => /^create\w+Backend$/.test(key))).toHaveLength(1);
+    } else if (subpath === './otel') {
+      expect(keys).toEqual(['instrument']);
     } else {
       expect(keys).toEqual(expect.arrayContaining(['attach', 'ClosedError']));
     }

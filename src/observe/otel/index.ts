@@ -6,10 +6,13 @@ import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import type { Connection, UpsocketChannels } from '../../core/index.js';
 import { createInstruments, routeAttributes } from './instruments.js';
 
-/** Options of `instrument()`. */
+/**
+ * Options of `instrument()`. `meterProvider` is typed by the one method used, so these
+ * declarations import nothing from `@opentelemetry/api` (any version's `MeterProvider` fits).
+ */
 export interface InstrumentOptions {
-  /** Where the instruments come from. Default: the global provider (`metrics` of `@opentelemetry/api`). */
-  meterProvider?: MeterProvider | undefined;
+  /** Where the instruments come from (an OpenTelemetry `MeterProvider`). Default: the global one (`metrics` of `@opentelemetry/api`). */
+  meterProvider?: { getMeter(name: string): unknown } | undefined;
   /** The route of a request, for the `http.route` attribute. Default: Express's `req.route.path`, when set. */
   route?: ((request: IncomingMessage) => string | undefined) | undefined;
 }
@@ -37,7 +40,7 @@ type Listeners = { [Name in keyof UpsocketChannels]?: (message: UpsocketChannels
  * const instrumentation = instrument({ meterProvider })
  */
 export function instrument(options: InstrumentOptions = {}): Instrumentation {
-  const meters = createInstruments(options.meterProvider);
+  const meters = createInstruments(options.meterProvider as MeterProvider | undefined);
   const routeOf = options.route ?? expressRoute;
   // The attributes each connection opened with: its close records the same ones.
   const opened = new WeakMap<Connection, Attributes>();
