@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { publishError, publishRefused } from '../connection/publish.js';
+import { publishError } from '../connection/publish.js';
+import { publishRefused } from './publish.js';
 import { callSafely, report, type ErrorReporter } from '../connection/report.js';
 import type { Refusal } from './handshake.js';
 import type { RefusalReporter, RefusedUpgrade } from './refusals.js';

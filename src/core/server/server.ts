@@ -6,7 +6,7 @@ import { Connection } from '../connection/connection.js';
 import { Heartbeat } from '../connection/heartbeat.js';
 import { runHandler, type Handler } from '../connection/lifetime.js';
 import { defineOptions, type Resolved } from '../connection/define-options.js';
-import { publishClose, publishOpen } from '../connection/publish.js';
+import { publishClose, publishOpen } from './publish.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
 import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { Reporter } from './reporter.js';

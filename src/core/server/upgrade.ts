@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { UpsocketError } from '../connection/errors.js';
 import type { Handler } from '../connection/lifetime.js';
-import { debugUpgradeEnd, publishUpgrade } from '../connection/publish.js';
+import { debugUpgradeEnd, publishUpgrade } from './publish.js';
 import { checkHandshake, type Refusal } from './handshake.js';
 import { writeRawRefusal, writeRefusal } from './http-answer.js';
 import type { OpenOptions } from './options.js';
