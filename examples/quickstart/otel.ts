@@ -1,9 +1,8 @@
 import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { instrument } from 'upsocket/otel';
 
-// npm install @opentelemetry/exporter-prometheus, then:
-//   import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
-//   const prometheus = new PrometheusExporter({ port: 9464 }) // serves /metrics
+// `npm install @opentelemetry/exporter-prometheus`; its PrometheusExporter is a MetricReader that
+// serves /metrics for Prometheus to scrape: new PrometheusExporter({ port: 9464 }).
 declare const prometheus: MetricReader;
 
 const meterProvider = new MeterProvider({ readers: [prometheus] });
