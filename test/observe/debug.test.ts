@@ -19,6 +19,8 @@ describe('NODE_DEBUG=upsocket', () => {
     expect(lines).toEqual([
       expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/refused from 127\.0\.0\.1$/),
       expect.stringMatching(/^UPSOCKET \d+: refused GET \/refused from 127\.0\.0\.1: 403 Origin https:\/\/evil\.example is not allowed$/),
+      expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/denied from 127\.0\.0\.1$/),
+      expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/denied from 127\.0\.0\.1 answered by the app over HTTP: 401$/),
       expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/opened from 127\.0\.0\.1$/),
       expect.stringMatching(/^UPSOCKET \d+: open GET \/opened from 127\.0\.0\.1$/),
       expect.stringMatching(/^UPSOCKET \d+: close GET \/opened from 127\.0\.0\.1: 4002 done here$/),
