@@ -1,9 +1,11 @@
 // Every documented diagnostics channel fires, with its documented message, for what a real client
 // does over a real socket.
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { attach } from '../../src/adapters/node-http/index.js';
 import { createTopics, type Connection } from '../../src/index.js';
 import { deferred } from '../helpers/deferred.js';
-import { until } from '../helpers/server.js';
+import { listen, until } from '../helpers/server.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
 import { on, recordChannels, startServer } from './recorder.js';
 
@@ -63,6 +65,19 @@ describe('diagnostics channels', () => {
     const [opened] = on(published, 'upsocket:open');
     expect(on(published, 'upsocket:error')).toEqual([{ error: bug, request: opened?.request, connection: opened?.connection }]);
     expect(on(published, 'upsocket:close')[0]?.code).toBe(1011);
+  });
+
+  it('error: a request listener that throws while routing, without a connection; refused with 500', async () => {
+    const published = recordChannels();
+    const bug = new Error('listener bug');
+    const server = http.createServer(() => {
+      throw bug;
+    });
+    const { wsUrl } = await listen(server, attach(server, { onRefuse: () => {}, onError: () => {} }));
+    expect((await expectRefusal(`${wsUrl}/throw`)).status).toBe(500);
+    const [upgrade] = on(published, 'upsocket:upgrade');
+    expect(on(published, 'upsocket:error')).toEqual([{ error: bug, request: upgrade?.request, connection: undefined }]);
+    expect(on(published, 'upsocket:refused')).toEqual([{ request: upgrade?.request, status: 500, reason: 'Internal Server Error' }]);
   });
 
   it('heartbeat-timeout: a client that never answers pings, then its close with 1006', async () => {
