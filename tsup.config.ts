@@ -10,6 +10,7 @@ export const entries = {
   testing: 'src/testing/index.ts',
   'backends/redis': 'src/topics/redis/index.ts',
   browser: 'src/browser/index.ts',
+  otel: 'src/observe/otel/index.ts',
 };
 
 const { browser, ...nodeEntries } = entries;

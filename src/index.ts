@@ -24,7 +24,9 @@ export {
   type RateLimit,
   type RefusedUpgrade,
   type ShutdownOptions,
+  type UpsocketChannels,
 } from './core/index.js';
+export { stats, type UpsocketStats } from './observe/stats.js';
 export {
   connect,
   HandshakeError,

@@ -1,11 +1,14 @@
 // What the other parts of upsocket (client, topics, testing, adapters) use of the core beyond its
 // public index: kept out of index.ts so the published declarations never name it.
 export * from './index.js';
+export { channelNames, channels, type ChannelName, type Direction } from './connection/channels.js';
 export { Fifo } from './connection/fifo.js';
 export { Heartbeat } from './connection/heartbeat.js';
 export { backlogOf, sendShared } from './connection/internals.js';
 export { runHandler } from './connection/lifetime.js';
 export { defineOptions, type OptionCheck, type Resolved } from './connection/define-options.js';
+export { publishDeliver, publishSlowSubscriber, publishTopicPublish } from './connection/publish.js';
+export { openConnections } from './server/publish.js';
 export { heartbeatOption, limitOptions, type Limits } from './connection/limits.js';
 export { aBoolean, anArray, aString, atLeast, between, instanceOf, positiveInteger } from './connection/option-checks.js';
 export { guardedOnError } from './connection/report.js';

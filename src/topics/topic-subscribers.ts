@@ -1,5 +1,5 @@
 import type { Connection } from '../core/index.js';
-import { backlogOf, sendShared, type SharedMessage } from '../core/internal.js';
+import { backlogOf, publishDeliver, publishSlowSubscriber, sendShared, type SharedMessage } from '../core/internal.js';
 import type { TopicReplay } from './backend.js';
 import { seamText } from './envelope.js';
 import { compareIds } from './ids.js';
@@ -77,9 +77,11 @@ export class TopicSubscribers {
   /** Sends a live message to the subscribers; closes with 1013 those over `maxBufferedAmount`. */
   deliver(message: PreparedMessage, maxBufferedAmount: number): void {
     if (this.#settling !== undefined && this.#settling.size > 0) this.#settle(message);
-    if (this.#raw.size > 0) fanOut(this.#raw, sharedOf(message), maxBufferedAmount);
+    let delivered = 0;
+    if (this.#raw.size > 0) delivered += fanOut(this.#topic, this.#raw, sharedOf(message), maxBufferedAmount);
     const enveloped = this.#enveloped;
-    if (enveloped !== undefined && enveloped.size > 0) fanOut(enveloped, envelopeOf(message, this.#topic), maxBufferedAmount);
+    if (enveloped !== undefined && enveloped.size > 0) delivered += fanOut(this.#topic, enveloped, envelopeOf(message, this.#topic), maxBufferedAmount);
+    publishDeliver(this.#topic, delivered);
     if (this.#catchingUp !== undefined) for (const waiting of this.#catchingUp.values()) waiting.live.push(message);
   }
 
@@ -132,14 +134,20 @@ export class TopicSubscribers {
   }
 }
 
-function fanOut(connections: Set<Connection>, shared: SharedMessage, maxBufferedAmount: number): void {
+/** Sends `shared` to every open connection that is not too far behind; returns how many got it. */
+function fanOut(topic: string, connections: Set<Connection>, shared: SharedMessage, maxBufferedAmount: number): number {
+  let delivered = 0;
   for (const connection of connections) {
     // Closing or closed: its closed promise removes it shortly; it can take no more writes.
     if (connection.state !== 'open') continue;
-    if (backlogOf(connection) > maxBufferedAmount) {
+    const backlog = backlogOf(connection);
+    if (backlog > maxBufferedAmount) {
+      publishSlowSubscriber(connection, topic, backlog);
       void connection.close(1013, SLOW_SUBSCRIBER_REASON);
       continue;
     }
     sendShared(connection, shared);
+    delivered++;
   }
+  return delivered;
 }

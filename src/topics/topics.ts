@@ -1,4 +1,5 @@
 import { UpsocketError, type Connection } from '../core/index.js';
+import { publishTopicPublish } from '../core/internal.js';
 import type { TopicBackend, TopicReplay } from './backend.js';
 import { createMemoryBackend } from './memory-backend.js';
 import { PreparedMessage } from './prepared-message.js';
@@ -162,6 +163,7 @@ export class Topics {
   publish(name: string, payload: unknown): Promise<void> {
     assertTopic(name);
     this.#assertOpen('publish');
+    publishTopicPublish(name);
     return this.#backend.publish(name, PreparedMessage.from(payload));
   }
 

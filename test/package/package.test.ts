@@ -61,12 +61,14 @@ describe('the published package', () => {
     expect(cjs).toBe(esm);
     const keys = esm.trim().split(',');
     // Adapters re-export the core's attach and errors; a topics backend (dist/backends/) exports its
-    // factory; the browser client is self-contained (nothing of the core).
+    // factory; the browser client is self-contained (nothing of the core); upsocket/otel exports instrument().
     if (JSON.stringify(pkg.exports[subpath]).includes('./dist/backends/')) {
       expect(keys.filter((key) => /^create\w+Backend$/.test(key))).toHaveLength(1);
     } else if (subpath === './browser') {
       expect(keys).toEqual(expect.arrayContaining(['connectResumable', 'ResumableClient']));
       expect(keys).not.toContain('attach');
+    } else if (subpath === './otel') {
+      expect(keys).toEqual(['instrument']);
     } else {
       expect(keys).toEqual(expect.arrayContaining(['attach', 'ClosedError']));
     }

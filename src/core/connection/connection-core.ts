@@ -2,6 +2,7 @@ import { assertSendableClose, isCleanClose } from './close-codes.js';
 import { ClosedWatch, type CloseInfo } from './closed-watch.js';
 import { ClosedError } from './errors.js';
 import { Message } from './message.js';
+import { publishHeartbeatTimeout, publishMessage, publishPause } from './publish.js';
 import { PongWaiters } from './pong-waiters.js';
 import { iterationDone, ReceiveQueue, type ReadResult } from './receive-queue.js';
 import { SendBatch } from './send-batch.js';
@@ -71,6 +72,11 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
     return this.#sendBatch?.backlog ?? this.#transport.bufferedAmount;
   }
 
+  /** The code and reason of our close frame while closing, the final ones once closed. */
+  get closeInfo(): CloseInfo | undefined {
+    return this.#closeInfo;
+  }
+
   get closed(): Promise<CloseInfo> {
     return this.#watch().promise;
   }
@@ -83,7 +89,10 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
 
   /** The next queued message, or undefined when there is none. */
   take(): Message | undefined {
-    return this.#received.shift(this.#transport, this.#phase === 'open');
+    const paused = this.#received.paused;
+    const message = this.#received.shift(this.#transport, this.#phase === 'open');
+    if (paused && !this.#received.paused) publishPause(this.#owner, 'receive', false);
+    return message;
   }
 
   /** Waits for the next message after flushing our writes; the end per the close rules. */
@@ -102,6 +111,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
   send(data: string | BinaryData): void {
     this.#batch().begin();
     this.#transport.send(data);
+    publishMessage(this.#owner, 'send', data);
   }
 
   /** Queues a message prepared once for many connections (topics' fan-out) in this tick's batch. */
@@ -109,6 +119,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
     this.assertWritable('send');
     this.#batch().begin();
     this.#transport.sendShared(message);
+    publishMessage(this.#owner, 'send', message);
   }
 
   flush(): Promise<void> {
@@ -140,6 +151,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
       this.#closeInfo = { code, reason };
       this.#sendBatch?.end();
       // The peer's close frame must be read for the handshake to finish.
+      if (this.#received.paused) publishPause(this.#owner, 'receive', false);
       this.#received.unpause(this.#transport);
       this.#transport.close(code, reason);
       this.#received.end();
@@ -160,6 +172,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
   probe(): void {
     if (this.#phase !== 'open' || this.#received.paused || this.#transport.readsHeld === true) return;
     if (this.#awaitingPong) {
+      publishHeartbeatTimeout(this.#owner);
       this.#transport.terminate();
       return;
     }
@@ -173,7 +186,8 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
     this.#awaitingPong = false;
     // Closing: what the peer sent before it saw our close frame is dropped.
     if (this.#phase !== 'open') return;
-    this.#received.push(new Message(binary ? 'binary' : 'text', data), this.#transport);
+    publishMessage(this.#owner, 'receive', data);
+    if (this.#received.push(new Message(binary ? 'binary' : 'text', data), this.#transport)) publishPause(this.#owner, 'receive', true);
   }
 
   onPong(): void {
@@ -204,7 +218,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
   }
 
   #batch(): SendBatch {
-    return (this.#sendBatch ??= new SendBatch(this.#transport, this.#sendHighWaterMark));
+    return (this.#sendBatch ??= new SendBatch(this.#transport, this.#sendHighWaterMark, this.#owner));
   }
 
   #watch(): ClosedWatch {

@@ -1,3 +1,4 @@
+import type { CloseInfo } from './closed-watch.js';
 import { coreOf, type Connection } from './connection.js';
 import type { SharedMessage } from './shared-message.js';
 
@@ -23,4 +24,9 @@ export function backlogOf(connection: Connection): number {
 /** @internal The heartbeat's tick for `connection`: ping it, or drop it if it missed the last pong. */
 export function probe(connection: Connection): void {
   coreOf(connection).probe();
+}
+
+/** @internal The code and reason `connection` closed with (its close frame's while closing), read synchronously. */
+export function closeInfoOf(connection: Connection): CloseInfo | undefined {
+  return coreOf(connection).closeInfo;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Connection } from './connection.js';
 import { ClosedError } from './errors.js';
+import { publishError } from './publish.js';
 import { report } from './report.js';
 
 /**
@@ -19,6 +20,7 @@ function fail(connection: Connection, error: unknown, onError: (error: unknown, 
   // we were shutting down: that is the network, not a bug to report.
   if (error instanceof ClosedError && connection.state !== 'open') return;
   if (connection.state === 'open') void connection.close(1011);
+  publishError(error, connection.request, connection);
   report(onError, error, connection.request);
 }
 

@@ -48,21 +48,23 @@ export class ReceiveQueue {
     return this.#paused;
   }
 
-  /** Hands `message` to the first waiting read, or queues it and pauses `transport` at the mark. */
-  push(message: Message, transport: Transport): void {
+  /** Hands `message` to the first waiting read, or queues it and pauses `transport` at the mark (then returns true). */
+  push(message: Message, transport: Transport): boolean {
     const resolve = this.#resolveRead;
     if (resolve !== undefined) {
       const iterating = this.#readIterating;
       this.#nextReader();
       settle(resolve, iterating, message);
-      return;
+      return false;
     }
     (this.#messages ??= new Fifo()).push(message);
     this.#queuedBytes += message.data.length + MESSAGE_OVERHEAD;
     if (!this.#paused && this.#queuedBytes >= this.#highWaterMark) {
       this.#paused = true;
       transport.pause();
+      return true;
     }
+    return false;
   }
 
   /** The oldest queued message; resumes `transport` (when `resume`) once the queue is down to half. */

@@ -1,3 +1,4 @@
+import { publishPause } from './publish.js';
 import type { Transport } from './transport.js';
 
 interface Waiter {
@@ -20,10 +21,13 @@ export class SendBatch {
   #batching = false;
   #backlogAtStart = 0;
   #drainWaiters: Waiter[] | undefined;
+  /** The connection, for the `upsocket:pause`/`resume` channels. */
+  readonly #owner: unknown;
 
-  constructor(transport: Transport, highWaterMark: number) {
+  constructor(transport: Transport, highWaterMark: number, owner?: unknown) {
     this.#transport = transport;
     this.#highWaterMark = highWaterMark;
+    this.#owner = owner;
   }
 
   /**
@@ -57,7 +61,9 @@ export class SendBatch {
     return new Promise((resolve, reject) => {
       const watching = this.#drainWaiters !== undefined;
       (this.#drainWaiters ??= []).push({ resolve, reject });
-      if (!watching) this.#transport.whenDrained(() => this.#checkDrained());
+      if (watching) return;
+      publishPause(this.#owner, 'send', true);
+      this.#transport.whenDrained(() => this.#checkDrained());
     });
   }
 
@@ -77,6 +83,7 @@ export class SendBatch {
       return;
     }
     this.#drainWaiters = undefined;
+    publishPause(this.#owner, 'send', false);
     for (const waiter of waiters) waiter.resolve();
   }
 }

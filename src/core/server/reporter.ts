@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { publishError } from '../connection/publish.js';
+import { publishRefused } from './publish.js';
 import { callSafely, report, type ErrorReporter } from '../connection/report.js';
 import type { Refusal } from './handshake.js';
 import type { RefusalReporter, RefusedUpgrade } from './refusals.js';
@@ -27,11 +29,13 @@ export class Reporter {
 
   /** An error thrown in a route's handler, or, when `failed` says so, before one ran. */
   error(error: unknown, request: IncomingMessage, failed?: string): void {
+    publishError(error, request);
     report(this.onError, error, request, failed);
   }
 
   /** A refusal upsocket answered itself (not the app's own 4xx): `onRefuse` hears it. */
   refusal(request: IncomingMessage, refusal: Refusal): void {
+    publishRefused(request, refusal.status, refusal.reason);
     const refused: RefusedUpgrade = {
       method: request.method ?? '',
       url: request.url ?? '',

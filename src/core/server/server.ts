@@ -6,6 +6,7 @@ import { Connection } from '../connection/connection.js';
 import { Heartbeat } from '../connection/heartbeat.js';
 import { runHandler, type Handler } from '../connection/lifetime.js';
 import { defineOptions, type Resolved } from '../connection/define-options.js';
+import { publishClose, publishOpen } from './publish.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
 import { RateLimitedTransport } from '../connection/rate-limit.js';
 import { ConnectionCaps } from './caps.js';
@@ -170,6 +171,7 @@ export class UpsocketServer {
       onClose: this.#forgetConnection,
     });
     this.#connections.add(connection);
+    publishOpen(connection, protocol);
     if (settings.heartbeat !== false) this.#heartbeatFor(settings.heartbeat).add(connection);
     this.#runningHandlers++;
     void runHandler(connection, handler, reporter.onError, this.#handlerSettled);
@@ -179,6 +181,7 @@ export class UpsocketServer {
   #forget(connection: Connection): void {
     this.#connections.delete(connection);
     this.#caps.release(connection);
+    publishClose(connection);
     for (const heartbeat of this.#heartbeats.values()) heartbeat.delete(connection);
     this.#notifyIdle();
   }

@@ -3,6 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { UpsocketError } from '../connection/errors.js';
 import type { Handler } from '../connection/lifetime.js';
+import { debugUpgradeEnd, publishUpgrade } from './publish.js';
 import type { Refusal } from './handshake.js';
 import { writeRawRefusal, writeRefusal } from './http-answer.js';
 import type { OpenOptions } from './options.js';
@@ -68,6 +69,7 @@ export class Upgrade {
     this.#head = head;
     // Until ws owns the socket, an error on it (a reset mid-handshake) just ends it.
     socket.on('error', destroyOnError);
+    publishUpgrade(request);
   }
 
   /**
@@ -156,12 +158,14 @@ export class Upgrade {
     else this.#socket.destroy();
     this.#state = 'abandoned';
     this.#response = undefined;
+    debugUpgradeEnd(this.#request, 'abandoned: another upgrade listener took the socket or the client left');
   }
 
   /** routing|refused → answered|refused: the response went out as HTTP; the socket ends after it. */
   #finished(response: ServerResponse): void {
     if (this.#state === 'opened') return;
     if (this.#state === 'routing') this.#state = 'answered';
+    if (this.#state === 'answered') debugUpgradeEnd(this.#request, `answered by the app over HTTP: ${response.statusCode}`);
     response.detachSocket(this.#socket);
     this.#socket.destroySoon();
   }

@@ -1,0 +1,67 @@
+import type { IncomingMessage } from 'node:http';
+import { debuglog } from 'node:util';
+import { channels, type Direction } from './channels.js';
+import type { Connection } from './connection.js';
+import { SharedMessage } from './shared-message.js';
+
+// Where upsocket publishes to its diagnostics channels (channels.ts) and writes its
+// NODE_DEBUG=upsocket lines: the connection's and topics' events here, the upgrade path's in
+// core/server/publish.ts. Every helper checks `hasSubscribers` first, so with nobody listening it
+// costs a property read and builds no message. The call sites are one line each.
+
+/** @internal util.debuglog's writer for NODE_DEBUG=upsocket. */
+export const debug = debuglog('upsocket');
+/** @internal Read once: NODE_DEBUG is fixed when the process starts. */
+export const debugging = debug.enabled;
+
+/** @internal A request as the debug lines name it. */
+export function describe(request: IncomingMessage): string {
+  return `${request.method} ${request.url} from ${request.socket?.remoteAddress ?? 'a client that left'}`;
+}
+
+/** @internal An error went to `onError`. */
+export function publishError(error: unknown, request: IncomingMessage, connection?: Connection): void {
+  if (channels.error.hasSubscribers) channels.error.publish({ error, request, connection });
+  if (debugging) debug('error %s: %s', describe(request), error instanceof Error ? error.message : String(error));
+}
+
+// The connection's own events come from ConnectionCore, whose owner is its Connection.
+
+/** @internal The heartbeat drops `connection`. */
+export function publishHeartbeatTimeout(connection: unknown): void {
+  if (channels.heartbeatTimeout.hasSubscribers) channels.heartbeatTimeout.publish({ connection: connection as Connection });
+  if (debugging) debug('heartbeat timeout %s', describe((connection as Connection).request));
+}
+
+/** @internal Reading or sending on `connection` paused (`paused`) or resumed. */
+export function publishPause(connection: unknown, direction: Direction, paused: boolean): void {
+  const to = paused ? channels.pause : channels.resume;
+  if (to.hasSubscribers) to.publish({ connection: connection as Connection, direction });
+}
+
+/** @internal One message received or sent; `size` is called only when someone listens. */
+export function publishMessage(connection: unknown, direction: Direction, data: unknown): void {
+  if (channels.message.hasSubscribers) channels.message.publish({ connection: connection as Connection, direction, bytes: byteSize(data) });
+}
+
+function byteSize(data: unknown): number {
+  if (typeof data === 'string') return Buffer.byteLength(data);
+  if (data instanceof SharedMessage) return data.payload.length;
+  if (data instanceof ArrayBuffer) return data.byteLength;
+  return ArrayBuffer.isView(data) ? data.byteLength : 0;
+}
+
+/** @internal `topics.publish()` for `topic`. */
+export function publishTopicPublish(topic: string): void {
+  if (channels.publish.hasSubscribers) channels.publish.publish({ topic });
+}
+
+/** @internal A topic message reached `subscribers` local connections. */
+export function publishDeliver(topic: string, subscribers: number): void {
+  if (channels.deliver.hasSubscribers) channels.deliver.publish({ topic, subscribers });
+}
+
+/** @internal Topics closed a slow subscriber with 1013. */
+export function publishSlowSubscriber(connection: Connection, topic: string, backlog: number): void {
+  if (channels.slowSubscriber.hasSubscribers) channels.slowSubscriber.publish({ connection, topic, backlog });
+}

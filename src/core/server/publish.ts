@@ -1,0 +1,51 @@
+import type { IncomingMessage } from 'node:http';
+import { channels } from '../connection/channels.js';
+import type { Connection } from '../connection/connection.js';
+import { closeInfoOf } from '../connection/internals.js';
+import { debug, debugging, describe } from '../connection/publish.js';
+
+// The upgrade path's diagnostics channels and NODE_DEBUG=upsocket lines (see
+// core/connection/publish.ts): one-line calls from attach/upgrade/server/reporter.
+
+// When each server connection opened, for `upsocket:close`'s duration: kept only while someone
+// listens to that channel, so an unobserved server keeps no entry per connection.
+const openedAt = new WeakMap<Connection, number>();
+
+/** Server connections open now (this copy of upsocket): one integer per open and close, nothing per message. */
+export let openConnections = 0;
+
+/** @internal `attach()` received an upgrade. */
+export function publishUpgrade(request: IncomingMessage): void {
+  if (channels.upgrade.hasSubscribers) channels.upgrade.publish({ request });
+  if (debugging) debug('upgrade %s', describe(request));
+}
+
+/** @internal An upgrade ended without a 101 or a refusal of ours: the app answered, or nobody will. */
+export function debugUpgradeEnd(request: IncomingMessage, outcome: string): void {
+  if (debugging) debug('upgrade %s %s', describe(request), outcome);
+}
+
+/** @internal upsocket refused an upgrade with `status` and `reason`. */
+export function publishRefused(request: IncomingMessage, status: number, reason: string): void {
+  if (channels.refused.hasSubscribers) channels.refused.publish({ request, status, reason });
+  if (debugging) debug('refused %s: %d %s', describe(request), status, reason);
+}
+
+/** @internal A server connection opened. */
+export function publishOpen(connection: Connection, protocol: string): void {
+  openConnections++;
+  if (channels.close.hasSubscribers) openedAt.set(connection, performance.now());
+  if (channels.open.hasSubscribers) channels.open.publish({ connection, request: connection.request, protocol });
+  if (debugging) debug('open %s%s', describe(connection.request), protocol === '' ? '' : ` (protocol ${protocol})`);
+}
+
+/** @internal A server connection closed. */
+export function publishClose(connection: Connection): void {
+  openConnections--;
+  if (!channels.close.hasSubscribers && !debugging) return;
+  const { code, reason } = closeInfoOf(connection) ?? { code: 1006, reason: '' };
+  const started = openedAt.get(connection);
+  const duration = started === undefined ? undefined : performance.now() - started;
+  if (channels.close.hasSubscribers) channels.close.publish({ connection, request: connection.request, code, reason, duration });
+  if (debugging) debug('close %s: %d %s', describe(connection.request), code, reason === '' ? '(no reason)' : reason);
+}

@@ -1,0 +1,85 @@
+// upsocket/otel: upsocket's diagnostics channels as OpenTelemetry metrics.
+// https://opentelemetry.io/docs/specs/semconv/general/metrics/
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
+import type { Attributes, MeterProvider } from '@opentelemetry/api';
+import type { Connection, UpsocketChannels } from '../../core/index.js';
+import { createInstruments, routeAttributes } from './instruments.js';
+
+/**
+ * Options of `instrument()`. `meterProvider` is typed by the one method used, so these
+ * declarations import nothing from `@opentelemetry/api` (any version's `MeterProvider` fits).
+ */
+export interface InstrumentOptions {
+  /** Where the instruments come from (an OpenTelemetry `MeterProvider`). Default: the global one (`metrics` of `@opentelemetry/api`). */
+  meterProvider?: { getMeter(name: string): unknown } | undefined;
+  /** The route of a request, for the `http.route` attribute. Default: Express's `req.route.path`, when set. */
+  route?: ((request: IncomingMessage) => string | undefined) | undefined;
+}
+
+/** What `instrument()` returns. */
+export interface Instrumentation {
+  /** Stops recording (the instruments stay with the meter). */
+  stop(): void;
+}
+
+function expressRoute(request: IncomingMessage): string | undefined {
+  const path = (request as { route?: { path?: unknown } }).route?.path;
+  return typeof path === 'string' ? path : undefined;
+}
+
+type Listeners = { [Name in keyof UpsocketChannels]?: (message: UpsocketChannels[Name]) => void };
+
+/**
+ * Records upsocket's diagnostics channels as OpenTelemetry metrics: `upsocket.connections.active`,
+ * `upsocket.connection.duration` (s), `upsocket.messages`, `upsocket.refusals` and the others in the
+ * README. Connections opened before the call are not counted. Needs `@opentelemetry/api`.
+ *
+ * @example
+ * import { instrument } from 'upsocket/otel'
+ * const instrumentation = instrument({ meterProvider })
+ */
+export function instrument(options: InstrumentOptions = {}): Instrumentation {
+  const meters = createInstruments(options.meterProvider as MeterProvider | undefined);
+  const routeOf = options.route ?? expressRoute;
+  // The attributes each connection opened with: its close records the same ones.
+  const opened = new WeakMap<Connection, Attributes>();
+  const listeners: Listeners = {
+    'upsocket:upgrade': () => meters.upgrades.add(1),
+    'upsocket:refused': ({ request, status }) => meters.refusals.add(1, { ...routeAttributes(routeOf(request)), 'http.response.status_code': status }),
+    'upsocket:open': ({ connection, request }) => {
+      const attributes = routeAttributes(routeOf(request));
+      opened.set(connection, attributes);
+      meters.active.add(1, attributes);
+      meters.opened.add(1, attributes);
+    },
+    'upsocket:close': ({ connection, code, duration }) => {
+      const attributes = opened.get(connection);
+      if (attributes === undefined) return;
+      opened.delete(connection);
+      meters.active.add(-1, attributes);
+      if (duration !== undefined) meters.duration.record(duration / 1000, { ...attributes, 'websocket.close.code': code });
+    },
+    'upsocket:error': () => meters.errors.add(1),
+    'upsocket:message': ({ direction, bytes }) => {
+      meters.messages.add(1, direction === 'receive' ? received : sent);
+      meters.bytes.add(bytes, direction === 'receive' ? received : sent);
+    },
+    'upsocket:pause': ({ direction }) => meters.pauses.add(1, direction === 'receive' ? received : sent),
+    'upsocket:heartbeat-timeout': () => meters.heartbeatTimeouts.add(1),
+    'upsocket:publish': () => meters.topicPublishes.add(1),
+    'upsocket:deliver': ({ subscribers }) => meters.topicDeliveries.add(subscribers),
+    'upsocket:slow-subscriber': () => meters.slowSubscribers.add(1),
+  };
+  const subscribed = Object.entries(listeners) as [string, (message: unknown) => void][];
+  for (const [name, listener] of subscribed) subscribe(name, listener);
+  return {
+    stop() {
+      for (const [name, listener] of subscribed) unsubscribe(name, listener);
+    },
+  };
+}
+
+// One attributes object per direction, shared by every message.
+const received: Attributes = Object.freeze({ 'upsocket.direction': 'receive' });
+const sent: Attributes = Object.freeze({ 'upsocket.direction': 'send' });

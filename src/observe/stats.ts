@@ -1,0 +1,97 @@
+import { subscribe } from 'node:diagnostics_channel';
+import { openConnections, type UpsocketChannels } from '../core/internal.js';
+
+/** What `stats()` returns: a snapshot, yours to keep. */
+export interface UpsocketStats {
+  /** Server connections open now (a gauge, exact from the process's start). */
+  openConnections: number;
+  /** Upgrade requests `attach()` received. */
+  upgrades: number;
+  /** Server connections opened (101 sent). */
+  opened: number;
+  /** Server connections closed, in all and by close code (`{ 1000: 12, 1006: 1 }`). */
+  closed: number;
+  closedByCode: Record<number, number>;
+  /** Upgrades upsocket refused, in all and by HTTP status (`{ 403: 2, 503: 1 }`). */
+  refused: number;
+  refusedByStatus: Record<number, number>;
+  /** Errors that went to `onError` (handlers that threw, routing failures). */
+  errors: number;
+  /** Messages and payload bytes received and sent, over every `Connection` (client ones included). */
+  messagesReceived: number;
+  messagesSent: number;
+  bytesReceived: number;
+  bytesSent: number;
+  /** Times reading stopped at `receiveHighWaterMark`, and times a `flush()` had to wait for the send buffer. */
+  receivePauses: number;
+  sendPauses: number;
+  /** Connections the heartbeat dropped. */
+  heartbeatTimeouts: number;
+  /** `topics.publish()` calls, messages written to local subscribers, and subscribers closed with 1013. */
+  topicPublishes: number;
+  topicDeliveries: number;
+  slowSubscriberCloses: number;
+}
+
+type Counts = Omit<UpsocketStats, 'openConnections'>;
+
+let counts: Counts | undefined;
+
+function count(total: Record<number, number>, key: number): void {
+  total[key] = (total[key] ?? 0) + 1;
+}
+
+function startCounting(): Counts {
+  const c: Counts = {
+    upgrades: 0, opened: 0, closed: 0, closedByCode: {}, refused: 0, refusedByStatus: {}, errors: 0,
+    messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, receivePauses: 0, sendPauses: 0,
+    heartbeatTimeouts: 0, topicPublishes: 0, topicDeliveries: 0, slowSubscriberCloses: 0,
+  };
+  subscribe('upsocket:upgrade', () => c.upgrades++);
+  subscribe('upsocket:open', () => c.opened++);
+  subscribe('upsocket:close', (message) => {
+    c.closed++;
+    count(c.closedByCode, (message as UpsocketChannels['upsocket:close']).code);
+  });
+  subscribe('upsocket:refused', (message) => {
+    c.refused++;
+    count(c.refusedByStatus, (message as UpsocketChannels['upsocket:refused']).status);
+  });
+  subscribe('upsocket:error', () => c.errors++);
+  subscribe('upsocket:message', (message) => {
+    const { direction, bytes } = message as UpsocketChannels['upsocket:message'];
+    if (direction === 'receive') {
+      c.messagesReceived++;
+      c.bytesReceived += bytes;
+    } else {
+      c.messagesSent++;
+      c.bytesSent += bytes;
+    }
+  });
+  subscribe('upsocket:pause', (message) => {
+    if ((message as UpsocketChannels['upsocket:pause']).direction === 'receive') c.receivePauses++;
+    else c.sendPauses++;
+  });
+  subscribe('upsocket:heartbeat-timeout', () => c.heartbeatTimeouts++);
+  subscribe('upsocket:publish', () => c.topicPublishes++);
+  subscribe('upsocket:deliver', (message) => {
+    c.topicDeliveries += (message as UpsocketChannels['upsocket:deliver']).subscribers;
+  });
+  subscribe('upsocket:slow-subscriber', () => c.slowSubscriberCloses++);
+  return c;
+}
+
+/**
+ * Counters and gauges of every upsocket server and connection in the process. The counters are a
+ * subscriber of upsocket's diagnostics channels, started by the first call: until then nothing is
+ * counted and no message costs anything; from then on they count everything (so call it once at
+ * startup if you want totals from the start). `openConnections` is exact from the start.
+ *
+ * @example
+ * stats() // start counting at startup
+ * app.get('/debug/websockets', (req, res) => res.json(stats()))
+ */
+export function stats(): UpsocketStats {
+  const c = (counts ??= startCounting());
+  return { openConnections, ...c, closedByCode: { ...c.closedByCode }, refusedByStatus: { ...c.refusedByStatus } };
+}

@@ -1,0 +1,111 @@
+// upsocket/otel with the real OpenTelemetry SDK: the in-memory exporter holds the expected points.
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type DataPoint,
+  type Histogram,
+  type MetricData,
+} from '@opentelemetry/sdk-metrics';
+import express from 'express';
+import http from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { attach, websocket } from '../../src/adapters/express/index.js';
+import { instrument } from '../../src/observe/otel/index.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { delay, listen } from '../helpers/server.js';
+import { expectRefusal, TestClient } from '../helpers/ws-client.js';
+
+function startMetrics() {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const instrumentation = instrument({ meterProvider });
+  onCleanup(async () => {
+    instrumentation.stop();
+    await meterProvider.shutdown();
+  });
+  /** The metrics recorded so far, by name. */
+  const collect = async (): Promise<Map<string, MetricData>> => {
+    await reader.forceFlush();
+    const metrics = exporter.getMetrics().at(-1)?.scopeMetrics.flatMap((scope) => scope.metrics) ?? [];
+    return new Map(metrics.map((metric) => [metric.descriptor.name, metric]));
+  };
+  return { collect };
+}
+
+function points(metric: MetricData | undefined): { attributes: Record<string, unknown>; value: unknown }[] {
+  return (metric?.dataPoints as DataPoint<unknown>[] | undefined)?.map(({ attributes, value }) => ({ attributes, value })) ?? [];
+}
+
+describe('upsocket/otel', () => {
+  it('records connections, durations, messages and refusals with their attributes', async () => {
+    const { collect } = startMetrics();
+    const app = express();
+    app.get(
+      '/rooms/:room',
+      websocket(async (connection) => {
+        for await (const message of connection) connection.sendText(message.text());
+      }),
+    );
+    const server = http.createServer(app);
+    const { wsUrl } = await listen(server, attach(server, { onRefuse: () => {} }));
+
+    await expectRefusal(`${wsUrl}/rooms/1`, { origin: 'https://evil.example' });
+    const client = await TestClient.connect(`${wsUrl}/rooms/1`);
+    const other = await TestClient.connect(`${wsUrl}/rooms/2`);
+    client.ws.send('ping!');
+    expect(await client.nextText()).toBe('ping!');
+    let metrics = await collect();
+    expect(points(metrics.get('upsocket.connections.active'))).toEqual([{ attributes: { 'http.route': '/rooms/:room' }, value: 2 }]);
+
+    client.ws.close(1000);
+    other.ws.close(4000);
+    await Promise.all([client.closed, other.closed]);
+    const activeNow = () => Number(points(metrics.get('upsocket.connections.active'))[0]?.value);
+    for (let i = 0; i < 100 && activeNow() !== 0; i++) {
+      await delay(10);
+      metrics = await collect();
+    }
+
+    expect(points(metrics.get('upsocket.connections.active'))).toEqual([{ attributes: { 'http.route': '/rooms/:room' }, value: 0 }]);
+    expect(points(metrics.get('upsocket.connections.opened'))).toEqual([{ attributes: { 'http.route': '/rooms/:room' }, value: 2 }]);
+    expect(points(metrics.get('upsocket.upgrades'))).toEqual([{ attributes: {}, value: 3 }]);
+    // The refusal comes before any route matched (origin is checked in open()): the route is known.
+    expect(points(metrics.get('upsocket.refusals'))).toEqual([
+      { attributes: { 'http.route': '/rooms/:room', 'http.response.status_code': 403 }, value: 1 },
+    ]);
+    expect(points(metrics.get('upsocket.messages'))).toEqual([
+      { attributes: { 'upsocket.direction': 'receive' }, value: 1 },
+      { attributes: { 'upsocket.direction': 'send' }, value: 1 },
+    ]);
+    expect(points(metrics.get('upsocket.message.bytes')).map((point) => point.value)).toEqual([5, 5]);
+
+    const duration = metrics.get('upsocket.connection.duration');
+    expect(duration?.descriptor.unit).toBe('s');
+    const byCode = new Map(points(duration).map((point) => [point.attributes['websocket.close.code'], point]));
+    expect([...byCode.keys()].sort()).toEqual([1000, 4000]);
+    for (const point of byCode.values()) {
+      expect(point.attributes['http.route']).toBe('/rooms/:room');
+      const histogram = point.value as Histogram;
+      expect(histogram.count).toBe(1);
+      expect(histogram.sum).toBeGreaterThan(0);
+      expect(histogram.sum).toBeLessThan(5);
+    }
+  });
+
+  it('stop() ends recording', async () => {
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    onCleanup(() => meterProvider.shutdown());
+    instrument({ meterProvider }).stop();
+    const server = http.createServer(express().get('/', websocket(() => {})));
+    const { wsUrl } = await listen(server, attach(server, { onRefuse: () => {} }));
+    await expectRefusal(`${wsUrl}/`, { origin: 'https://evil.example' });
+    await reader.forceFlush();
+    const recorded = exporter.getMetrics().flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics));
+    expect(recorded.filter((metric) => metric.dataPoints.length > 0)).toEqual([]);
+  });
+});
