@@ -2,7 +2,7 @@
 // path (server/). Client, topics, testing and the adapters import the core from here only.
 
 // Public: re-exported by the package's entry points.
-export { type UpsocketChannels } from './connection/channels.js';
+export { type UpsocketChannels } from './connection/channel-messages.js';
 export { Connection, type CloseInfo, type ConnectionState } from './connection/connection.js';
 export { ClosedError, UpsocketError, type ErrorCode } from './connection/errors.js';
 export { type Handler } from './connection/lifetime.js';

@@ -1,7 +1,8 @@
 // What the other parts of upsocket (client, topics, testing, adapters) use of the core beyond its
 // public index: kept out of index.ts so the published declarations never name it.
 export * from './index.js';
-export { channelNames, channels, type ChannelName, type Direction } from './connection/channels.js';
+export { channelNames, channels, type Direction } from './connection/channels.js';
+export { type ChannelName, type UpsocketChannels } from './connection/channel-messages.js';
 export { Fifo } from './connection/fifo.js';
 export { Heartbeat } from './connection/heartbeat.js';
 export { backlogOf, sendShared } from './connection/internals.js';

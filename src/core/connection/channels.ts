@@ -1,78 +1,29 @@
-import { channel } from 'node:diagnostics_channel';
-import type { IncomingMessage } from 'node:http';
-import type { Connection } from './connection.js';
+import { channel, type Channel } from 'node:diagnostics_channel';
 
 /** Which way data flows on a connection: what the peer sent us, or what we send it. */
 export type Direction = 'receive' | 'send';
 
 /**
- * The diagnostics channels upsocket publishes to (Node's `node:diagnostics_channel`, the
- * convention undici and fastify follow), each name with the message its subscribers receive.
- * A channel with no subscriber costs one property read: no message object is built.
- *
- * Channels are global by name, so a subscriber sees every copy of upsocket in the process.
- *
- * @example
- * import { subscribe } from 'node:diagnostics_channel'
- * import type { UpsocketChannels } from 'upsocket'
- *
- * subscribe('upsocket:close', (message) => {
- *   const { code, duration } = message as UpsocketChannels['upsocket:close']
- *   console.log(`closed ${code} after ${duration} ms`)
- * })
+ * @internal The channel objects, one per name (their messages: `UpsocketChannels` in
+ * channel-messages.ts); `publish.ts` is the only code that publishes.
  */
-export interface UpsocketChannels {
-  /** `attach()` received a WebSocket upgrade request (after its `filter`), before any routing. */
-  'upsocket:upgrade': { request: IncomingMessage };
-  /** upsocket answered an upgrade with an HTTP error itself (what `onRefuse` hears). */
-  'upsocket:refused': { request: IncomingMessage; status: number; reason: string };
-  /** The 101 went out: a server connection opened and its handler is about to run. */
-  'upsocket:open': { connection: Connection; request: IncomingMessage; protocol: string };
-  /**
-   * A server connection closed. `duration` is in ms since `upsocket:open`, or undefined for a
-   * connection that opened while nobody subscribed to `upsocket:close`.
-   */
-  'upsocket:close': { connection: Connection; request: IncomingMessage; code: number; reason: string; duration: number | undefined };
-  /** An error went to `onError`: a handler threw (`connection` set) or routing the upgrade failed. */
-  'upsocket:error': { error: unknown; request: IncomingMessage; connection: Connection | undefined };
-  /** The heartbeat dropped a connection that did not answer its last ping (it closes with 1006). */
-  'upsocket:heartbeat-timeout': { connection: Connection };
-  /** `receive`: the receive queue reached its mark, reading stopped. `send`: a `flush()` waits for the send buffer to drain. */
-  'upsocket:pause': { connection: Connection; direction: Direction };
-  /** The pause above ended: the queue is down to half, or the send buffer drained to its mark. */
-  'upsocket:resume': { connection: Connection; direction: Direction };
-  /** One message received or sent (`bytes` is its payload's size). Fires for every `Connection`, client ones included. */
-  'upsocket:message': { connection: Connection; direction: Direction; bytes: number };
-  /** `topics.publish()` was called for `topic` in this process. */
-  'upsocket:publish': { topic: string };
-  /** A message of `topic` was written to `subscribers` connections of this process. */
-  'upsocket:deliver': { topic: string; subscribers: number };
-  /** A topic subscriber more than `maxBufferedAmount` behind was closed with 1013. */
-  'upsocket:slow-subscriber': { connection: Connection; topic: string; backlog: number };
-}
-
-/** A channel's name. */
-export type ChannelName = keyof UpsocketChannels;
-
-function define<Name extends ChannelName>(name: Name) {
-  return channel(name) as ReturnType<typeof channel> & { publish(message: UpsocketChannels[Name]): void };
-}
-
-/** @internal The channel objects, one per name; `publish.ts` is the only code that publishes. */
-export const channels = {
-  upgrade: define('upsocket:upgrade'),
-  refused: define('upsocket:refused'),
-  open: define('upsocket:open'),
-  close: define('upsocket:close'),
-  error: define('upsocket:error'),
-  heartbeatTimeout: define('upsocket:heartbeat-timeout'),
-  pause: define('upsocket:pause'),
-  resume: define('upsocket:resume'),
-  message: define('upsocket:message'),
-  publish: define('upsocket:publish'),
-  deliver: define('upsocket:deliver'),
-  slowSubscriber: define('upsocket:slow-subscriber'),
-} as const;
+export const channels: Readonly<Record<
+  'upgrade' | 'refused' | 'open' | 'close' | 'error' | 'heartbeatTimeout' | 'pause' | 'resume' | 'message' | 'publish' | 'deliver' | 'slowSubscriber',
+  Channel
+>> = {
+  upgrade: channel('upsocket:upgrade'),
+  refused: channel('upsocket:refused'),
+  open: channel('upsocket:open'),
+  close: channel('upsocket:close'),
+  error: channel('upsocket:error'),
+  heartbeatTimeout: channel('upsocket:heartbeat-timeout'),
+  pause: channel('upsocket:pause'),
+  resume: channel('upsocket:resume'),
+  message: channel('upsocket:message'),
+  publish: channel('upsocket:publish'),
+  deliver: channel('upsocket:deliver'),
+  slowSubscriber: channel('upsocket:slow-subscriber'),
+};
 
 /** @internal Every channel name, for subscribers that listen to all of them. */
-export const channelNames = Object.freeze(Object.values(channels).map((each) => each.name as ChannelName));
+export const channelNames: readonly string[] = Object.freeze(Object.values(channels).map((each) => each.name as string));

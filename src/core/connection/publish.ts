@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { debuglog } from 'node:util';
 import { channels, type Direction } from './channels.js';
-import type { Connection } from './connection.js';
 import { SharedMessage } from './shared-message.js';
 
 // Where upsocket publishes to its diagnostics channels (channels.ts) and writes its
@@ -20,7 +19,7 @@ export function describe(request: IncomingMessage): string {
 }
 
 /** @internal An error went to `onError`. */
-export function publishError(error: unknown, request: IncomingMessage, connection?: Connection): void {
+export function publishError(error: unknown, request: IncomingMessage, connection?: unknown): void {
   if (channels.error.hasSubscribers) channels.error.publish({ error, request, connection });
   if (debugging) debug('error %s: %s', describe(request), error instanceof Error ? error.message : String(error));
 }
@@ -29,19 +28,19 @@ export function publishError(error: unknown, request: IncomingMessage, connectio
 
 /** @internal The heartbeat drops `connection`. */
 export function publishHeartbeatTimeout(connection: unknown): void {
-  if (channels.heartbeatTimeout.hasSubscribers) channels.heartbeatTimeout.publish({ connection: connection as Connection });
-  if (debugging) debug('heartbeat timeout %s', describe((connection as Connection).request));
+  if (channels.heartbeatTimeout.hasSubscribers) channels.heartbeatTimeout.publish({ connection: connection });
+  if (debugging) debug('heartbeat timeout %s', describe((connection as { request: IncomingMessage }).request));
 }
 
 /** @internal Reading or sending on `connection` paused (`paused`) or resumed. */
 export function publishPause(connection: unknown, direction: Direction, paused: boolean): void {
   const to = paused ? channels.pause : channels.resume;
-  if (to.hasSubscribers) to.publish({ connection: connection as Connection, direction });
+  if (to.hasSubscribers) to.publish({ connection: connection, direction });
 }
 
 /** @internal One message received or sent; `size` is called only when someone listens. */
 export function publishMessage(connection: unknown, direction: Direction, data: unknown): void {
-  if (channels.message.hasSubscribers) channels.message.publish({ connection: connection as Connection, direction, bytes: byteSize(data) });
+  if (channels.message.hasSubscribers) channels.message.publish({ connection: connection, direction, bytes: byteSize(data) });
 }
 
 function byteSize(data: unknown): number {
@@ -62,6 +61,6 @@ export function publishDeliver(topic: string, subscribers: number): void {
 }
 
 /** @internal Topics closed a slow subscriber with 1013. */
-export function publishSlowSubscriber(connection: Connection, topic: string, backlog: number): void {
+export function publishSlowSubscriber(connection: unknown, topic: string, backlog: number): void {
   if (channels.slowSubscriber.hasSubscribers) channels.slowSubscriber.publish({ connection, topic, backlog });
 }

@@ -3,7 +3,7 @@ import type { Connection } from '../connection/connection.js';
 import { UpsocketError } from '../connection/errors.js';
 import { assertKnownOptions, describeValue } from '../connection/option-keys.js';
 import { clientAddress } from './client-address.js';
-import type { Refusal } from './handshake.js';
+import type { Refusal } from './http-answer.js';
 
 /** A cap on the connections of one client, as `connectionsPerClient` takes it. */
 export interface ClientCap {

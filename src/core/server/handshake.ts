@@ -1,13 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { isOriginAllowed } from './origin.js';
+import type { Refusal } from './http-answer.js';
 import type { Settings } from './options.js';
 
-/** An HTTP answer that ends an upgrade before any 101. */
-export interface Refusal {
-  status: number;
-  reason: string;
-  headers?: Record<string, string>;
-}
+export type { Refusal } from './http-answer.js';
 
 /** The handshake checks passed: the subprotocol to answer with ('' for none). */
 export interface Acceptance {

@@ -1,6 +1,12 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Refusal } from './handshake.js';
+
+/** An HTTP answer that ends an upgrade before any 101. */
+export interface Refusal {
+  status: number;
+  reason: string;
+  headers?: Record<string, string>;
+}
 
 function bodyOf(refusal: Refusal): string {
   return `${refusal.reason}\n`;

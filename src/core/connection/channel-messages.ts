@@ -1,0 +1,56 @@
+import type { IncomingMessage } from 'node:http';
+import type { Direction } from './channels.js';
+import type { Connection } from './connection.js';
+
+// The messages of upsocket's diagnostics channels (channels.ts holds the channels themselves):
+// types only, for subscribers; the code that publishes (publish.ts) does not import them, so the
+// channels need nothing of Connection.
+
+/**
+ * The diagnostics channels upsocket publishes to (Node's `node:diagnostics_channel`, the
+ * convention undici and fastify follow), each name with the message its subscribers receive.
+ * A channel with no subscriber costs one property read: no message object is built.
+ *
+ * Channels are global by name, so a subscriber sees every copy of upsocket in the process.
+ *
+ * @example
+ * import { subscribe } from 'node:diagnostics_channel'
+ * import type { UpsocketChannels } from 'upsocket'
+ *
+ * subscribe('upsocket:close', (message) => {
+ *   const { code, duration } = message as UpsocketChannels['upsocket:close']
+ *   console.log(`closed ${code} after ${duration} ms`)
+ * })
+ */
+export interface UpsocketChannels {
+  /** `attach()` received a WebSocket upgrade request (after its `filter`), before any routing. */
+  'upsocket:upgrade': { request: IncomingMessage };
+  /** upsocket answered an upgrade with an HTTP error itself (what `onRefuse` hears). */
+  'upsocket:refused': { request: IncomingMessage; status: number; reason: string };
+  /** The 101 went out: a server connection opened and its handler is about to run. */
+  'upsocket:open': { connection: Connection; request: IncomingMessage; protocol: string };
+  /**
+   * A server connection closed. `duration` is in ms since `upsocket:open`, or undefined for a
+   * connection that opened while nobody subscribed to `upsocket:close`.
+   */
+  'upsocket:close': { connection: Connection; request: IncomingMessage; code: number; reason: string; duration: number | undefined };
+  /** An error went to `onError`: a handler threw (`connection` set) or routing the upgrade failed. */
+  'upsocket:error': { error: unknown; request: IncomingMessage; connection: Connection | undefined };
+  /** The heartbeat dropped a connection that did not answer its last ping (it closes with 1006). */
+  'upsocket:heartbeat-timeout': { connection: Connection };
+  /** `receive`: the receive queue reached its mark, reading stopped. `send`: a `flush()` waits for the send buffer to drain. */
+  'upsocket:pause': { connection: Connection; direction: Direction };
+  /** The pause above ended: the queue is down to half, or the send buffer drained to its mark. */
+  'upsocket:resume': { connection: Connection; direction: Direction };
+  /** One message received or sent (`bytes` is its payload's size). Fires for every `Connection`, client ones included. */
+  'upsocket:message': { connection: Connection; direction: Direction; bytes: number };
+  /** `topics.publish()` was called for `topic` in this process. */
+  'upsocket:publish': { topic: string };
+  /** A message of `topic` was written to `subscribers` connections of this process. */
+  'upsocket:deliver': { topic: string; subscribers: number };
+  /** A topic subscriber more than `maxBufferedAmount` behind was closed with 1013. */
+  'upsocket:slow-subscriber': { connection: Connection; topic: string; backlog: number };
+}
+
+/** A channel's name. */
+export type ChannelName = keyof UpsocketChannels;
