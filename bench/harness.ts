@@ -43,8 +43,11 @@ function fmt(value: number, digits = 2): string {
 }
 
 async function runLoadPhases(servers: RunningServer[], load: Child, settings: BenchSettings, collect: Collector, log: (line: string) => void): Promise<void> {
+  // Variants (a diagnostics subscriber attached) run the 64 B echo only, in the same rounds as their base.
+  const main = servers.filter(({ entry }) => entry.variantOf === undefined);
   for (const payload of ['text64', 'binary16k'] as PayloadKind[]) {
-    await alternate(`cpu ${payload}`, servers, settings.echo.samples, async (server, round) => {
+    const measured = payload === 'text64' ? servers : main;
+    await alternate(`cpu ${payload}`, measured, settings.echo.samples, async (server, round) => {
       const sample = await sampleEchoCpu(server, load, payload, settings.echo);
       collect.add(`cpu-${payload}`, server.entry.name, sample.cpuPerMessage);
       collect.detail(server.entry.name, `messagesPerSecond-${payload}`, sample.messagesPerSecond);
@@ -52,13 +55,13 @@ async function runLoadPhases(servers: RunningServer[], load: Child, settings: Be
       log(`  cpu ${payload} [${round + 1}] ${server.entry.name}: ${fmt(sample.cpuPerMessage)} µs/msg (user ${fmt(sample.userCpuPerMessage)}) at ${Math.round(sample.messagesPerSecond)} msg/s`);
     }, log);
   }
-  await alternate('latency', servers, settings.latency.samples, async (server, round) => {
+  await alternate('latency', main, settings.latency.samples, async (server, round) => {
     const sample = await sampleLatency(server, load, settings.latency);
     collect.add('latency-p50', server.entry.name, sample.p50);
     collect.add('latency-p99', server.entry.name, sample.p99);
     log(`  latency [${round + 1}] ${server.entry.name}: p50 ${fmt(sample.p50, 3)} ms, p99 ${fmt(sample.p99, 3)} ms`);
   }, log);
-  await alternate('handshakes', servers, settings.handshakes.samples, async (server, round) => {
+  await alternate('handshakes', main, settings.handshakes.samples, async (server, round) => {
     const sample = await sampleHandshakes(server, load, settings.handshakes);
     collect.add('handshakes', server.entry.name, sample.perSecond);
     collect.add('handshake-cpu', server.entry.name, sample.cpuPerHandshake);
@@ -139,17 +142,21 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
   const began = performance.now();
   const write = options.log ?? ((line: string) => console.error(line));
   const log = (line: string): void => write(`${((performance.now() - began) / 1000).toFixed(1).padStart(6)}s ${line}`);
-  const entries = SERVERS.filter((entry) => options.only === undefined || entry.name === 'ws' || options.only.includes(entry.name));
+  const wanted = (name: string | undefined): boolean => name !== undefined && (options.only === undefined || name === 'ws' || options.only.includes(name));
+  // A variant runs with its base server (or when named itself).
+  const all = SERVERS.filter((entry) => wanted(entry.name) || wanted(entry.variantOf));
+  const entries = all.filter((entry) => entry.variantOf === undefined);
+  const variants = all.filter((entry) => entry.variantOf !== undefined && entries.some((base) => base.name === entry.variantOf));
   const startedAt = new Date();
   const commit = describeCommit();
   const loadAtStart = os.loadavg()[0] ?? 0;
   const collect = new Collector();
-  log(`upsocket bench (${settings.mode}): ${entries.length} servers, ${settings.idle.connections} idle connections`);
+  log(`upsocket bench (${settings.mode}): ${entries.length} servers (+${variants.length} observability variants), ${settings.idle.connections} idle connections`);
   const load = await startLoadGenerator(settings.idle.connections);
-  const servers = await Promise.all(entries.map((entry) => startServer(entry, { heartbeat: false, connections: settings.idle.connections })));
+  const servers = await Promise.all([...entries, ...variants].map((entry) => startServer(entry, { heartbeat: false, connections: settings.idle.connections })));
   try {
     await runLoadPhases(servers, load, settings, collect, log);
-    await runIdlePhases(servers, load, settings, collect, log);
+    await runIdlePhases(servers.filter(({ entry }) => entry.variantOf === undefined), load, settings, collect, log);
   } finally {
     await Promise.all(servers.map((server) => server.child.stop()));
     await load.stop();
@@ -165,7 +172,8 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
     upsocketSource: UPSOCKET_SOURCE,
     commit,
     servers: entries,
-    metrics: collect.rows(entries),
+    variants,
+    metrics: collect.rows(entries, variants),
     details: collect.medianDetails(),
   };
 }

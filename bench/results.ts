@@ -61,6 +61,8 @@ export interface BenchResults {
   /** The commit measured, with `+dirty` when src/ had uncommitted changes. */
   commit: string;
   servers: ServerEntry[];
+  /** Variants of a server with a diagnostics subscriber (64 B echo CPU only); absent in results before them. */
+  variants?: ServerEntry[];
   metrics: MetricRow[];
   /** Per server: figures that explain the table (throughput, idle CPU, heartbeat survivors). */
   details: Record<string, Record<string, number>>;
@@ -94,19 +96,25 @@ export class Collector {
     return this.#samples.get(metric)?.get(server) ?? [];
   }
 
-  rows(servers: readonly ServerEntry[]): MetricRow[] {
+  /** One row per metric with a cell per server; `variants` get a cell only in the rows they ran. */
+  rows(servers: readonly ServerEntry[], variants: readonly ServerEntry[] = []): MetricRow[] {
     return METRICS.map((metric) => {
       const control = median(this.samples(metric.id, CONTROL));
       const cells: Record<string, Cell> = {};
+      const cell = (name: string, samples: number[]): Cell => {
+        const value = median(samples);
+        return { value, samples, ratio: control > 0 ? value / control : Number.NaN };
+      };
       for (const { name } of servers) {
         const na = this.#na.get(`${metric.id}\u0000${name}`);
         const samples = this.samples(metric.id, name);
         if (na !== undefined) cells[name] = { na };
         else if (samples.length === 0) cells[name] = { na: 'not measured (failed: see the run log)' };
-        else {
-          const value = median(samples);
-          cells[name] = { value, samples, ratio: control > 0 ? value / control : Number.NaN };
-        }
+        else cells[name] = cell(name, samples);
+      }
+      for (const { name } of variants) {
+        const samples = this.samples(metric.id, name);
+        if (samples.length > 0) cells[name] = cell(name, samples);
       }
       return { ...metric, cells };
     });

@@ -1,6 +1,7 @@
 // The Markdown report: the table, what each row measures, the machine and how to reproduce.
 import type { BenchResults } from '../results.js';
 import { formatCell, naFootnotes } from './format.js';
+import { renderObservability } from './observability.js';
 import { renderTargets } from './targets.js';
 
 export function renderMarkdown(results: BenchResults, chartFile: string): string {
@@ -28,6 +29,17 @@ export function renderMarkdown(results: BenchResults, chartFile: string): string
   lines.push('');
   for (const [reason, number] of notes) lines.push(`[${number}] n/a: ${reason}  `);
   lines.push('', '## Per-connection targets', '', 'Ratios and differences between servers of this run (RSS has no bar: it is reported).', '', ...renderTargets(results, true));
+  const observability = renderObservability(results, true);
+  if (observability.length > 0) {
+    lines.push(
+      '',
+      '## Observability cost',
+      '',
+      "CPU per echoed 64 B text message with a diagnostics subscriber attached, in the same rounds as the server without one: `stats()` started (its counters subscribe to every channel, so each echo publishes a receive and a send event), and `instrument()` of upsocket/otel on an OpenTelemetry SDK `MeterProvider` (in-memory exporter, every 10 s). With no subscriber a channel costs one `hasSubscribers` read, so the no-subscriber row is the main table's.",
+      '',
+      ...observability,
+    );
+  }
   lines.push(
     '',
     '## What the rows measure',

@@ -1,6 +1,7 @@
 // The console table: one row per metric, one column per server, "value (ratio to raw ws)".
 import type { BenchResults } from '../results.js';
 import { formatCell, naFootnotes } from './format.js';
+import { renderObservability } from './observability.js';
 import { renderTargets } from './targets.js';
 
 function pad(text: string, width: number, right = false): string {
@@ -23,5 +24,7 @@ export function renderTable(results: BenchResults): string {
   lines.push('', 'Cells: median (ratio to raw ws from the same run). Ratios above 1 are worse except for handshakes per second.');
   for (const [reason, number] of notes) lines.push(`[${number}] n/a: ${reason}`);
   lines.push('', 'Per-connection targets (upsocket express against its anchors, this run):', ...renderTargets(results, false).map((line) => `  ${line}`));
+  const observability = renderObservability(results, false);
+  if (observability.length > 0) lines.push('', 'Observability cost (CPU per echo, 64 B text, same rounds):', ...observability.map((line) => `  ${line}`));
   return lines.join('\n');
 }

@@ -9,6 +9,12 @@ export interface ServerEntry {
   heartbeat: string | null;
   /** Whether upgrades pass through a framework route with one middleware before it. */
   framework: boolean;
+  /**
+   * Set on a variant of that server with a diagnostics subscriber attached: it runs only the 64 B
+   * echo CPU phase, in the same rounds, and is reported as a ratio to it in its own table
+   * (observability cost), not as a column of the main one.
+   */
+  variantOf?: string | undefined;
 }
 
 const NO_HEARTBEAT = 'no built-in heartbeat (apps add the ws README pattern: see the ws row)';
@@ -24,7 +30,12 @@ export const SERVERS: readonly ServerEntry[] = [
   { name: 'fastify', label: '@fastify/websocket', file: 'fastify.ts', client: 'ws', heartbeat: null, framework: true },
   { name: 'crossws', label: 'crossws (node)', file: 'crossws.ts', client: 'ws', heartbeat: 'idleTimeout sweep', framework: false },
   { name: 'socket.io', label: 'socket.io (other protocol)', file: 'socketio.ts', client: 'socket.io', heartbeat: 'engine.io pingInterval', framework: false },
+  { name: 'upsocket-stats', label: 'upsocket node-http + stats()', file: 'upsocket-stats.ts', client: 'ws', heartbeat: 'built in', framework: false, variantOf: 'upsocket-node-http' },
+  { name: 'upsocket-otel', label: 'upsocket node-http + OTel instrument()', file: 'upsocket-otel.ts', client: 'ws', heartbeat: 'built in', framework: false, variantOf: 'upsocket-node-http' },
 ];
+
+/** The columns of the main table: every server that is not a variant. */
+export const MAIN_SERVERS: readonly ServerEntry[] = SERVERS.filter((entry) => entry.variantOf === undefined);
 
 export const NO_HEARTBEAT_REASON = NO_HEARTBEAT;
 
