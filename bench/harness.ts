@@ -156,6 +156,8 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
   const servers = await Promise.all([...entries, ...variants].map((entry) => startServer(entry, { heartbeat: false, connections: settings.idle.connections })));
   try {
     await runLoadPhases(servers, load, settings, collect, log);
+    // The variants are done: stop them so they do not load the machine during the idle phases.
+    await Promise.all(servers.filter(({ entry }) => entry.variantOf !== undefined).map((server) => server.child.stop()));
     await runIdlePhases(servers.filter(({ entry }) => entry.variantOf === undefined), load, settings, collect, log);
   } finally {
     await Promise.all(servers.map((server) => server.child.stop()));

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResults } from '../bench/results.js';
 import { METRICS } from '../bench/results.js';
-import { SERVERS } from '../bench/servers/index.js';
+import { MAIN_SERVERS as SERVERS, SERVERS as ALL_SERVERS } from '../bench/servers/index.js';
 import { TOPICS_SERVER } from '../bench/topics-phase.js';
 import { describeNeeding, redisServer } from './helpers/external-programs.js';
 
@@ -78,6 +78,25 @@ describe('npm run bench -- --quick', () => {
     expect(markdown).toContain('](latest.svg)');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('</svg>');
+  });
+});
+
+describe('npm run bench -- --quick: observability cost', () => {
+  it('measures 64 B echo CPU for each subscriber variant beside its base server and reports the ratios', () => {
+    const { results, stdout, markdown } = quickRun;
+    const variants = ALL_SERVERS.filter((entry) => entry.variantOf !== undefined);
+    expect(variants.map((entry) => entry.name)).toEqual(['upsocket-stats', 'upsocket-otel']);
+    expect(results.variants?.map((entry) => entry.name)).toEqual(variants.map((entry) => entry.name));
+    const row = results.metrics.find((metric) => metric.id === 'cpu-text64')!;
+    for (const variant of variants) {
+      const cell = row.cells[variant.name];
+      expect(typeof cell?.value === 'number' && cell.value > 0, `${variant.name}: ${JSON.stringify(cell)}`).toBe(true);
+      // Only the 64 B echo phase: no cell in the other rows, no column in the main table.
+      for (const other of results.metrics.filter((metric) => metric.id !== 'cpu-text64')) expect(other.cells[variant.name]).toBeUndefined();
+      expect(stdout).toMatch(new RegExp(`${variant.label.replace(/[()+]/g, '\\$&')}: [0-9.]+ µs/msg \\([0-9.]+× of no subscriber`));
+      expect(markdown).toContain(`| ${variant.label} |`);
+    }
+    expect(markdown).toContain('## Observability cost');
   });
 });
 
