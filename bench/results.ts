@@ -30,8 +30,15 @@ export const METRICS: readonly MetricDef[] = [
   { id: 'heartbeat-loop-p99', label: 'Event-loop delay during heartbeat rounds, p99', unit: 'ms', better: 'lower', scale: 1, digits: 1 },
   { id: 'broadcast', label: 'Broadcast to all idle conns', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
   { id: 'topic-broadcast', label: 'Topic publish to all subscribers, all delivered', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
+  { id: 'topic-memory-p50', label: 'Topic publish → delivery, history off, p50', unit: 'ms', better: 'lower', scale: 1, digits: 3 },
+  { id: 'topic-memory-p99', label: 'Topic publish → delivery, history off, p99', unit: 'ms', better: 'lower', scale: 1, digits: 3 },
+  { id: 'topic-history-p50', label: 'Topic publish → delivery, history on, p50', unit: 'ms', better: 'lower', scale: 1, digits: 3 },
+  { id: 'topic-history-p99', label: 'Topic publish → delivery, history on, p99', unit: 'ms', better: 'lower', scale: 1, digits: 3 },
+  { id: 'topic-replay', label: 'Topic replay of 10,000 messages to a resuming subscriber', unit: 'ms', better: 'lower', scale: 1, digits: 1 },
   { id: 'topic-redis-p50', label: 'Topic publish across processes via Redis, p50', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
   { id: 'topic-redis-p99', label: 'Topic publish across processes via Redis, p99', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
+  { id: 'topic-redis-history-p50', label: 'Topic publish across processes via Redis, history on, p50', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
+  { id: 'topic-redis-history-p99', label: 'Topic publish across processes via Redis, history on, p99', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
 ];
 
 export interface Cell {

@@ -4,10 +4,25 @@
 import type { Collector } from './results.js';
 import type { BenchSettings } from './settings.js';
 import type { ServerEntry } from './servers/index.js';
+import { measureMemoryLatency, measureReplay } from './topics-history.js';
 import { measureBroadcast, measureRedisLatency, TOPICS_FULL, TOPICS_QUICK } from './topics.js';
 
 export const TOPICS_SERVER = 'upsocket-node-http';
-export const TOPIC_METRICS = ['topic-broadcast', 'topic-redis-p50', 'topic-redis-p99'] as const;
+export const TOPIC_METRICS = [
+  'topic-broadcast',
+  'topic-memory-p50',
+  'topic-memory-p99',
+  'topic-history-p50',
+  'topic-history-p99',
+  'topic-replay',
+  'topic-redis-p50',
+  'topic-redis-p99',
+  'topic-redis-history-p50',
+  'topic-redis-history-p99',
+] as const;
+
+/** The history the "history on" rows keep per topic (the chat demo's). */
+const HISTORY = 1000;
 
 function reason(error: unknown): string {
   return `failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
@@ -33,13 +48,27 @@ export async function runTopicsPhase(
   } catch (error) {
     collect.notApplicable('topic-broadcast', TOPICS_SERVER, reason(error));
   }
+  // Latency rows: one measurement gives a p50 and a p99 row; a failure marks both.
+  const latencyRows = async (prefix: string, label: string, measure: () => Promise<{ p50Ms: number; p99Ms: number }>): Promise<void> => {
+    try {
+      const { p50Ms, p99Ms } = await measure();
+      collect.add(`${prefix}-p50`, TOPICS_SERVER, p50Ms);
+      collect.add(`${prefix}-p99`, TOPICS_SERVER, p99Ms);
+      log(`  topics ${label}: p50 ${p50Ms.toFixed(3)} ms, p99 ${p99Ms.toFixed(3)} ms`);
+    } catch (error) {
+      // The Redis rows need a redis-server binary (Debian package redis-server); the row says so instead of failing the run.
+      for (const id of [`${prefix}-p50`, `${prefix}-p99`]) collect.notApplicable(id, TOPICS_SERVER, reason(error));
+    }
+  };
+  await latencyRows('topic-memory', 'in memory, history off', () => measureMemoryLatency(topics));
+  await latencyRows('topic-history', 'in memory, history on', () => measureMemoryLatency(topics, HISTORY));
   try {
-    const redis = await measureRedisLatency(topics);
-    collect.add('topic-redis-p50', TOPICS_SERVER, redis.p50Ms);
-    collect.add('topic-redis-p99', TOPICS_SERVER, redis.p99Ms);
-    log(`  topics via Redis: p50 ${redis.p50Ms.toFixed(2)} ms, p99 ${redis.p99Ms.toFixed(2)} ms`);
+    const replay = await measureReplay(topics);
+    collect.add('topic-replay', TOPICS_SERVER, replay.replayMs);
+    log(`  topics replay of ${replay.messages}: ${replay.replayMs.toFixed(1)} ms`);
   } catch (error) {
-    // Needs a redis-server binary (Debian package redis-server); the row says so instead of failing the run.
-    for (const id of ['topic-redis-p50', 'topic-redis-p99']) collect.notApplicable(id, TOPICS_SERVER, reason(error));
+    collect.notApplicable('topic-replay', TOPICS_SERVER, reason(error));
   }
+  await latencyRows('topic-redis', 'via Redis', () => measureRedisLatency(topics));
+  await latencyRows('topic-redis-history', 'via Redis, history on', () => measureRedisLatency(topics, HISTORY));
 }

@@ -12,20 +12,22 @@
 //    every delivery.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
 import { createRedisBackend } from '../src/topics/redis/index.js';
 import { createTopics } from '../src/index.js';
 import { RedisServer } from '../test/helpers/redis-server.js';
-import { now, TopicsBenchChild } from './topics-child.js';
+import { TopicsBenchChild } from './topics-child.js';
+import { collected, latencyClients, percentile, publishAtRate } from './topics-latency.js';
 
 export interface TopicsBenchSettings {
   connections: number;
   repeats: number;
   latency: { subscribers: number; messages: number; rate: number };
+  /** How many messages a resuming subscriber is replayed (bench/topics-history.ts). */
+  replay: number;
 }
 
-export const TOPICS_FULL: TopicsBenchSettings = { connections: 10_000, repeats: 7, latency: { subscribers: 100, messages: 2000, rate: 1000 } };
-export const TOPICS_QUICK: TopicsBenchSettings = { connections: 1000, repeats: 3, latency: { subscribers: 20, messages: 200, rate: 500 } };
+export const TOPICS_FULL: TopicsBenchSettings = { connections: 10_000, repeats: 7, latency: { subscribers: 100, messages: 2000, rate: 1000 }, replay: 10_000 };
+export const TOPICS_QUICK: TopicsBenchSettings = { connections: 1000, repeats: 3, latency: { subscribers: 20, messages: 200, rate: 500 }, replay: 10_000 };
 
 interface Timing {
   start: number;
@@ -52,11 +54,6 @@ export interface RedisLatencyResult {
 export interface TopicsBenchResult {
   broadcast: BroadcastResult;
   redis: RedisLatencyResult;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 function medians(samples: { timing: Timing; deliveredAt: number }[]): BroadcastResult['publish'] {
@@ -97,37 +94,20 @@ export async function measureBroadcast(settings: TopicsBenchSettings): Promise<B
   }
 }
 
-export async function measureRedisLatency(settings: TopicsBenchSettings): Promise<RedisLatencyResult> {
+/** `history`: both processes' topics keep a history of that many messages per topic (Redis streams). */
+export async function measureRedisLatency(settings: TopicsBenchSettings, history?: number): Promise<RedisLatencyResult> {
   const { subscribers, messages, rate } = settings.latency;
   const redis = await RedisServer.launch();
-  const server = new TopicsBenchChild('./topics-server.ts', { REDIS_URL: redis.url }, subscribers + 1024);
-  const topics = createTopics({ backend: createRedisBackend({ url: redis.url }) });
-  const clients: WebSocket[] = [];
+  const env: Record<string, string> = { REDIS_URL: redis.url, ...(history !== undefined && { HISTORY: String(history) }) };
+  const server = new TopicsBenchChild('./topics-server.ts', env, subscribers + 1024);
+  const topics = createTopics({ backend: createRedisBackend({ url: redis.url }), history: history === undefined ? undefined : { maxMessages: history } });
+  let clients: { terminate(): void }[] = [];
   try {
     const port = (await server.ready) as number;
-    const latencies: number[] = [];
-    await Promise.all(
-      Array.from({ length: subscribers }, async () => {
-        const ws = new WebSocket(`ws://127.0.0.1:${port}/topics/latency`);
-        clients.push(ws);
-        // The server says 'subscribed' once its Redis subscription is confirmed.
-        await new Promise<void>((resolve, reject) => {
-          ws.once('message', () => resolve());
-          ws.once('error', reject);
-        });
-        ws.on('message', (data: Buffer) => latencies.push(now() - Number(data.toString().split(' ')[1])));
-      }),
-    );
-    const start = now();
-    for (let i = 0; i < messages; i++) {
-      const due = start + (i * 1000) / rate;
-      const wait = due - now();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      await topics.publish('latency', `${i} ${now()}`);
-    }
-    const deadline = Date.now() + 10_000;
-    while (latencies.length < messages * subscribers && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    return { subscribers, messages, rate, deliveries: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+    const subscribed = await latencyClients(port, '/topics/latency', subscribers);
+    clients = subscribed.clients;
+    await publishAtRate((text) => topics.publish('latency', text), messages, rate);
+    return { subscribers, messages, rate, ...(await collected(subscribed.latencies, messages * subscribers)) };
   } finally {
     for (const ws of clients) ws.terminate();
     await topics.close();

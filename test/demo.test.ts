@@ -41,8 +41,17 @@ async function expectRoomsApart(wsUrl: string, options: (name: string) => Promis
   expect(await nextJson(dave)).toMatchObject({ name: 'erin', text: 'lobby again' });
 }
 
+/** The rooms' messages come in upsocket's envelope, with an id; the seam marker after each subscribe is skipped. */
+async function nextEnveloped(client: TestClient): Promise<{ id: string | undefined; message: Record<string, unknown> }> {
+  for (;;) {
+    const value = JSON.parse(await client.nextText()) as Record<string, unknown>;
+    if (typeof value.topic !== 'string') return { id: undefined, message: value }; // a plain `error` to the sender
+    if (typeof value.text === 'string') return { id: value.id as string, message: JSON.parse(value.text) as Record<string, unknown> };
+  }
+}
+
 async function nextJson(client: TestClient): Promise<Record<string, unknown>> {
-  return JSON.parse(await client.nextText()) as Record<string, unknown>;
+  return (await nextEnveloped(client)).message;
 }
 
 function say(client: TestClient, message: Record<string, unknown>): void {
@@ -106,6 +115,27 @@ describe('node-http chat example', () => {
     say(bob, { name: 'bob', text: 'hello' });
     expect(await nextJson(alice)).toMatchObject({ name: 'bob', text: 'hello' });
     expect(await nextJson(bob)).toMatchObject({ name: 'bob', text: 'hello' });
+  });
+
+  it('replays what a reconnecting browser missed, from the id in its upsocket-resume parameter', async () => {
+    const { wsUrl } = await start(createNodeHttpChat);
+    const alice = await TestClient.connect(`${wsUrl}/chat/kitchen`);
+    say(alice, { name: 'alice', text: 'one' });
+    const first = await nextEnveloped(alice);
+    expect(first.message).toMatchObject({ type: 'said', text: 'one' });
+    expect(first.id).toMatch(/^\d+-\d+$/);
+    for (const text of ['two', 'three']) say(alice, { name: 'alice', text });
+    expect(await nextJson(alice)).toMatchObject({ text: 'two' });
+    expect(await nextJson(alice)).toMatchObject({ text: 'three' });
+
+    const resume = encodeURIComponent(JSON.stringify({ 'room:kitchen': first.id }));
+    const back = await TestClient.connect(`${wsUrl}/chat/kitchen?upsocket-resume=${resume}`);
+    expect(await nextJson(back)).toMatchObject({ text: 'two' });
+    expect(await nextJson(back)).toMatchObject({ text: 'three' });
+    const seam = JSON.parse(await back.nextText()) as Record<string, unknown>;
+    expect(seam).toEqual({ topic: 'room:kitchen', after: expect.stringMatching(/^\d+-3$/) });
+    say(back, { name: 'back', text: 'live' });
+    expect(await nextJson(back)).toMatchObject({ text: 'live' });
   });
 
   it('keeps rooms apart: /chat/<room> hears its room only, /chat is the lobby, a bad name is 404', async () => {
