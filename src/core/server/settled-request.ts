@@ -1,7 +1,26 @@
 import { IncomingMessage, type IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 
 /** The properties the destructuring in `settledRequest()` leaves out. */
-const exchangeOnly = ['res', 'next', 'parser', 'client', '_parsedUrl', '_parsedOriginalUrl', 'rawHeaders', 'rawTrailers'];
+const exchangeOnly = [
+  'res', 'next', 'parser', 'client', '_parsedUrl', '_parsedOriginalUrl', 'rawHeaders', 'rawTrailers',
+  '_events', '_readableState', '_maxListeners', '_consuming', '_dumped', 'aborted', 'statusCode', 'statusMessage', 'joinDuplicateHeaders',
+];
+
+/**
+ * What the copies read instead of the stream fields left out: the values every upgraded request
+ * has, on their shared prototype rather than in each copy.
+ */
+const settledDefaults = { _consuming: false, _dumped: false, aborted: false, statusCode: null, statusMessage: null, joinDuplicateHeaders: undefined };
+
+/** The request's body ended with its head: a stream state that says so, made only if asked for. */
+function endedReadableState(this: IncomingMessage): unknown {
+  const state = new (Readable as unknown as { ReadableState: new (options: object, stream: object, isDuplex: boolean) => Record<string, unknown> }).ReadableState({}, this, false);
+  state.ended = true;
+  state.endEmitted = true;
+  Object.defineProperty(this, '_readableState', { value: state, writable: true, enumerable: true, configurable: true });
+  return state;
+}
 
 /**
  * Per prototype of the routed requests, the prototype of their settled copies: it adds
@@ -28,6 +47,9 @@ function settledPrototypeOf(prototype: object): object {
         Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
       };
     settled = Object.create(prototype, {
+      ...Object.fromEntries(Object.entries(settledDefaults).map(([key, value]) => [key, { value, writable: true, configurable: true }])),
+      // Writable: Node's stream code assigns it on its own objects; here it is made when first read.
+      _readableState: { get: endedReadableState, set: ownValue('_readableState'), configurable: true },
       rawHeaders: {
         get(this: IncomingMessage): string[] {
           return rawHeadersOf(this.headers);
@@ -70,8 +92,11 @@ export function settledRequest(request: IncomingMessage): IncomingMessage {
   if (prototype === IncomingMessage.prototype) return request;
   // Node builds `headers` from rawHeaders on first read: build it on the original, carried over.
   void request.headers;
-  const { res, next, parser, client, _parsedUrl, _parsedOriginalUrl, rawHeaders, rawTrailers, ...settled } = request as IncomingMessage &
-    Record<string, unknown>;
+  const {
+    res, next, parser, client, _parsedUrl, _parsedOriginalUrl, rawHeaders, rawTrailers,
+    _events, _readableState, _maxListeners, _consuming, _dumped, aborted, statusCode, statusMessage, joinDuplicateHeaders,
+    ...settled
+  } = request as IncomingMessage & Record<string, unknown>;
   Object.setPrototypeOf(settled, settledPrototypeOf(prototype));
   // Object rest copies enumerable properties (an enumerable getter's value as it is now); one the
   // app defined as non-enumerable keeps its definition. Counting first keeps the common case

@@ -193,6 +193,11 @@ describe.each([
           next: (request as { next?: unknown }).next,
           rawHeaders: request.rawHeaders.slice(request.rawHeaders.indexOf('x-user-id'), request.rawHeaders.indexOf('x-user-id') + 2),
           headersDistinct: request.headersDistinct['x-user-id'],
+          // The stream fields are left out of the copy; what they read is the value of an upgraded request.
+          statusCode: request.statusCode,
+          aborted: request.aborted,
+          readableEnded: request.readableEnded,
+          listens: request.on('close', () => {}).listenerCount('close'),
         });
       })) return;
       res.send('plain');
@@ -216,6 +221,10 @@ describe.each([
       next: undefined,
       rawHeaders: ['x-user-id', 'u7'],
       headersDistinct: ['u7'],
+      statusCode: null,
+      aborted: false,
+      readableEnded: true,
+      listens: 1,
     });
   });
 });
