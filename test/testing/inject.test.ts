@@ -4,6 +4,7 @@ import { createChatServer } from '../../examples/express/server.js';
 import { loginRequired } from '../../examples/shared/session.js';
 import { HandshakeError, inject, type Connection } from '../../src/testing/index.js';
 import { onCleanup } from '../helpers/cleanup.js';
+import { nextRoomMessage } from '../helpers/room-messages.js';
 import { handshakeFailure } from '../helpers/client.js';
 
 /** The Express chat example, attached but never listening. */
@@ -34,7 +35,7 @@ describe('inject() with the Express example', () => {
     const bob = await injected(server, '/chat', 'session=bob');
     alice.sendJSON({ type: 'say', name: 'mallory', text: 'hi all' });
     for (const connection of [alice, bob]) {
-      expect((await connection.read())?.json()).toMatchObject({ type: 'said', name: 'alice', text: 'hi all' });
+      expect(await nextRoomMessage(async () => (await connection.read())!.text())).toMatchObject({ type: 'said', name: 'alice', text: 'hi all' });
     }
     expect(server.listening).toBe(false);
   });
@@ -43,7 +44,7 @@ describe('inject() with the Express example', () => {
     const server = chatServer();
     const client = await injected(server, '/chat', 'session=alice');
     client.sendText('not json');
-    expect((await client.read())?.json()).toEqual({ type: 'error', reason: 'Messages must be JSON' });
+    expect(await nextRoomMessage(async () => (await client.read())!.text())).toEqual({ type: 'error', reason: 'Messages must be JSON' });
     client.sendBinary(new Uint8Array([1]));
     expect(await client.read().catch((error: unknown) => error)).toMatchObject({ closeCode: 1003 });
   });

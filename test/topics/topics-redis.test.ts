@@ -11,6 +11,7 @@ import { onCleanup } from '../helpers/cleanup.js';
 import { describeNeeding, redisServer } from '../helpers/external-programs.js';
 import { freePort, RedisServer } from '../helpers/redis-server.js';
 import { delay, listen, until } from '../helpers/server.js';
+import { nextRoomMessage } from '../helpers/room-messages.js';
 import { TestClient, type Received } from '../helpers/ws-client.js';
 
 const nodeScript = fileURLToPath(new URL('../fixtures/topics-node.ts', import.meta.url));
@@ -231,10 +232,10 @@ describeNeeding('topics across processes through Redis', { needs: [redisServer],
 
     alice.ws.send(JSON.stringify({ type: 'say', name: 'alice', text: 'hello from the first server' }));
     for (const client of [alice, bob]) {
-      expect(JSON.parse(await client.nextText())).toMatchObject({ type: 'said', name: 'alice', text: 'hello from the first server' });
+      expect(await nextRoomMessage(() => client.nextText())).toMatchObject({ type: 'said', name: 'alice', text: 'hello from the first server' });
     }
     carol.ws.send(JSON.stringify({ type: 'say', name: 'carol', text: 'garden' }));
-    expect(JSON.parse(await carol.nextText())).toMatchObject({ name: 'carol', text: 'garden' });
+    expect(await nextRoomMessage(() => carol.nextText())).toMatchObject({ name: 'carol', text: 'garden' });
     await Promise.all([alice, bob].map((client) => expectSilence(client)));
   });
 });
