@@ -1,9 +1,8 @@
-import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { instrument } from 'upsocket/otel';
 
-// `npm install @opentelemetry/exporter-prometheus`; its PrometheusExporter is a MetricReader that
-// serves /metrics for Prometheus to scrape: new PrometheusExporter({ port: 9464 }).
-declare const prometheus: MetricReader;
-
+// Serves /metrics on port 9464 for Prometheus to scrape.
+const prometheus = new PrometheusExporter({ port: 9464 });
 const meterProvider = new MeterProvider({ readers: [prometheus] });
 instrument({ meterProvider });

@@ -8,8 +8,10 @@ import {
   type Histogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import express from 'express';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { attach, websocket } from '../../src/adapters/express/index.js';
 import { instrument } from '../../src/observe/otel/index.js';
@@ -107,5 +109,35 @@ describe('upsocket/otel', () => {
     await reader.forceFlush();
     const recorded = exporter.getMetrics().flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics));
     expect(recorded.filter((metric) => metric.dataPoints.length > 0)).toEqual([]);
+  });
+
+  it('feeds Prometheus: a real PrometheusExporter serves the metrics under Prometheus names', async () => {
+    // The exporter's handler on a server of the test's own, on port 0, instead of its own server on 9464.
+    const prometheus = new PrometheusExporter({ preventServerStart: true });
+    const meterProvider = new MeterProvider({ readers: [prometheus] });
+    const instrumentation = instrument({ meterProvider });
+    onCleanup(async () => {
+      instrumentation.stop();
+      await meterProvider.shutdown();
+    });
+    const metricsServer = http.createServer((req, res) => prometheus.getMetricsRequestHandler(req, res));
+    await new Promise<void>((resolve) => metricsServer.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+    const metricsUrl = `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}`;
+    const app = express();
+    app.get('/rooms/:room', websocket(async (connection) => {
+      for await (const message of connection) connection.sendText(message.text());
+    }));
+    const server = http.createServer(app);
+    const { wsUrl } = await listen(server, attach(server, { onRefuse: () => {} }));
+    await expectRefusal(`${wsUrl}/rooms/1`, { origin: 'https://evil.example' });
+    const client = await TestClient.connect(`${wsUrl}/rooms/7`);
+    client.ws.send('hi');
+    expect(await client.nextText()).toBe('hi');
+
+    const scraped = await (await fetch(`${metricsUrl}/metrics`)).text();
+    expect(scraped).toMatch(/^upsocket_connections_active\{http_route="\/rooms\/:room"[^}]*\} 1$/m);
+    expect(scraped).toMatch(/^upsocket_refusals_total\{[^}]*http_response_status_code="403"[^}]*\} 1$/m);
+    expect(scraped).toMatch(/^upsocket_messages_total\{[^}]*upsocket_direction="receive"[^}]*\} 1$/m);
   });
 });
