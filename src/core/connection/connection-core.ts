@@ -151,8 +151,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
       this.#closeInfo = { code, reason };
       this.#sendBatch?.end();
       // The peer's close frame must be read for the handshake to finish.
-      if (this.#received.paused) publishPause(this.#owner, 'receive', false);
-      this.#received.unpause(this.#transport);
+      if (this.#received.unpause(this.#transport)) publishPause(this.#owner, 'receive', false);
       this.#transport.close(code, reason);
       this.#received.end();
     }

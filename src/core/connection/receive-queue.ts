@@ -79,11 +79,12 @@ export class ReceiveQueue {
     return message;
   }
 
-  /** Lets the transport read again, whatever the queue holds (a close handshake must be read). */
-  unpause(transport: Transport): void {
-    if (!this.#paused) return;
+  /** Lets the transport read again, whatever the queue holds (a close handshake must be read); true if it was paused. */
+  unpause(transport: Transport): boolean {
+    if (!this.#paused) return false;
     this.#paused = false;
     transport.resume();
+    return true;
   }
 
   /** A read that resolves with the next message pushed, or when `end()`/`fail()` is called. */
