@@ -1,9 +1,10 @@
 // A/B mode: `npx tsx bench/compare.ts --against <git-ref> [--rows topic-memory,topic-redis]
-// [--samples N] [--quick] [--out dir]`. Builds the current checkout and <git-ref> (extracted into
-// a scratch directory, removed afterwards even on failure), then measures each row's arms (a build
-// plus settings such as history on/off) with this checkout's measuring code, every round running
-// every arm once in rotated order. Writes ab-<commit>.json and ab-<commit>.md: medians per arm,
-// the ratios current ÷ baseline with their per-round range. `--render file.json` re-renders one.
+// [--samples N] [--quick] [--subscribers N] [--messages N] [--rate N] [--out dir] [--name base]`.
+// Builds the current checkout and <git-ref> (extracted into a scratch directory, removed
+// afterwards even on failure), then measures each row's arms (a build plus settings such as
+// history on/off) with this checkout's measuring code, every round running every arm once in
+// rotated order. Writes ab-<commit>.{json,md} (or <name>.{json,md}): medians per arm, the ratios
+// current ÷ baseline with their per-round range. `--render file.json` renders one again.
 import { rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,6 +23,11 @@ const { values } = parseArgs({
     against: { type: 'string' },
     rows: { type: 'string' },
     samples: { type: 'string' },
+    // The load of one sample, over the --quick or full topics settings (bench/topics.ts).
+    subscribers: { type: 'string' },
+    messages: { type: 'string' },
+    rate: { type: 'string' },
+    name: { type: 'string' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
     render: { type: 'string' },
@@ -34,7 +40,7 @@ const resultsDir = path.join(repo, 'bench', 'results');
 const outDir = values.out ?? (values.quick ? path.join(resultsDir, 'quick') : resultsDir);
 
 async function write(results: CompareResults): Promise<void> {
-  const base = path.join(outDir, `ab-${results.against.commit}`);
+  const base = path.join(outDir, values.name ?? `ab-${results.against.commit}`);
   await mkdir(outDir, { recursive: true });
   await writeFile(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
   const markdown = renderCompareMarkdown(results);
@@ -57,11 +63,18 @@ function chosenRows(log: (line: string) => void): RowDef[] {
   });
 }
 
+function count(option: 'samples' | 'subscribers' | 'messages' | 'rate', otherwise: number): number {
+  const value = Number(values[option] ?? otherwise);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${option} must be a positive integer, not ${values[option]}`);
+  return value;
+}
+
 async function measure(against: string, log: (line: string) => void): Promise<CompareResults> {
   const quick = values.quick;
-  const settings = quick ? TOPICS_QUICK : TOPICS_FULL;
-  const samples = Number(values.samples ?? (quick ? 2 : 7));
-  if (!Number.isInteger(samples) || samples < 1) throw new Error(`--samples must be a positive integer, not ${values.samples}`);
+  const base = quick ? TOPICS_QUICK : TOPICS_FULL;
+  const samples = count('samples', quick ? 2 : 7);
+  const latency = { subscribers: count('subscribers', base.latency.subscribers), messages: count('messages', base.latency.messages), rate: count('rate', base.latency.rate) };
+  const settings = { ...base, latency };
   const rows = chosenRows(log);
   const startedAt = new Date();
   const loadAtStart = os.loadavg();
@@ -107,7 +120,7 @@ async function measure(against: string, log: (line: string) => void): Promise<Co
       against: { ref: against, commit: builds.baseline.commit },
       current: { commit: builds.current.commit },
       settings: { samples, subscribers, messages, rate, history: HISTORY },
-      command: `npx tsx bench/compare.ts ${process.argv.slice(2).filter((arg) => !arg.startsWith('--out')).join(' ')}`.trim(),
+      command: `npx tsx bench/compare.ts ${process.argv.slice(2).filter((arg, i, args) => arg !== '--out' && args[i - 1] !== '--out').join(' ')}`.trim(),
       rows: results,
     };
   } finally {
@@ -121,6 +134,6 @@ const log = (line: string): void => console.error(`${((performance.now() - began
 if (values.render !== undefined) {
   await write(JSON.parse(await readFile(values.render, 'utf8')) as CompareResults);
 } else {
-  if (values.against === undefined) throw new Error('usage: npx tsx bench/compare.ts --against <git-ref> [--rows id,id] [--samples N] [--quick] [--out dir]');
+  if (values.against === undefined) throw new Error('usage: npx tsx bench/compare.ts --against <git-ref> [--rows id,id] [--samples N] [--quick] [--subscribers N] [--messages N] [--rate N] [--out dir] [--name base]');
   await write(await measure(values.against, log));
 }
