@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { SharedMessage } from '../shared-message.js';
 import type { BinaryData, Transport, TransportSink } from '../transport.js';
+import { quietRepeatedEnds } from './quiet-ends.js';
 import { serverFrameOf } from './ws-frame.js';
 
 const kSink = Symbol('upsocket.sink');
@@ -70,6 +71,7 @@ export class WsTransport implements Transport {
   constructor(ws: WebSocket, socket: Duplex) {
     this.#ws = ws as SinkedWebSocket;
     this.#socket = socket;
+    quietRepeatedEnds(ws, socket);
   }
 
   get bufferedAmount(): number {
