@@ -43,6 +43,8 @@ export class RedisCluster {
    * cluster before it is formed, so that a failure part way still lets the caller stop it.
    */
   static async launch(starting?: (cluster: RedisCluster) => void): Promise<RedisCluster> {
+    // Before anything starts: without redis-cli there is no cluster to make (the bench row says so).
+    const cli = pathOf(redisCli);
     const folder = await mkdtemp(path.join(tmpdir(), 'upsocket-redis-cluster-'));
     const cluster = new RedisCluster([], folder);
     starting?.(cluster);
@@ -53,7 +55,7 @@ export class RedisCluster {
       nodes.push(await RedisServer.launch(undefined, args));
     }
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-    await run(pathOf(redisCli), ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+    await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
     await cluster.#untilFormed();
     return cluster;
   }
