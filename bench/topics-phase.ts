@@ -1,6 +1,7 @@
 // The topics rows of the table: upsocket's topics (createTopics), measured once per run by
 // bench/topics.ts. They have no raw-ws counterpart, so their cells carry no ratio; the other
 // libraries have no topics API.
+import { redisCli, redisServer } from '../test/helpers/external-programs.js';
 import type { Collector } from './results.js';
 import type { BenchSettings } from './settings.js';
 import type { ServerEntry } from './servers/index.js';
@@ -74,5 +75,12 @@ export async function runTopicsPhase(
   }
   await latencyRows('topic-redis', 'via Redis', () => measureRedisLatency(topics));
   await latencyRows('topic-redis-history', 'via Redis, history on', () => measureRedisLatency(topics, HISTORY));
-  await latencyRows('topic-redis-cluster', 'via a Redis Cluster of 3 masters', () => measureRedisLatency(topics, undefined, true));
+  const missing = [redisServer, redisCli].filter((program) => program.path() === undefined);
+  if (missing.length > 0) {
+    const why = `skipped: ${missing.map((program) => `${program.name} missing (${program.install})`).join(', ')}`;
+    for (const id of ['topic-redis-cluster-p50', 'topic-redis-cluster-p99']) collect.notApplicable(id, TOPICS_SERVER, why);
+    log(`  topics via a Redis Cluster: ${why}`);
+  } else {
+    await latencyRows('topic-redis-cluster', 'via a Redis Cluster of 3 masters', () => measureRedisLatency(topics, undefined, true));
+  }
 }

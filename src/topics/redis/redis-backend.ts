@@ -10,10 +10,9 @@ import { LiveCursor } from './live-cursor.js';
 import { ReadyGate } from './ready-gate.js';
 import { RedisHistory } from './redis-history.js';
 import { disconnect, noop, type RedisClient, type RedisLink } from './redis-link.js';
-import { resolveRedisOptions, type RedisBackendOptions } from './redis-options.js';
+import type { RedisBackendOptions } from './redis-options.js';
+import { resolveRedisOptions } from './resolve-options.js';
 import { singleNodeLink } from './single-link.js';
-
-export type { RedisBackendOptions } from './redis-options.js';
 
 function noReplay(): Promise<TopicReplay> {
   return Promise.resolve({ messages: [], last: undefined, gap: true });
