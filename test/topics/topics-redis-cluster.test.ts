@@ -114,6 +114,33 @@ describeNeeding('topics over a Redis Cluster', { needs: [redisServer, redisCli],
     expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
   });
 
+  it("goes on after the node that owns a topic's slot is stopped and restarted: publish fails meanwhile, then delivery resumes", async () => {
+    const cluster = await RedisCluster.start();
+    const [here, elsewhere] = [clusterTopics(cluster, {}), clusterTopics(cluster, {})];
+    onCleanup(() => elsewhere.close());
+    const { join } = await startHistoryServer(here);
+    const client = await join('room');
+    await nextEnvelope(client);
+    await elsewhere.publish('room', 'before');
+    const owner = cluster.nodes[await cluster.ownerOf('upsocket:room')]!;
+    await owner.stop();
+    await expect(elsewhere.publish('room', 'while down')).rejects.toMatchObject({ code: 'UPSOCKET_BACKEND_UNAVAILABLE' });
+    // Same port, same node file: it comes back with its slots (its stream is gone: no persistence).
+    await owner.restart();
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        await elsewhere.publish('room', 'after');
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await delay(200);
+      }
+    }
+    expect((await receive(client, 2)).map((frame) => frame.text)).toEqual(['before', 'after']);
+    expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
+  });
+
   it('a client that drops for 2 s while another process publishes 100 messages resumes on a third process with all 100, once, in order', async () => {
     const cluster = await RedisCluster.start();
     const { join } = await startHistoryServer(clusterTopics(cluster, { maxMessages: 1000 }));
