@@ -34,6 +34,21 @@ async function calls(cluster: RedisCluster, command: string): Promise<number[]> 
   );
 }
 
+/**
+ * A cluster, topics with history in this process (serving a client subscribed to `room`, which has
+ * been sent `before`) and in another; `owner` is the node of room's slot.
+ */
+async function roomWithHistory() {
+  const cluster = await RedisCluster.start();
+  const [here, elsewhere] = [clusterTopics(cluster, {}), clusterTopics(cluster, {})];
+  onCleanup(() => elsewhere.close());
+  const { join } = await startHistoryServer(here);
+  const client = await join('room');
+  await nextEnvelope(client);
+  await elsewhere.publish('room', 'before');
+  return { client, elsewhere, owner: cluster.nodes[await cluster.ownerOf('upsocket:room')]! };
+}
+
 describeNeeding('topics over a Redis Cluster', { needs: [redisServer, redisCli], timeout: 60_000 }, () => {
   it('spreads topics over the shards with sharded pub/sub: each topic is subscribed and published on its own node only', async () => {
     const cluster = await RedisCluster.start();
@@ -96,14 +111,7 @@ describeNeeding('topics over a Redis Cluster', { needs: [redisServer, redisCli],
   });
 
   it("reads from the stream what sharded pub/sub lost while a process's subscriber connections were down", async () => {
-    const cluster = await RedisCluster.start();
-    const [here, elsewhere] = [clusterTopics(cluster, {}), clusterTopics(cluster, {})];
-    onCleanup(() => elsewhere.close());
-    const { join } = await startHistoryServer(here);
-    const client = await join('room');
-    await nextEnvelope(client);
-    await elsewhere.publish('room', 'before');
-    const owner = cluster.nodes[await cluster.ownerOf('upsocket:room')]!;
+    const { client, elsewhere, owner } = await roomWithHistory();
     // The shard's subscriber connections drop (only `here` has one); ioredis replaces it.
     expect(await owner.command('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBe(1);
     for (let index = 0; index < 5; index++) await elsewhere.publish('room', `while away ${index}`);
@@ -115,14 +123,7 @@ describeNeeding('topics over a Redis Cluster', { needs: [redisServer, redisCli],
   });
 
   it("goes on after the node that owns a topic's slot is stopped and restarted: publish fails meanwhile, then delivery resumes", async () => {
-    const cluster = await RedisCluster.start();
-    const [here, elsewhere] = [clusterTopics(cluster, {}), clusterTopics(cluster, {})];
-    onCleanup(() => elsewhere.close());
-    const { join } = await startHistoryServer(here);
-    const client = await join('room');
-    await nextEnvelope(client);
-    await elsewhere.publish('room', 'before');
-    const owner = cluster.nodes[await cluster.ownerOf('upsocket:room')]!;
+    const { client, elsewhere, owner } = await roomWithHistory();
     await owner.stop();
     await expect(elsewhere.publish('room', 'while down')).rejects.toMatchObject({ code: 'UPSOCKET_BACKEND_UNAVAILABLE' });
     // Same port, same node file: it comes back with its slots (its stream is gone: no persistence).
