@@ -79,6 +79,11 @@ describeNeeding('topics over a Redis Cluster', { needs: [redisServer, redisCli],
     expect((await receive(clients[1]!, 2)).map((frame) => frame.text)).toEqual(['from elsewhere 2', 'from elsewhere 3']);
     expect((await receive(clients[2]!, 2)).map((frame) => frame.text)).toEqual(['from elsewhere 3', 'from here']);
     for (const client of clients) expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
+
+    // The last subscriber of node 0's topic leaves: SUNSUBSCRIBE on that shard only.
+    clients[0]!.ws.terminate();
+    const left = [[], ...expected.slice(1)];
+    await vi.waitFor(async () => expect(await cluster.shardChannels()).toEqual(left), { timeout: 5000, interval: 20 });
   });
 
   it("keeps each topic's history in a stream on its shard and reports a since older than the history as a gap", async () => {
