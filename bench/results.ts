@@ -39,6 +39,8 @@ export const METRICS: readonly MetricDef[] = [
   { id: 'topic-redis-p99', label: 'Topic publish across processes via Redis, p99', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
   { id: 'topic-redis-history-p50', label: 'Topic publish across processes via Redis, history on, p50', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
   { id: 'topic-redis-history-p99', label: 'Topic publish across processes via Redis, history on, p99', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
+  { id: 'topic-redis-cluster-p50', label: 'Redis Cluster fan-out (3 masters, sharded pub/sub), p50', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
+  { id: 'topic-redis-cluster-p99', label: 'Redis Cluster fan-out (3 masters, sharded pub/sub), p99', unit: 'ms', better: 'lower', scale: 1, digits: 2 },
 ];
 
 export interface Cell {

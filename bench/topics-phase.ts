@@ -1,6 +1,7 @@
 // The topics rows of the table: upsocket's topics (createTopics), measured once per run by
 // bench/topics.ts. They have no raw-ws counterpart, so their cells carry no ratio; the other
 // libraries have no topics API.
+import { redisCli, redisServer } from '../test/helpers/external-programs.js';
 import type { Collector } from './results.js';
 import type { BenchSettings } from './settings.js';
 import type { ServerEntry } from './servers/index.js';
@@ -19,6 +20,8 @@ export const TOPIC_METRICS = [
   'topic-redis-p99',
   'topic-redis-history-p50',
   'topic-redis-history-p99',
+  'topic-redis-cluster-p50',
+  'topic-redis-cluster-p99',
 ] as const;
 
 /** The history the "history on" rows keep per topic (the chat demo's). */
@@ -56,7 +59,8 @@ export async function runTopicsPhase(
       collect.add(`${prefix}-p99`, TOPICS_SERVER, p99Ms);
       log(`  topics ${label}: p50 ${p50Ms.toFixed(3)} ms, p99 ${p99Ms.toFixed(3)} ms`);
     } catch (error) {
-      // The Redis rows need a redis-server binary (Debian package redis-server); the row says so instead of failing the run.
+      // The Redis rows need a redis-server binary (Debian package redis-server), the cluster row
+      // redis-cli too (redis-tools); the row says which is missing instead of failing the run.
       for (const id of [`${prefix}-p50`, `${prefix}-p99`]) collect.notApplicable(id, TOPICS_SERVER, reason(error));
     }
   };
@@ -71,4 +75,12 @@ export async function runTopicsPhase(
   }
   await latencyRows('topic-redis', 'via Redis', () => measureRedisLatency(topics));
   await latencyRows('topic-redis-history', 'via Redis, history on', () => measureRedisLatency(topics, HISTORY));
+  const missing = [redisServer, redisCli].filter((program) => program.path() === undefined);
+  if (missing.length > 0) {
+    const why = `skipped: ${missing.map((program) => `${program.name} missing (${program.install})`).join(', ')}`;
+    for (const id of ['topic-redis-cluster-p50', 'topic-redis-cluster-p99']) collect.notApplicable(id, TOPICS_SERVER, why);
+    log(`  topics via a Redis Cluster: ${why}`);
+  } else {
+    await latencyRows('topic-redis-cluster', 'via a Redis Cluster of 3 masters', () => measureRedisLatency(topics, undefined, true));
+  }
 }

@@ -1,5 +1,5 @@
 // The server side of bench/topics.ts: every WebSocket on /topics/<name> subscribes to <name>.
-// Topics go through Redis when REDIS_URL is set, and keep a history of HISTORY messages per topic
+// Topics go through Redis when REDIS_URL is set (a Redis Cluster: REDIS_CLUSTER, its nodes' URLs comma-separated), and keep a history of HISTORY messages per topic
 // when that is set. A connection whose URL carries `upsocket-resume` subscribes from there, in the
 // envelope. Once subscribed, each connection is sent `subscribed <id of the topic's last message>`.
 // Commands: publish (timed fan-out), sendEach (the same message with one sendText per connection,
@@ -14,8 +14,9 @@ import { answerRequests, now } from './topics-child.js';
 import { publishAtRate } from './topics-latency.js';
 
 const redisUrl = process.env.REDIS_URL;
+const clusterNodes = process.env.REDIS_CLUSTER?.split(',');
 const history = process.env.HISTORY === undefined ? undefined : { maxMessages: Number(process.env.HISTORY) };
-const backend = redisUrl ? createRedisBackend({ url: redisUrl }) : undefined;
+const backend = clusterNodes ? createRedisBackend({ cluster: { nodes: clusterNodes } }) : redisUrl ? createRedisBackend({ url: redisUrl }) : undefined;
 const topics = createTopics({ backend, maxBufferedAmount: 64 * 1024 * 1024, history });
 const connections = new Set<Connection>();
 

@@ -1,4 +1,4 @@
-// Topics benchmark: `npx tsx bench/topics.ts [--quick] [--json]`.
+// Topics benchmark: `npx tsx bench/topics.ts [--quick] [--json] [--cluster]`.
 //
 // 1. In-process broadcast: one 64 B text message to every one of 10,000 connections subscribed to
 //    one topic, with the memory backend. Server and clients are separate processes; reported is
@@ -9,11 +9,13 @@
 // 2. Cross-process latency through Redis: this process publishes through its own Redis backend;
 //    subscribers are connected to a server in another process with another backend, on a
 //    redis-server of our own. Latency is publish() to arrival at each client, p50 and p99 over
-//    every delivery.
+//    every delivery. `--cluster` measures only this, through a Redis Cluster of three masters
+//    (sharded pub/sub) instead of one redis-server: the "Redis Cluster fan-out" row.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createRedisBackend } from '../src/topics/redis/index.js';
+import { createRedisBackend, type RedisBackendOptions } from '../src/topics/redis/index.js';
 import { createTopics } from '../src/index.js';
+import { RedisCluster } from '../test/helpers/redis-cluster.js';
 import { RedisServer } from '../test/helpers/redis-server.js';
 import { TopicsBenchChild } from './topics-child.js';
 import { collected, latencyClients, percentile, publishAtRate } from './topics-latency.js';
@@ -94,13 +96,40 @@ export async function measureBroadcast(settings: TopicsBenchSettings): Promise<B
   }
 }
 
-/** `history`: both processes' topics keep a history of that many messages per topic (Redis streams). */
-export async function measureRedisLatency(settings: TopicsBenchSettings, history?: number): Promise<RedisLatencyResult> {
+/** The Redis the Redis rows go through, started for one measurement. */
+interface RedisTarget {
+  /** For bench/topics-server.ts: REDIS_URL or REDIS_CLUSTER. */
+  env: Record<string, string>;
+  backend: RedisBackendOptions;
+  stop(): Promise<void>;
+}
+
+/** One redis-server of our own, or (`cluster`) a Redis Cluster of three masters (test/helpers/redis-cluster.ts). */
+async function launchRedis(cluster: boolean): Promise<RedisTarget> {
+  if (!cluster) {
+    const redis = await RedisServer.launch();
+    return { env: { REDIS_URL: redis.url }, backend: { url: redis.url }, stop: () => redis.stop() };
+  }
+  let started: RedisCluster | undefined;
+  try {
+    const nodes = (await RedisCluster.launch((starting) => (started = starting))).urls;
+    return { env: { REDIS_CLUSTER: nodes.join(',') }, backend: { cluster: { nodes } }, stop: () => started!.stop() };
+  } catch (error) {
+    await started?.stop();
+    throw error;
+  }
+}
+
+/**
+ * `history`: both processes' topics keep a history of that many messages per topic (Redis
+ * streams). `cluster`: through a Redis Cluster of three masters (sharded pub/sub) instead of one server.
+ */
+export async function measureRedisLatency(settings: TopicsBenchSettings, history?: number, cluster = false): Promise<RedisLatencyResult> {
   const { subscribers, messages, rate } = settings.latency;
-  const redis = await RedisServer.launch();
-  const env: Record<string, string> = { REDIS_URL: redis.url, ...(history !== undefined && { HISTORY: String(history) }) };
+  const redis = await launchRedis(cluster);
+  const env: Record<string, string> = { ...redis.env, ...(history !== undefined && { HISTORY: String(history) }) };
   const server = new TopicsBenchChild('./topics-server.ts', env, subscribers + 1024);
-  const topics = createTopics({ backend: createRedisBackend({ url: redis.url }), history: history === undefined ? undefined : { maxMessages: history } });
+  const topics = createTopics({ backend: createRedisBackend(redis.backend), history: history === undefined ? undefined : { maxMessages: history } });
   let clients: { terminate(): void }[] = [];
   try {
     const port = (await server.ready) as number;
@@ -138,8 +167,15 @@ export function topicsRows(result: TopicsBenchResult): [string, string][] {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
-  const result = await runTopicsBench(values.quick ? TOPICS_QUICK : TOPICS_FULL);
-  if (values.json) console.log(JSON.stringify(result, null, 2));
-  else for (const [label, value] of topicsRows(result)) console.log(`${label.padEnd(64)} ${value}`);
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, cluster: { type: 'boolean', default: false } } });
+  const settings = values.quick ? TOPICS_QUICK : TOPICS_FULL;
+  if (values.cluster) {
+    const r = await measureRedisLatency(settings, undefined, true);
+    if (values.json) console.log(JSON.stringify(r, null, 2));
+    else console.log(`Redis Cluster fan-out, p50 / p99 (${r.subscribers} subs, ${r.rate} msg/s, 3 masters): ${r.p50Ms.toFixed(2)} ms / ${r.p99Ms.toFixed(2)} ms; deliveries ${r.deliveries} of ${r.messages * r.subscribers}`);
+  } else {
+    const result = await runTopicsBench(settings);
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else for (const [label, value] of topicsRows(result)) console.log(`${label.padEnd(64)} ${value}`);
+  }
 }

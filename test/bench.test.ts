@@ -10,12 +10,13 @@ import type { BenchResults } from '../bench/results.js';
 import { METRICS } from '../bench/results.js';
 import { MAIN_SERVERS as SERVERS, SERVERS as ALL_SERVERS } from '../bench/servers/index.js';
 import { TOPICS_SERVER } from '../bench/topics-phase.js';
-import { describeNeeding, redisServer } from './helpers/external-programs.js';
+import { describeNeeding, redisCli, redisServer } from './helpers/external-programs.js';
 
 const run = promisify(execFile);
 
 /** The rows measured through a real redis-server: they follow the outside-program rule. */
-const needsRedis = (rowId: string): boolean => rowId.startsWith('topic-redis');
+const needsRedisCluster = (rowId: string): boolean => rowId.startsWith('topic-redis-cluster');
+const needsRedis = (rowId: string): boolean => rowId.startsWith('topic-redis') && !needsRedisCluster(rowId);
 
 interface QuickRun {
   results: BenchResults;
@@ -71,7 +72,7 @@ describe('npm run bench -- --quick', () => {
     expect(results.servers.map((server) => server.name)).toEqual(SERVERS.map((server) => server.name));
     expect(results.metrics.map((row) => row.id)).toEqual(METRICS.map((metric) => metric.id));
     for (const row of results.metrics) {
-      if (needsRedis(row.id)) continue;
+      if (needsRedis(row.id) || needsRedisCluster(row.id)) continue;
       for (const server of SERVERS) expectReported(row.id, server.name);
     }
     for (const server of SERVERS) expect(stdout).toContain(server.label);
@@ -104,6 +105,14 @@ describeNeeding('npm run bench -- --quick: the rows through Redis', { needs: [re
   it('measures publish-to-arrival across processes through redis-server', () => {
     const rows = quickRun.results.metrics.filter((row) => needsRedis(row.id));
     expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) for (const server of SERVERS) expectReported(row.id, server.name);
+  });
+});
+
+describeNeeding('npm run bench -- --quick: the Redis Cluster row', { needs: [redisServer, redisCli] }, () => {
+  it('measures fan-out across processes through a 3-master Redis Cluster', () => {
+    const rows = quickRun.results.metrics.filter((row) => needsRedisCluster(row.id));
+    expect(rows.map((row) => row.id)).toEqual(['topic-redis-cluster-p50', 'topic-redis-cluster-p99']);
     for (const row of rows) for (const server of SERVERS) expectReported(row.id, server.name);
   });
 });

@@ -51,6 +51,9 @@ function isExecutable(path: string): boolean {
 
 export const redisServer = program('redis-server', 'redis-server', ['redis-server'], runs('--version'));
 
+/** Makes a Redis Cluster of redis-servers (test/helpers/redis-cluster.ts); Debian's redis-server depends on it. */
+export const redisCli = program('redis-cli', 'redis-tools', ['redis-cli'], runs('--version'));
+
 /**
  * Debian's interpreter first: a `python3` earlier on PATH (pyenv) may not see Debian's modules,
  * but one that has websockets of its own will do.

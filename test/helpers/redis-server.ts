@@ -37,26 +37,29 @@ async function answersPing(port: number): Promise<boolean> {
  */
 export class RedisServer {
   readonly port: number;
+  /** More redis-server arguments (test/helpers/redis-cluster.ts: cluster mode). */
+  readonly #args: readonly string[];
   #process: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, args: readonly string[]) {
     this.port = port;
+    this.#args = args;
   }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(port?: number): Promise<RedisServer> {
-    const server = new RedisServer(port ?? (await freePort()));
+  static async start(port?: number, args: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()), args);
     onCleanup(() => server.stop());
     await server.restart();
     return server;
   }
 
   /** Like `start()`, outside any test (bench/topics.ts): the caller stops it. */
-  static async launch(port?: number): Promise<RedisServer> {
-    const server = new RedisServer(port ?? (await freePort()));
+  static async launch(port?: number, args: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()), args);
     await server.restart();
     return server;
   }
@@ -66,7 +69,7 @@ export class RedisServer {
     if (this.#process !== undefined) throw new Error('redis-server is already running');
     const child = spawn(
       pathOf(redisServer),
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...this.#args],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     this.#process = child;
@@ -84,17 +87,18 @@ export class RedisServer {
 
   /** How many connections are subscribed to `channel` (PUBSUB NUMSUB). */
   async subscribers(channel: string): Promise<number> {
-    const [, count] = (await this.#command('PUBSUB', 'NUMSUB', channel)) as [string, number];
+    const [, count] = (await this.command('PUBSUB', 'NUMSUB', channel)) as [string, number];
     return count;
   }
 
   /** How many connections are in subscriber mode (CLIENT LIST TYPE pubsub). */
   async subscriberConnections(): Promise<number> {
-    const list = (await this.#command('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+    const list = (await this.command('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
     return list.split('\n').filter((line) => line.trim() !== '').length;
   }
 
-  async #command(name: string, ...args: string[]): Promise<unknown> {
+  /** Runs one command on a connection of its own. */
+  async command(name: string, ...args: string[]): Promise<unknown> {
     const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null });
     try {
       await client.connect();

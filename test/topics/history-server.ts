@@ -40,6 +40,13 @@ export async function nextEnvelope(client: TestClient, timeout?: number): Promis
   return JSON.parse(await client.nextText(timeout)) as Enveloped;
 }
 
+/** The next `count` envelope frames. */
+export async function receive(client: TestClient, count: number): Promise<Enveloped[]> {
+  const frames: Enveloped[] = [];
+  while (frames.length < count) frames.push(await nextEnvelope(client));
+  return frames;
+}
+
 /** Reads envelope frames up to and including the seam marker; returns the messages before it and the seam. */
 export async function readUntilSeam(client: TestClient): Promise<{ replayed: Enveloped[]; seam: Enveloped }> {
   const replayed: Enveloped[] = [];

@@ -1,8 +1,5 @@
 // Topics history with the Redis backend: one stream per topic, against a real redis-server.
-import { fork } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { compareIds, createTopics, type TopicHistoryOptions } from '../../src/index.js';
 import { createRedisBackend } from '../../src/topics/redis/index.js';
@@ -10,19 +7,11 @@ import { onCleanup } from '../helpers/cleanup.js';
 import { describeNeeding, redisServer } from '../helpers/external-programs.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { delay } from '../helpers/server.js';
-import { TestClient } from '../helpers/ws-client.js';
-import { expectAllAfterResume, nextEnvelope, readUntilSeam, startHistoryServer, type Enveloped } from './history-server.js';
-
-const fixtures = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+import { nextEnvelope, readUntilSeam, receive, startHistoryServer } from './history-server.js';
+import { expectResumeOnAnotherProcess } from './resume-across-processes.js';
 
 function redisTopics(url: string, history: TopicHistoryOptions) {
   return createTopics({ backend: createRedisBackend({ url, onError: () => {} }), history, envelope: true });
-}
-
-async function receive(client: TestClient, count: number): Promise<Enveloped[]> {
-  const frames: Enveloped[] = [];
-  while (frames.length < count) frames.push(await nextEnvelope(client));
-  return frames;
 }
 
 describeNeeding('topics history with the Redis backend', { needs: [redisServer], timeout: 60_000 }, () => {
@@ -118,32 +107,6 @@ describeNeeding('topics history with the Redis backend', { needs: [redisServer],
   it('a client that drops for 2 s while another process publishes 100 messages resumes on a third process with all 100, once, in order', async () => {
     const redis = await RedisServer.start();
     const { join } = await startHistoryServer(redisTopics(redis.url, { maxMessages: 1000 }));
-    // The second app process, where the client resumes; a third process publishes through it.
-    const app = fork(fixtures('topics-history-node.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, REDIS_URL: redis.url },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    onCleanup(async () => {
-      if (app.exitCode !== null) return;
-      const exited = once(app, 'exit');
-      app.send('exit');
-      await exited;
-    });
-    const [{ port }] = (await once(app, 'message')) as [{ port: number }];
-
-    let client = await join('room');
-    expect(await nextEnvelope(client)).toEqual({ topic: 'room' });
-    const publisher = fork(fixtures('topics-publisher.ts'), [`ws://127.0.0.1:${port}/pub/room`, '100', '25'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    onCleanup(() => publisher.exitCode === null && publisher.kill('SIGKILL'));
-    const published = once(publisher, 'exit');
-
-    const received = await receive(client, 5);
-    client.ws.terminate();
-    await delay(2000);
-    const query = new URLSearchParams({ 'upsocket-resume': JSON.stringify({ room: received.at(-1)!.id }) });
-    client = await TestClient.connect(`ws://127.0.0.1:${port}/sub/room?${query}`);
-    await expectAllAfterResume(client, received, 100);
-    expect(await published).toEqual([0, null]);
+    await expectResumeOnAnotherProcess(join, { REDIS_URL: redis.url });
   });
 });

@@ -1,5 +1,5 @@
 // The two Lua scripts of the Redis backend's history. Each runs atomically in Redis, which is what
-// makes the history correct across processes: XADD and PUBLISH in one script means pub/sub carries
+// makes the history correct across processes: XADD and (S)PUBLISH in one script means pub/sub carries
 // every topic's messages in stream-id order, whichever process published them.
 //
 // Each entry has fields k (kind: 't' or 'b'), p (payload) and r (the id of the entry before it).
@@ -32,15 +32,20 @@ end
 /**
  * KEYS[1] the topic's stream. ARGV: [1] channel, [2] the pub/sub header (kind and origin),
  * [3] payload, [4] maxMessages, [5] maxAge in ms ('0': none), [6] 't' or 'b'. Returns the id.
- * The pub/sub message is the header, the id's length (one byte), the id, the payload.
+ * The pub/sub message is the header, the id's length (one byte), the id, the payload, sent with
+ * `command`: PUBLISH, or SPUBLISH in a cluster, where the channel must hash to KEYS[1]'s slot (the
+ * backend gives both the same name). Two scripts rather than one taking the command as an argument,
+ * so that one server's script stays what it was.
  */
-export const PUBLISH_SCRIPT = `${LAST_ID}${TRIM_BY_AGE}
+export function publishScript(command: 'PUBLISH' | 'SPUBLISH'): string {
+  return `${LAST_ID}${TRIM_BY_AGE}
 local previous = lastId(KEYS[1])
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '=', ARGV[4], '*', 'k', ARGV[6], 'p', ARGV[3], 'r', previous)
 trimByAge(KEYS[1], ARGV[5])
-redis.call('PUBLISH', ARGV[1], ARGV[2] .. string.char(#id) .. id .. ARGV[3])
+redis.call('${command}', ARGV[1], ARGV[2] .. string.char(#id) .. id .. ARGV[3])
 return id
 `;
+}
 
 /**
  * KEYS[1] the topic's stream. ARGV: [1] where XRANGE starts ('' for no entries at all),

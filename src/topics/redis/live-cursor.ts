@@ -10,22 +10,32 @@ import type { PreparedMessage } from '../prepared-message.js';
  */
 export class LiveCursor {
   readonly #last = new Map<string, string>();
-  readonly #held = new Map<string, PreparedMessage[]>();
+  /** Per topic being backfilled: the live messages held meanwhile, and how many backfills are pending. */
+  readonly #held = new Map<string, { messages: PreparedMessage[]; pending: number }>();
 
   /** Whether to hand `message` (which has an id) to the listeners now. */
   accept(topic: string, message: PreparedMessage): boolean {
     const held = this.#held.get(topic);
     if (held !== undefined) {
-      held.push(message);
+      held.messages.push(message);
       return false;
     }
     return this.#advance(topic, message);
   }
 
-  /** Call before resubscribing: holds the live messages of every topic seen so far. Returns those topics. */
+  /**
+   * Call before resubscribing: holds the live messages of every topic seen so far. Returns those
+   * topics; call `backfill()` once for each. Holds taken while a backfill is pending (a cluster can
+   * replace several shards' subscriber connections in a row) add up: what was held so far stays
+   * held, and is let through after the last of them.
+   */
   hold(): string[] {
     const topics = [...this.#last.keys()];
-    for (const topic of topics) this.#held.set(topic, []);
+    for (const topic of topics) {
+      const held = this.#held.get(topic);
+      if (held === undefined) this.#held.set(topic, { messages: [], pending: 1 });
+      else held.pending++;
+    }
     return topics;
   }
 
@@ -38,9 +48,11 @@ export class LiveCursor {
     try {
       if (last !== undefined) for (const message of (await replay(topic, last)).messages) if (this.#advance(topic, message)) emit(message);
     } finally {
-      const held = this.#held.get(topic) ?? [];
-      this.#held.delete(topic);
-      for (const message of held) if (this.#advance(topic, message)) emit(message);
+      const held = this.#held.get(topic);
+      if (held !== undefined && --held.pending === 0) {
+        this.#held.delete(topic);
+        for (const message of held.messages) if (this.#advance(topic, message)) emit(message);
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-link.js';
 
 interface Waiter {
   resolve(): void;
@@ -7,15 +7,15 @@ interface Waiter {
 }
 
 /**
- * @internal Lets commands wait for a Redis connection to be ready, for a bounded time. One
+ * @internal Lets commands wait for a Redis connection (or cluster) to be ready, for a bounded time. One
  * `'ready'` listener per connection however many commands wait, and they resume in the order they
  * started waiting, which keeps one publisher's messages in order across a reconnect.
  */
 export class ReadyGate {
-  readonly #client: Redis;
+  readonly #client: RedisClient;
   readonly #waiters = new Set<Waiter>();
 
-  constructor(client: Redis) {
+  constructor(client: RedisClient) {
     this.#client = client;
     client.on('ready', () => this.#open());
   }

@@ -1,60 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
 import { UpsocketError } from '../../core/index.js';
-import { aString, defineOptions, positiveInteger, guardedOnError, type Resolved } from '../../core/internal.js';
+import { guardedOnError } from '../../core/internal.js';
 import type { PreparedMessage } from '../prepared-message.js';
 import type { TopicBackend, TopicListener, TopicReplay } from '../backend.js';
 import { TopicListeners } from '../listeners.js';
+import { clusterLink } from './cluster-link.js';
 import { decodeEnvelope, encodeEnvelope, ORIGIN_LENGTH } from './envelope.js';
 import { LiveCursor } from './live-cursor.js';
 import { ReadyGate } from './ready-gate.js';
 import { RedisHistory } from './redis-history.js';
-
-/** Options of `createRedisBackend()`. */
-export interface RedisBackendOptions {
-  /** The server: `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default: `redis://127.0.0.1:6379`. */
-  url?: string | undefined;
-  /**
-   * More ioredis options (`tls`, `password`, `retryStrategy`...), applied over the URL's. Typed
-   * loosely so that upsocket's types do not require ioredis's. upsocket sets its own
-   * `enableOfflineQueue`, `autoResubscribe`, `autoResendUnfulfilledCommands` and `commandTimeout`.
-   */
-  redisOptions?: Record<string, unknown> | undefined;
-  /** Prepended to each topic to make its Redis channel, so apps can share one Redis. Default: `'upsocket:'`. */
-  prefix?: string | undefined;
-  /** How long `publish()` and `subscribe()` wait for Redis to connect or answer, in ms. Default: 2000. */
-  timeout?: number | undefined;
-  /** Connection trouble, once per outage, and messages on our channels that upsocket did not publish. Default: logs to stderr. */
-  onError?: ((error: Error) => void) | undefined;
-}
-
-function noop(): void {}
+import { disconnect, noop, type RedisClient, type RedisLink } from './redis-link.js';
+import type { RedisBackendOptions } from './redis-options.js';
+import { resolveRedisOptions } from './resolve-options.js';
+import { singleNodeLink } from './single-link.js';
 
 function noReplay(): Promise<TopicReplay> {
   return Promise.resolve({ messages: [], last: undefined, gap: true });
 }
 
-function logError(error: Error): void {
-  console.error(`upsocket/redis: ${error.message}`);
-}
-
-const redisBackendOptions = defineOptions<Resolved<RedisBackendOptions>>({
-  url: { default: 'redis://127.0.0.1:6379' },
-  redisOptions: { default: {} },
-  prefix: { default: 'upsocket:', check: aString },
-  timeout: { default: 2000, check: positiveInteger },
-  onError: { default: logError },
-});
-
-/** A retry every 100 ms, then every 200 ms..., at most every second: a restarted Redis is found quickly. */
-function retryStrategy(attempt: number): number {
-  return Math.min(attempt * 100, 1000);
-}
-
 /** @internal See `createRedisBackend()`. */
 export class RedisBackend implements TopicBackend {
-  readonly #publisher: Redis;
-  readonly #subscriber: Redis;
+  /** One server's connections or a cluster's, and the pub/sub commands they take (redis-link.ts). */
+  readonly #link: RedisLink;
+  readonly #publisher: RedisClient;
+  readonly #subscriber: RedisClient;
   readonly #publisherReady: ReadyGate;
   readonly #subscriberReady: ReadyGate;
   readonly #listeners = new TopicListeners();
@@ -65,8 +34,7 @@ export class RedisBackend implements TopicBackend {
   readonly #timeout: number;
   /** Where connection trouble and foreign messages go; built once from `onError`. */
   readonly #report: (error: Error) => void;
-  readonly #address: string;
-  readonly #lastError = new Map<Redis, Error>();
+  readonly #lastError = new Map<RedisClient, Error>();
   /** Set by keepHistory(): then messages go through the topic's stream (redis-history.ts). */
   #history: RedisHistory | undefined;
   /** With history: each topic's last live message, to backfill from the stream after a reconnect. */
@@ -74,35 +42,21 @@ export class RedisBackend implements TopicBackend {
   #closed = false;
 
   constructor(options: RedisBackendOptions = {}) {
-    const { url, redisOptions, prefix, timeout, onError } = redisBackendOptions.resolve('createRedisBackend()', options);
+    const { url, cluster, redisOptions, prefix, timeout, onError } = resolveRedisOptions(options);
     this.#prefix = prefix;
     this.#timeout = timeout;
     this.#report = guardedOnError(onError);
-    // Without replyMapping: ioredis types it `ReplyMappingMode | undefined` in RedisOptions but its
-    // constructor takes no undefined there, so under exactOptionalPropertyTypes its own type is refused.
-    const clientOptions: Omit<RedisOptions, 'replyMapping'> = {
-      retryStrategy,
-      ...(redisOptions as RedisOptions),
-      // Fail fast instead of queueing while disconnected: publish() reports the outage itself.
-      enableOfflineQueue: false,
-      // We resubscribe from our own list on every 'ready', including topics added while down.
-      autoResubscribe: false,
-      // A PUBLISH that Redis may have run before the connection dropped is not sent again: at most once.
-      autoResendUnfulfilledCommands: false,
-      commandTimeout: timeout,
-    };
-    this.#publisher = new Redis(url, clientOptions);
-    this.#subscriber = new Redis(url, clientOptions);
-    this.#address = describe(this.#publisher);
+    this.#link = cluster === false ? singleNodeLink(url, redisOptions, timeout) : clusterLink(cluster, redisOptions, timeout);
+    this.#publisher = this.#link.publisher;
+    this.#subscriber = this.#link.subscriber;
     this.#publisherReady = new ReadyGate(this.#publisher);
     this.#subscriberReady = new ReadyGate(this.#subscriber);
     for (const client of [this.#publisher, this.#subscriber]) {
       client.on('error', (error: Error) => this.#onConnectionError(client, error));
       client.on('ready', () => this.#lastError.delete(client));
     }
-    // One subscriber connection for every topic: after each (re)connect it subscribes to all of them.
-    this.#subscriber.on('ready', () => this.#resubscribe());
-    this.#subscriber.on('messageBuffer', (channel: Buffer, data: Buffer) => this.#onRedisMessage(channel, data));
+    this.#link.onResubscribe(() => this.#resubscribe());
+    this.#link.onMessage((channel, data) => this.#onRedisMessage(channel, data));
   }
 
   publish(topic: string, message: PreparedMessage): Promise<void> {
@@ -119,13 +73,13 @@ export class RedisBackend implements TopicBackend {
     // Local subscribers first and synchronously: they get it even when Redis is down.
     this.#listeners.emit(topic, message);
     const envelope = encodeEnvelope(this.#origin, message);
-    return this.#whenPublisherReady(() => this.#publisher.publish(channel, envelope)).then(noop, (error: unknown) => {
+    return this.#whenPublisherReady(() => this.#link.publish(channel, envelope)).then(noop, (error: unknown) => {
       throw this.#unavailable(`Cannot publish to topic "${topic}"`, error, 'Subscribers in this process got the message; other processes did not.');
     });
   }
 
   keepHistory(bounds: { maxMessages: number; maxAge: number }): void {
-    this.#history = new RedisHistory(this.#publisher, bounds);
+    this.#history = new RedisHistory(this.#link, bounds);
   }
 
   replay(topic: string, since: string | undefined): Promise<TopicReplay> {
@@ -152,7 +106,7 @@ export class RedisBackend implements TopicBackend {
     this.#cursor.forget(topic);
     // Not connected: there is nothing to undo, the next 'ready' subscribes only to wanted topics.
     if (this.#subscriber.status !== 'ready') return Promise.resolve();
-    return this.#subscriber.unsubscribe(this.#prefix + topic).then(noop, (error: unknown) => {
+    return this.#link.unsubscribe(this.#prefix + topic).then(noop, (error: unknown) => {
       // Harmless beyond traffic: messages for a topic without listeners are dropped.
       this.#report(this.#unavailable(`Cannot unsubscribe from topic "${topic}"`, error, 'Its messages are ignored.'));
     });
@@ -180,7 +134,7 @@ export class RedisBackend implements TopicBackend {
       await this.#subscriberReady.wait(this.#timeout, () => this.#notConnected(this.#subscriber));
       // Unsubscribed while we waited: nothing to do.
       if (!this.#listeners.has(topic)) return;
-      await this.#subscriber.subscribe(this.#prefix + topic);
+      await this.#link.subscribe([this.#prefix + topic]);
     } catch (error) {
       if (this.#closed) throw error;
       throw this.#unavailable(`Cannot subscribe to topic "${topic}" yet`, error, 'The subscription is made when Redis is reachable.');
@@ -192,7 +146,7 @@ export class RedisBackend implements TopicBackend {
     if (channels.length === 0) return;
     // With history, what pub/sub lost while we were away is read from the streams.
     const missed = this.#history === undefined ? [] : this.#cursor.hold();
-    this.#subscriber.subscribe(...channels).then(
+    this.#link.subscribe(channels).then(
       () => {
         for (const topic of missed) void this.#backfill(topic);
       },
@@ -236,17 +190,17 @@ export class RedisBackend implements TopicBackend {
     }
   }
 
-  #onConnectionError(client: Redis, error: Error): void {
+  #onConnectionError(client: RedisClient, error: Error): void {
     // ioredis reports each failed reconnect: say it once per outage.
     const first = !this.#lastError.has(client);
     this.#lastError.set(client, error);
     if (first && !this.#closed) {
       const role = client === this.#subscriber ? 'subscriber' : 'publisher';
-      this.#report(new UpsocketError('UPSOCKET_BACKEND_UNAVAILABLE', `Redis at ${this.#address} (${role} connection): ${error.message}; reconnecting`));
+      this.#report(new UpsocketError('UPSOCKET_BACKEND_UNAVAILABLE', `Redis at ${this.#link.address} (${role} connection): ${error.message}; reconnecting`));
     }
   }
 
-  #notConnected(client: Redis): Error {
+  #notConnected(client: RedisClient): Error {
     const cause = this.#lastError.get(client);
     return new Error(cause === undefined ? `not connected after ${this.#timeout} ms` : cause.message);
   }
@@ -254,23 +208,10 @@ export class RedisBackend implements TopicBackend {
   #unavailable(what: string, error: unknown, consequence: string): Error {
     if (error instanceof UpsocketError && error.code === 'UPSOCKET_TOPICS_CLOSED') return error;
     const reason = error instanceof Error ? error.message : String(error);
-    return new UpsocketError('UPSOCKET_BACKEND_UNAVAILABLE', `${what}: Redis at ${this.#address} is unavailable (${reason}). ${consequence}`);
+    return new UpsocketError('UPSOCKET_BACKEND_UNAVAILABLE', `${what}: Redis at ${this.#link.address} is unavailable (${reason}). ${consequence}`);
   }
 
   #assertOpen(action: string): void {
     if (this.#closed) throw new UpsocketError('UPSOCKET_TOPICS_CLOSED', `Cannot ${action}: the Redis backend was closed`);
   }
-}
-
-/** host:port (or the socket path) for messages; never the password. */
-function describe(client: Redis): string {
-  const { host, port, path } = client.options;
-  return path ?? `${host ?? '127.0.0.1'}:${port ?? 6379}`;
-}
-
-function disconnect(client: Redis): Promise<void> {
-  // QUIT lets replies in flight arrive; without a connection there is nothing to wait for.
-  if (client.status === 'ready') return client.quit().then(noop, () => client.disconnect());
-  client.disconnect();
-  return Promise.resolve();
 }

@@ -1,10 +1,10 @@
 import { isUtf8 } from 'node:buffer';
-import type { Redis } from 'ioredis';
 import type { TopicReplay } from '../backend.js';
 import { compareIds, parseId } from '../ids.js';
 import { PreparedMessage } from '../prepared-message.js';
 import { headerWithId } from './envelope.js';
-import { PUBLISH_SCRIPT, REPLAY_SCRIPT } from './history-scripts.js';
+import { publishScript, REPLAY_SCRIPT } from './history-scripts.js';
+import type { RedisClient, RedisLink } from './redis-link.js';
 
 /** The scripts, as ioredis defines them on the connection (EVALSHA, loading the script when Redis lacks it). */
 interface HistoryCommands {
@@ -21,14 +21,16 @@ const NO_MESSAGES: PreparedMessage[] = [];
  * history-scripts.ts. Ids are the stream entry ids.
  */
 export class RedisHistory {
-  readonly #client: Redis & HistoryCommands;
+  readonly #client: RedisClient & HistoryCommands;
   readonly #maxMessages: string;
   readonly #maxAge: string;
 
-  constructor(client: Redis, bounds: { maxMessages: number; maxAge: number }) {
-    client.defineCommand('upsocketPublish', { numberOfKeys: 1, lua: PUBLISH_SCRIPT });
+  constructor(link: RedisLink, bounds: { maxMessages: number; maxAge: number }) {
+    // With a cluster, ioredis sends each script to the node of KEYS[1]'s slot.
+    const client = link.publisher;
+    client.defineCommand('upsocketPublish', { numberOfKeys: 1, lua: publishScript(link.publishCommand) });
     client.defineCommand('upsocketReplay', { numberOfKeys: 1, lua: REPLAY_SCRIPT });
-    this.#client = client as Redis & HistoryCommands;
+    this.#client = client as RedisClient & HistoryCommands;
     this.#maxMessages = String(bounds.maxMessages);
     this.#maxAge = bounds.maxAge === Infinity ? '0' : String(bounds.maxAge);
   }
