@@ -35,6 +35,8 @@ export interface TopicReplay {
  *   local delivery works while the service is down), and throws what they throw. It then sends the
  *   message to the other processes; the promise resolves once the service took it and rejects with
  *   `UPSOCKET_BACKEND_UNAVAILABLE` when it could not. A process never receives its own message twice.
+ *   A backend keeping history resolves with the message's id; without history, with nothing
+ *   (`undefined`), which `Topics.publish()` passes on as is.
  * - Messages from one publisher to one topic reach each listener in the order they were published;
  *   each at most once (a message lost in an outage is not sent again).
  * - `subscribe()` with a listener already subscribed to the topic, or `unsubscribe()` with one
@@ -59,7 +61,8 @@ export interface TopicReplay {
  * const topics = createTopics({ backend: createMemoryBackend() })
  */
 export interface TopicBackend {
-  publish(topic: string, message: PreparedMessage): Promise<void>;
+  /** `void` is allowed so that backends written before ids (`async publish() {}`) still fit. */
+  publish(topic: string, message: PreparedMessage): Promise<string | void>;
   subscribe(topic: string, listener: TopicListener): Promise<void>;
   unsubscribe(topic: string, listener: TopicListener): Promise<void>;
   close(): Promise<void>;

@@ -4,7 +4,7 @@ import { TopicListeners } from './listeners.js';
 import { MemoryHistory } from './memory-history.js';
 import type { PreparedMessage } from './prepared-message.js';
 
-const resolved = Promise.resolve();
+const resolved: Promise<undefined> = Promise.resolve(undefined);
 
 class MemoryBackend implements TopicBackend {
   readonly #listeners = new TopicListeners();
@@ -12,10 +12,16 @@ class MemoryBackend implements TopicBackend {
   #history: MemoryHistory | undefined;
   #closed = false;
 
-  publish(topic: string, message: PreparedMessage): Promise<void> {
+  publish(topic: string, message: PreparedMessage): Promise<string | undefined> {
     this.#assertOpen('publish');
-    this.#listeners.emit(topic, this.#history === undefined ? message : this.#history.append(topic, message));
-    return resolved;
+    // Without history, the one shared resolved promise: publishing allocates nothing here.
+    if (this.#history === undefined) {
+      this.#listeners.emit(topic, message);
+      return resolved;
+    }
+    const sequenced = this.#history.append(topic, message);
+    this.#listeners.emit(topic, sequenced);
+    return Promise.resolve(sequenced.id);
   }
 
   keepHistory(bounds: { maxMessages: number; maxAge: number }): void {

@@ -157,14 +157,23 @@ export class Topics {
    * `UPSOCKET_BACKEND_UNAVAILABLE` when it could not (local subscribers still got it).
    * Throws `UPSOCKET_INVALID_PAYLOAD` for a value JSON cannot encode.
    *
+   * With `history`, it resolves with the message's id: the one its subscribers see (in the
+   * envelope, and as `since`/`after` when resuming); the Redis backend's is the stream entry id.
+   * Without history, with `undefined`.
+   *
    * @example
    * await topics.publish(`user:${userId}`, { type: 'invoice-paid', invoiceId })
+   *
+   * // With history: remember where this message is, e.g. to resume from it later.
+   * const id = await topics.publish('room:lobby', { text: 'hello' }) // '1764694800000-1'
    */
-  publish(name: string, payload: unknown): Promise<void> {
+  publish(name: string, payload: unknown): Promise<string | undefined> {
     assertTopic(name);
     this.#assertOpen('publish');
     publishTopicPublish(name);
-    return this.#backend.publish(name, PreparedMessage.from(payload));
+    // The backend's own promise, unwrapped by nothing: history off costs no extra await. Its
+    // `void` (a backend from before ids) resolves with undefined all the same.
+    return this.#backend.publish(name, PreparedMessage.from(payload)) as Promise<string | undefined>;
   }
 
   /** How many connections in this process are subscribed to `name` (being replayed to included). */

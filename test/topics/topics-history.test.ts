@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBackend, createTopics, UpsocketError, type TopicBackend } from '../../src/index.js';
 import { delay, until } from '../helpers/server.js';
-import { nextEnvelope, readUntilSeam, startHistoryServer } from './history-server.js';
+import { nextEnvelope, readUntilSeam, receive, startHistoryServer } from './history-server.js';
 
 /** Publishes `count` texts `<prefix>0`… and returns the ids a subscriber of the backend saw. */
 async function publishAndRecord(backend: TopicBackend, topics: ReturnType<typeof createTopics>, topic: string, count: number, prefix = 'm'): Promise<string[]> {
@@ -147,8 +147,32 @@ describe('topics with history (memory backend)', () => {
     expect(await nextEnvelope(client)).toEqual({ topic: 'room', gap: true });
     await until(() => results.length === 1);
     expect(results[0]).toEqual({ gap: true, after: undefined });
-    await topics.publish('room', 'hi');
+    const published = topics.publish('room', 'hi');
+    expect(await published).toBeUndefined();
     expect(await nextEnvelope(client)).toEqual({ topic: 'room', text: 'hi' });
+    // Nothing allocated for the id that is not there: every publish returns the same resolved promise.
+    expect(topics.publish('other', 'x')).toBe(published);
+  });
+
+  it('resolves publish() with the id a live subscriber and a resuming one receive the message with', async () => {
+    const { topics } = historyTopics({});
+    const { join } = await startHistoryServer(topics);
+    const live = await join('room');
+    expect(await nextEnvelope(live)).toEqual({ topic: 'room' });
+    const ids = [await topics.publish('room', 'one'), await topics.publish('room', { n: 2 }), await topics.publish('room', Buffer.from([7]))];
+    const [epoch] = ids[0]!.split('-');
+    expect(ids).toEqual([`${epoch}-1`, `${epoch}-2`, `${epoch}-3`]);
+    expect(await receive(live, 3)).toEqual([
+      { topic: 'room', id: ids[0], text: 'one' },
+      { topic: 'room', id: ids[1], text: '{"n":2}' },
+      { topic: 'room', id: ids[2], binary: 'Bw==' },
+    ]);
+    const resumed = await join('room', ids[0]);
+    const { replayed, seam } = await readUntilSeam(resumed);
+    expect(replayed.map((frame) => frame.id)).toEqual(ids.slice(1));
+    expect(seam).toEqual({ topic: 'room', after: ids[2] });
+    // Each topic counts on its own.
+    expect(await topics.publish('other', 'first')).toBe(`${epoch}-1`);
   });
 
   it('stops a catch-up cleanly when the connection leaves or the topics close', async () => {

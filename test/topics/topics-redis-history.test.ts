@@ -72,16 +72,44 @@ describeNeeding('topics history with the Redis backend', { needs: [redisServer],
     const { join } = await startHistoryServer(one);
     const client = await join('room');
     await nextEnvelope(client);
-    const publishes: Promise<void>[] = [];
+    const publishes: Promise<string | undefined>[] = [];
     for (let index = 0; index < 50; index++) publishes.push(one.publish('room', `one${index}`), two.publish('room', `two${index}`));
-    await Promise.all(publishes);
+    const published = await Promise.all(publishes);
     const frames = await receive(client, 100);
     for (let index = 1; index < 100; index++) expect(compareIds(frames[index - 1]!.id!, frames[index]!.id!)).toBeLessThan(0);
+    // publish() resolved with each message's stream entry id, the one the subscriber got it with.
+    const idOf = new Map(frames.map((frame) => [frame.text, frame.id]));
+    expect(published).toEqual(Array.from({ length: 50 }, (_, index) => [idOf.get(`one${index}`), idOf.get(`two${index}`)]).flat());
     // Each publisher's own messages keep their order.
     expect(frames.filter((frame) => frame.text!.startsWith('one')).map((frame) => frame.text)).toEqual(Array.from({ length: 50 }, (_, index) => `one${index}`));
     // A resume from the start sees the same order.
     const resumed = await join('room', '0-0');
     expect((await readUntilSeam(resumed)).replayed).toEqual(frames);
+  });
+
+  it('resolves publish() with the stream entry id, and with undefined without history', async () => {
+    const redis = await RedisServer.start();
+    const { join } = await startHistoryServer(redisTopics(redis.url, {}));
+    const live = await join('room');
+    await nextEnvelope(live);
+    const elsewhere = redisTopics(redis.url, {});
+    onCleanup(() => elsewhere.close());
+    const id = await elsewhere.publish('room', 'hello');
+    expect((await receive(live, 1))[0]).toEqual({ topic: 'room', id, text: 'hello' });
+    const admin = new Redis(redis.url);
+    onCleanup(() => admin.disconnect());
+    expect(await admin.xrevrange('upsocket:room', '+', '-', 'COUNT', 1)).toEqual([[id, ['k', 't', 'p', 'hello', 'r', '0-0']]]);
+
+    // Without history: undefined, not PUBLISH's count of receivers (one subscriber listens here).
+    const plain = createTopics({ backend: createRedisBackend({ url: redis.url, prefix: 'plain:' }), envelope: true });
+    const { join: joinPlain } = await startHistoryServer(plain);
+    const subscriber = await joinPlain('room');
+    await nextEnvelope(subscriber);
+    while ((await redis.subscribers('plain:room')) === 0) await delay(20);
+    const other = createTopics({ backend: createRedisBackend({ url: redis.url, prefix: 'plain:' }) });
+    onCleanup(() => other.close());
+    expect(await other.publish('room', 'no id')).toBeUndefined();
+    expect(await nextEnvelope(subscriber)).toEqual({ topic: 'room', text: 'no id' });
   });
 
   it("reads from the stream what pub/sub lost while a process's subscriber connection was down", async () => {

@@ -59,7 +59,7 @@ export class RedisBackend implements TopicBackend {
     this.#link.onMessage((channel, data) => this.#onRedisMessage(channel, data));
   }
 
-  publish(topic: string, message: PreparedMessage): Promise<void> {
+  publish(topic: string, message: PreparedMessage): Promise<string | void> {
     this.#assertOpen('publish');
     const channel = this.#prefix + topic;
     const history = this.#history;
@@ -73,6 +73,7 @@ export class RedisBackend implements TopicBackend {
     // Local subscribers first and synchronously: they get it even when Redis is down.
     this.#listeners.emit(topic, message);
     const envelope = encodeEnvelope(this.#origin, message);
+    // noop: resolves with nothing (no id without history), not with PUBLISH's count of receivers.
     return this.#whenPublisherReady(() => this.#link.publish(channel, envelope)).then(noop, (error: unknown) => {
       throw this.#unavailable(`Cannot publish to topic "${topic}"`, error, 'Subscribers in this process got the message; other processes did not.');
     });

@@ -35,10 +35,11 @@ export class RedisHistory {
     this.#maxAge = bounds.maxAge === Infinity ? '0' : String(bounds.maxAge);
   }
 
-  /** Adds the message to the topic's stream and publishes it with its id, in one step. */
-  async publish(key: string, channel: string, origin: Buffer, message: PreparedMessage): Promise<void> {
+  /** Adds the message to the topic's stream and publishes it with its id, in one step; resolves with the id. */
+  async publish(key: string, channel: string, origin: Buffer, message: PreparedMessage): Promise<string> {
     const kind = message.type === 'binary' ? 'b' : 't';
-    await this.#client.upsocketPublishBuffer(key, channel, headerWithId(origin, message), message.payload, this.#maxMessages, this.#maxAge, kind);
+    const id = await this.#client.upsocketPublishBuffer(key, channel, headerWithId(origin, message), message.payload, this.#maxMessages, this.#maxAge, kind);
+    return id.toString('latin1');
   }
 
   async replay(key: string, since: string | undefined): Promise<TopicReplay> {
