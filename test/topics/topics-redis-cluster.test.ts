@@ -1,5 +1,6 @@
 // Topics over a real Redis Cluster of three masters (test/helpers/redis-cluster.ts): sharded
 // pub/sub, history in streams on each topic's shard, and resume across processes.
+import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { createTopics, type TopicHistoryOptions } from '../../src/index.js';
 import { createRedisBackend, type RedisBackendOptions } from '../../src/topics/redis/index.js';
@@ -47,6 +48,44 @@ async function roomWithHistory() {
   await nextEnvelope(client);
   await elsewhere.publish('room', 'before');
   return { client, elsewhere, owner: cluster.nodes[await cluster.ownerOf('upsocket:room')]! };
+}
+
+/** Publishes until the cluster takes it (a restarted node is found again), for at most 20 s. */
+async function publishUntilTaken(topics: ReturnType<typeof clusterTopics>, topic: string, text: string): Promise<string | undefined> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await topics.publish(topic, text);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await delay(200);
+    }
+  }
+}
+
+/** The channels of each SSUBSCRIBE a node runs from now on, from MONITOR on a plain socket. */
+async function monitorSsubscribes(port: number): Promise<string[][]> {
+  const socket = connect(port, '127.0.0.1');
+  onCleanup(() => void socket.destroy());
+  const seen: string[][] = [];
+  let buffered = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\r\n');
+    buffered = lines.pop()!;
+    // A line: +1700000000.123456 [0 127.0.0.1:5000] "ssubscribe" "upsocket:room"
+    for (const line of lines) {
+      const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!);
+      if (args[0]?.toLowerCase() === 'ssubscribe') seen.push(args.slice(1));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('data', () => resolve());
+    socket.write('MONITOR\r\n');
+  });
+  return seen;
 }
 
 describeNeeding('topics over a Redis Cluster', { needs: [redisServer, redisCli], timeout: 60_000 }, () => {
@@ -144,6 +183,54 @@ describeNeeding('topics over a Redis Cluster', { needs: [redisServer, redisCli],
       }
     }
     expect((await receive(client, 2)).map((frame) => frame.text)).toEqual(['before', 'after']);
+    expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
+  });
+
+  it('reports one outage of a node to onError a bounded number of times, subscribes each channel once on its shard, and delivers again', async () => {
+    const cluster = await RedisCluster.start();
+    const errors: Error[] = [];
+    const here = createTopics({ backend: createRedisBackend({ cluster: { nodes: cluster.urls }, onError: (error) => void errors.push(error) }), history: {}, envelope: true });
+    const elsewhere = clusterTopics(cluster, {});
+    onCleanup(() => elsewhere.close());
+    const { join } = await startHistoryServer(here);
+    const client = await join('room');
+    await nextEnvelope(client);
+    const owner = cluster.nodes[await cluster.ownerOf('upsocket:room')]!;
+    await elsewhere.publish('room', 'before');
+    expect((await receive(client, 1))[0]!.text).toBe('before');
+    expect(errors).toEqual([]);
+
+    await owner.stop();
+    // Long enough for ioredis to retry (and say 'subscribersReady') many times.
+    await delay(3000);
+    await owner.restart();
+    // publish() resolves with the stream entry id the subscriber gets the message with.
+    const id = await publishUntilTaken(elsewhere, 'room', 'after');
+    expect((await receive(client, 1))[0]).toEqual({ topic: 'room', id, text: 'after' });
+    expect(id).toMatch(/^\d+-\d+$/);
+    // The connection trouble and the failed resubscribe, not each of ioredis's retries (~20 in 3 s).
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.length, errors.map((error) => error.message).join('\n')).toBeLessThanOrEqual(2);
+
+    // Each retry subscribed `room` again; ioredis keeps it once all the same: when it replaces the
+    // shard's subscriber connection, it sends SSUBSCRIBE with the channel once (MONITOR shows it).
+    const ssubscribes = await monitorSsubscribes(owner.port);
+    expect(await owner.command('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBe(1);
+    await vi.waitFor(() => expect(ssubscribes.length).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+    await publishUntilTaken(elsewhere, 'room', 'after reconnect');
+    expect((await receive(client, 1))[0]!.text).toBe('after reconnect');
+    for (const channels of ssubscribes) expect(channels).toEqual(['upsocket:room']);
+
+    // Delivery recovered, so the next outage is news again.
+    const reported = errors.length;
+    await owner.stop();
+    await delay(1500);
+    await owner.restart();
+    await publishUntilTaken(elsewhere, 'room', 'after the second outage');
+    expect((await receive(client, 1))[0]!.text).toBe('after the second outage');
+    const again = errors.slice(reported).map((error) => error.message);
+    expect(again.length, again.join('\n')).toBeGreaterThan(0);
+    expect(again.length, again.join('\n')).toBeLessThanOrEqual(2);
     expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
   });
 

@@ -46,6 +46,8 @@ export function clusterLink(cluster: RedisClusterOptions, redisOptions: Record<s
   const publisher = new Cluster(cluster.nodes, clusterOptions(false));
   // ioredis keeps one subscriber connection per master and sends each SSUBSCRIBE to its slot's.
   const subscriber = new Cluster(cluster.nodes, clusterOptions(true));
+  /** The channels SSUBSCRIBE was sent for: sending one again repeats it in ioredis's list. */
+  const subscribed = new Set<string>();
   return {
     publisher,
     subscriber,
@@ -53,8 +55,22 @@ export function clusterLink(cluster: RedisClusterOptions, redisOptions: Record<s
     address: describeNodes(cluster.nodes),
     publish: (channel, message) => publisher.spublish(channel, message),
     // SSUBSCRIBE takes channels of one slot at a time.
-    subscribe: (channels) => Promise.all(channels.map((channel) => subscriber.ssubscribe(channel))),
-    unsubscribe: (channel) => subscriber.sunsubscribe(channel),
+    subscribe: (channels) => {
+      const again = channels.some((channel) => subscribed.has(channel));
+      for (const channel of channels) subscribed.add(channel);
+      const done = Promise.all(channels.map((channel) => subscriber.ssubscribe(channel)));
+      // Only a resubscribe repeats channels: a topic's first subscription scans nothing, unless
+      // it fails. ioredis also adds the channel again at each retry of a redirected SSUBSCRIBE (a
+      // shard is down), so the list is cleaned once the command is settled too.
+      const clean = (): void => forgetRepeatedChannels(subscriber);
+      if (again) clean();
+      done.then(again ? clean : undefined, clean);
+      return done;
+    },
+    unsubscribe: (channel) => {
+      subscribed.delete(channel);
+      return subscriber.sunsubscribe(channel);
+    },
     onMessage: (listener) => subscriber.on('smessageBuffer', listener),
     onResubscribe: (listener) => onSubscribersReady(subscriber, listener),
   };
@@ -79,4 +95,22 @@ function onSubscribersReady(subscriber: Cluster, listener: () => void): void {
       });
     }
   });
+}
+
+/**
+ * ioredis (6.0) adds a channel to its list of each slot's channels on every SSUBSCRIBE, even when
+ * the list has it, and sends the whole list again whenever it replaces a shard's subscriber
+ * connection. The backend subscribes again after each 'subscribersReady' (to know when the
+ * subscriptions are live), so without this the list would grow by every topic at each retry
+ * during an outage, and each later reconnect would send it all. Keeps each channel once; the
+ * list is ioredis's internal state, so when its shape is not the expected one this does nothing.
+ */
+function forgetRepeatedChannels(subscriber: Cluster): void {
+  const channels = (subscriber as unknown as { shardedSubscribers?: { channels?: unknown } }).shardedSubscribers?.channels;
+  if (!(channels instanceof Map)) return;
+  for (const [slot, list] of channels as Map<unknown, unknown>) {
+    if (!Array.isArray(list)) continue;
+    const unique = new Set(list);
+    if (unique.size !== list.length) channels.set(slot, [...unique]);
+  }
 }

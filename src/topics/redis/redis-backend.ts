@@ -39,6 +39,15 @@ export class RedisBackend implements TopicBackend {
   #history: RedisHistory | undefined;
   /** With history: each topic's last live message, to backfill from the stream after a reconnect. */
   readonly #cursor = new LiveCursor();
+  /**
+   * Resubscribing failed, and has not succeeded since: its failures are reported once per outage.
+   * A cluster retries a down shard many times in one outage, each retry ending in
+   * 'subscribersReady' and so in another resubscribe that fails.
+   */
+  #resubscribeFailing = false;
+  /** #resubscribe()'s calls, counted, and the last one that succeeded: older ones' failures are stale. */
+  #resubscribes = 0;
+  #recoveredAt = 0;
   #closed = false;
 
   constructor(options: RedisBackendOptions = {}) {
@@ -145,25 +154,47 @@ export class RedisBackend implements TopicBackend {
   #resubscribe(): void {
     const channels = [...this.#listeners.topics()].map((topic) => this.#prefix + topic);
     if (channels.length === 0) return;
+    const attempt = ++this.#resubscribes;
     // With history, what pub/sub lost while we were away is read from the streams.
     const missed = this.#history === undefined ? [] : this.#cursor.hold();
     this.#link.subscribe(channels).then(
-      () => {
-        for (const topic of missed) void this.#backfill(topic);
+      async () => {
+        const backfilled = await Promise.all(missed.map((topic) => this.#backfill(topic, attempt)));
+        if (backfilled.every(Boolean)) this.#recovered(attempt);
       },
       (error: unknown) => {
         for (const topic of missed) void this.#cursor.backfill(topic, noReplay, (message) => this.#emit(topic, message));
-        this.#report(this.#unavailable(`Cannot resubscribe to ${channels.length} topic(s)`, error, 'Retrying on the next reconnect.'));
+        this.#resubscribeFailed(attempt, this.#unavailable(`Cannot resubscribe to ${channels.length} topic(s)`, error, 'Retrying on the next reconnect.'));
       },
     );
   }
 
-  async #backfill(topic: string): Promise<void> {
+  /** Whether the backfill succeeded; its failure is reported as part of the outage. */
+  async #backfill(topic: string, attempt: number): Promise<boolean> {
     try {
       await this.#cursor.backfill(topic, (name, since) => this.replay(name, since), (message) => this.#emit(topic, message));
+      return true;
     } catch (error) {
-      this.#report(error instanceof Error ? error : new Error(String(error)));
+      this.#resubscribeFailed(attempt, error instanceof Error ? error : new Error(String(error)));
+      return false;
     }
+  }
+
+  /** Reports the first failure of an outage; the retries' are the same news. */
+  #resubscribeFailed(attempt: number, error: Error): void {
+    if (this.#resubscribeFailing || attempt < this.#recoveredAt || this.#closed) return;
+    this.#resubscribeFailing = true;
+    this.#report(error);
+  }
+
+  /**
+   * Every subscription and backfill is back: the outage is over, the next one is news again. With
+   * a cluster this is the only sign of it: the cluster stays 'ready' while one shard is down.
+   */
+  #recovered(attempt: number): void {
+    this.#recoveredAt = Math.max(this.#recoveredAt, attempt);
+    this.#resubscribeFailing = false;
+    this.#lastError.delete(this.#subscriber);
   }
 
   #emit(topic: string, message: PreparedMessage): void {
