@@ -5,6 +5,7 @@ import type { Child } from './ipc.js';
 import type { PayloadKind } from './load/payload.js';
 import { sampleEchoCpu } from './measure/echo-cpu.js';
 import { sampleHandshakes } from './measure/handshakes.js';
+import { countHandshakeInstructions, instructionCountUnavailable } from './measure/instructions.js';
 import { sampleHeartbeat, sampleIdle } from './measure/idle.js';
 import { sampleLatency } from './measure/latency.js';
 import { startLoadGenerator, startServer, type RunningServer } from './processes.js';
@@ -136,6 +137,34 @@ async function runIdlePhases(servers: RunningServer[], load: Child, settings: Be
   await Promise.all((heartbeatServers ?? []).map((server) => server.child.stop()));
 }
 
+/**
+ * Instructions per handshake under callgrind, each server in a process of its own, two at a time
+ * (the count does not depend on what else runs). Without valgrind the row says so for each server.
+ */
+async function runInstructionPhase(entries: ServerEntry[], settings: BenchSettings, collect: Collector, log: (line: string) => void): Promise<void> {
+  const unavailable = instructionCountUnavailable();
+  if (unavailable !== undefined) {
+    log(`  instructions: skipped, ${unavailable}`);
+    for (const entry of entries) collect.notApplicable('handshake-instructions', entry.name, unavailable);
+    return;
+  }
+  const queue = [...entries];
+  const worker = async (): Promise<void> => {
+    for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
+      try {
+        const perHandshake = await countHandshakeInstructions(entry, settings.instructions);
+        collect.add('handshake-instructions', entry.name, perHandshake);
+        log(`  instructions ${entry.name}: ${Math.round(perHandshake / 1000)}k per handshake`);
+      } catch (error) {
+        const reason = `failed: ${error instanceof Error ? error.message : String(error)}`;
+        collect.notApplicable('handshake-instructions', entry.name, reason);
+        log(`  instructions ${entry.name}: FAILED ${reason}`);
+      }
+    }
+  };
+  await Promise.all([worker(), worker()]);
+}
+
 /** Runs every phase against every server and returns the results; never throws for one server. */
 export async function runBench(options: RunOptions): Promise<BenchResults> {
   const { settings } = options;
@@ -164,6 +193,7 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
     await load.stop();
   }
   await runTopicsPhase(entries, settings, collect, log);
+  await runInstructionPhase(entries, settings, collect, log);
   return {
     mode: settings.mode,
     startedAt: startedAt.toISOString(),

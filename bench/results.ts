@@ -23,6 +23,7 @@ export const METRICS: readonly MetricDef[] = [
   { id: 'latency-p99', label: 'Latency p99', unit: 'ms', better: 'lower', scale: 1, digits: 3 },
   { id: 'handshakes', label: 'Handshakes per second', unit: '/s', better: 'higher', scale: 1, digits: 0 },
   { id: 'handshake-cpu', label: 'CPU per handshake', unit: 'µs', better: 'lower', scale: 1, digits: 0 },
+  { id: 'handshake-instructions', label: 'Instructions per handshake (callgrind)', unit: 'k', better: 'lower', scale: 1 / 1000, digits: 0 },
   { id: 'memory-rss', label: 'Memory per idle conn (RSS)', unit: 'KiB', better: 'lower', scale: 1 / 1024, digits: 2 },
   { id: 'memory-heap', label: 'Memory per idle conn (heap)', unit: 'KiB', better: 'lower', scale: 1 / 1024, digits: 2 },
   { id: 'heartbeat', label: 'Heartbeat CPU, idle conns, 30 s interval', unit: '% of a core', better: 'lower', scale: 1, digits: 4 },

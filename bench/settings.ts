@@ -4,6 +4,8 @@ export interface BenchSettings {
   echo: { samples: number; connections: number; inFlight: number; warmupMs: number; windowMs: number };
   latency: { samples: number; connections: number; rate: number; warmupMs: number; durationMs: number };
   handshakes: { samples: number; concurrency: number; warmupMs: number; windowMs: number };
+  /** The instruction count under callgrind (bench/measure/instructions.ts): handshakes one at a time. */
+  instructions: { warmup: number; handshakes: number };
   idle: {
     samples: number;
     connections: number;
@@ -29,7 +31,8 @@ export const FULL: BenchSettings = {
   mode: 'full',
   echo: { samples: 5, connections: 50, inFlight: 16, warmupMs: 1000, windowMs: 2000 },
   latency: { samples: 3, connections: 50, rate: 5000, warmupMs: 500, durationMs: 2000 },
-  handshakes: { samples: 3, concurrency: 8, warmupMs: 500, windowMs: 2000 },
+  handshakes: { samples: 5, concurrency: 8, warmupMs: 500, windowMs: 3000 },
+  instructions: { warmup: 500, handshakes: 500 },
   idle: { samples: 2, connections: 10_000, broadcastRepeats: 15, cpuWindowMs: 6000, heartbeatMs: 2000, freshProcess: true },
 };
 
@@ -38,5 +41,6 @@ export const QUICK: BenchSettings = {
   echo: { samples: 1, connections: 50, inFlight: 16, warmupMs: 150, windowMs: 300 },
   latency: { samples: 1, connections: 20, rate: 2000, warmupMs: 100, durationMs: 300 },
   handshakes: { samples: 1, concurrency: 8, warmupMs: 100, windowMs: 300 },
+  instructions: { warmup: 20, handshakes: 20 },
   idle: { samples: 1, connections: 500, broadcastRepeats: 3, cpuWindowMs: 300, heartbeatMs: 250, freshProcess: false },
 };

@@ -67,6 +67,19 @@ export interface HandshakeArgs {
 }
 
 /** `concurrency` loops of: connect, one 64 B echo, close, wait until closed. */
+const handshakePayload = makePayload('text64');
+
+/** One handshake as the handshake rows count it: connect, one 64 B echo, close, and the close completed. */
+export async function handshakeOnce(kind: ClientKind, port: number, attempt: number): Promise<void> {
+  let echoed!: () => void;
+  const gotEcho = new Promise<void>((resolve) => (echoed = resolve));
+  const client = await connect({ kind, port, localAddress: `127.0.0.${(attempt % 8) + 1}`, onMessage: () => echoed() });
+  client.send(handshakePayload);
+  await gotEcho;
+  client.close();
+  await client.closed;
+}
+
 export class HandshakeLoad {
   completed = 0;
   failed = 0;
@@ -75,21 +88,7 @@ export class HandshakeLoad {
   #attempt = 0;
 
   start(args: HandshakeArgs): void {
-    const payload = makePayload('text64');
-    const once = async (): Promise<void> => {
-      let echoed!: () => void;
-      const gotEcho = new Promise<void>((resolve) => (echoed = resolve));
-      const client = await connect({
-        kind: args.kind,
-        port: args.port,
-        localAddress: `127.0.0.${(this.#attempt++ % 8) + 1}`,
-        onMessage: () => echoed(),
-      });
-      client.send(payload);
-      await gotEcho;
-      client.close();
-      await client.closed;
-    };
+    const once = (): Promise<void> => handshakeOnce(args.kind, args.port, this.#attempt++);
     const loop = async (): Promise<void> => {
       while (this.#running) {
         try {

@@ -42,6 +42,7 @@ export function targets(results: BenchResults, server = 'upsocket-express'): Tar
   return [
     target('CPU per echoed 64 B message ÷ raw ws', ratio(results, 'cpu-text64', server, 'ws'), times, 1, '≤ 1.00×', '≤ 1.00×'),
     target('Server CPU per handshake ÷ express-ws', ratio(results, 'handshake-cpu', server, 'express-ws'), times, 1, '≤ 0.83×', '≤ 1.00×'),
+    target('Instructions per handshake ÷ express-ws (callgrind)', ratio(results, 'handshake-instructions', server, 'express-ws'), times, 1, '≤ 0.83×', '≤ 1.00×'),
     target('Heap per idle connection − raw ws', difference(results, 'memory-heap', server, 'ws'), kib, 2048, '≤ +1 KiB', '≤ +2 KiB'),
     target('RSS per idle connection − raw ws', difference(results, 'memory-rss', server, 'ws'), kib, Number.POSITIVE_INFINITY, 'reported', 'reported'),
     target(`Event-loop delay max during heartbeat rounds, ${connections} idle connections`, value(results, 'heartbeat-loop-max', server), ms, 20, '≤ 10 ms', '≤ 20 ms'),

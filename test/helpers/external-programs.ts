@@ -70,6 +70,9 @@ export const chromium = program('chromium', 'chromium', ['/usr/bin/chromium'], i
 
 export const openssl = program('openssl', 'openssl', ['openssl'], runs('version'));
 
+/** Counts the instructions of the bench's handshake row (bench/measure/instructions.ts); callgrind_control comes with it. */
+export const valgrind = program('valgrind', 'valgrind', ['valgrind'], runs('--version'));
+
 /** The path of a program the suite checked for; throws if the suite did not. */
 export function pathOf(needed: ExternalProgram): string {
   const path = needed.path();
