@@ -1,10 +1,10 @@
 // Redis Cluster through ioredis's Cluster: https://github.com/redis/ioredis#cluster
 import { Cluster, type RedisOptions } from 'ioredis';
+import { retryStrategy, type RedisLink } from './redis-link.js';
+import type { RedisClusterOptions } from './redis-options.js';
 
 // What the constructor takes: with exactOptionalPropertyTypes, ioredis's own ClusterOptions is refused.
 type ClusterOptions = NonNullable<ConstructorParameters<typeof Cluster>[1]>;
-import { retryStrategy, type RedisLink } from './redis-link.js';
-import type { RedisClusterOptions } from './redis-options.js';
 
 /** `host:port` of each node, for messages: a node's URL may hold a password. */
 function describeNodes(nodes: string[]): string {
