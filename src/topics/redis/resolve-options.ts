@@ -33,9 +33,11 @@ const redisBackendOptions = defineOptions<RedisBackendSettings>({
 
 /** @internal `createRedisBackend()`'s options, defaulted and checked. */
 export function resolveRedisOptions(options: RedisBackendOptions): RedisBackendSettings {
-  // Before defaults fill `url` in: only the caller's own url conflicts with a cluster.
+  // Checked first: options that are no object get the resolver's own message.
+  const settings = redisBackendOptions.resolve('createRedisBackend()', options);
+  // The caller's own url, not the default, is what conflicts with a cluster.
   if (options.url !== undefined && options.cluster !== undefined) {
     throw invalid('createRedisBackend(): url and cluster exclude each other: give the cluster its nodes in cluster.nodes');
   }
-  return redisBackendOptions.resolve('createRedisBackend()', options);
+  return settings;
 }
