@@ -1,12 +1,15 @@
 // A server for the history tests (routes: test/fixtures/history-routes.ts), closed after the test,
 // and what its clients need to read the envelope.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { attach } from '../../src/adapters/node-http/index.js';
 import { expect } from 'vitest';
 import { compareIds, type SubscribeResult, type Topics } from '../../src/index.js';
 import { historyRoutes, type Subscribe } from '../fixtures/history-routes.js';
 import { onCleanup } from '../helpers/cleanup.js';
-import { listen } from '../helpers/server.js';
+import { delay, listen } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 export type { Subscribe };
@@ -72,4 +75,31 @@ export async function expectAllAfterResume(client: TestClient, received: Envelop
   for (let index = 1; index < total; index++) expect(compareIds(received[index - 1]!.id!, received[index]!.id!)).toBeLessThan(0);
   // Nothing after the last: no duplicate arrives late.
   expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
+}
+
+const publisherScript = fileURLToPath(new URL('../fixtures/topics-publisher.ts', import.meta.url));
+
+/**
+ * The resume scenario of issue 14: `join('room')` subscribes; another process publishes 100
+ * messages through `publishUrl` over about 2.5 s; after 5 the client drops for 2 s, comes back
+ * through `rejoin(lastId)`, and must get every message once, in order.
+ */
+export async function expectDropAndResume(
+  join: (topic: string) => Promise<TestClient>,
+  publishUrl: string,
+  rejoin: (lastId: string) => Promise<TestClient>,
+): Promise<void> {
+  let client = await join('room');
+  expect(await nextEnvelope(client)).toEqual({ topic: 'room' });
+  const publisher = fork(publisherScript, [publishUrl, '100', '25'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  onCleanup(() => publisher.exitCode === null && publisher.kill('SIGKILL'));
+  const exited = once(publisher, 'exit');
+  const received: Enveloped[] = [];
+  while (received.length < 5) received.push(await nextEnvelope(client));
+  // The network drops; for two seconds nobody is subscribed while the publisher goes on.
+  client.ws.terminate();
+  await delay(2000);
+  client = await rejoin(received.at(-1)!.id!);
+  await expectAllAfterResume(client, received, 100);
+  expect(await exited).toEqual([0, null]);
 }

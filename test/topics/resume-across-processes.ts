@@ -4,11 +4,9 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
 import { onCleanup } from '../helpers/cleanup.js';
-import { delay } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
-import { expectAllAfterResume, nextEnvelope, type Enveloped } from './history-server.js';
+import { expectDropAndResume } from './history-server.js';
 
 const fixtures = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -30,18 +28,8 @@ export async function expectResumeOnAnotherProcess(join: (topic: string) => Prom
   });
   const [{ port }] = (await once(app, 'message')) as [{ port: number }];
 
-  let client = await join('room');
-  expect(await nextEnvelope(client)).toEqual({ topic: 'room' });
-  const publisher = fork(fixtures('topics-publisher.ts'), [`ws://127.0.0.1:${port}/pub/room`, '100', '25'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  onCleanup(() => publisher.exitCode === null && publisher.kill('SIGKILL'));
-  const published = once(publisher, 'exit');
-
-  const received: Enveloped[] = [];
-  while (received.length < 5) received.push(await nextEnvelope(client));
-  client.ws.terminate();
-  await delay(2000);
-  const query = new URLSearchParams({ 'upsocket-resume': JSON.stringify({ room: received.at(-1)!.id }) });
-  client = await TestClient.connect(`ws://127.0.0.1:${port}/sub/room?${query}`);
-  await expectAllAfterResume(client, received, 100);
-  expect(await published).toEqual([0, null]);
+  await expectDropAndResume(join, `ws://127.0.0.1:${port}/pub/room`, (lastId) => {
+    const query = new URLSearchParams({ 'upsocket-resume': JSON.stringify({ room: lastId }) });
+    return TestClient.connect(`ws://127.0.0.1:${port}/sub/room?${query}`);
+  });
 }
