@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { isOriginAllowed } from './origin.js';
 import type { Refusal } from './http-answer.js';
 import type { Settings } from './options.js';
@@ -24,12 +24,15 @@ const connectionUpgradePattern = /\bupgrade\b/i;
  * `node:http` server on any client's say-so).
  */
 export function isWebSocketUpgrade(request: IncomingMessage): boolean {
-  const upgrade = request.headers.upgrade;
-  return upgrade !== undefined && upgrade.toLowerCase() === 'websocket' && connectionUpgradePattern.test(request.headers.connection ?? '');
+  // Read once: `headers` is a getter, and on a request with a hidden class of its own (Express's)
+  // each read is a megamorphic lookup.
+  const headers = request.headers;
+  const upgrade = headers.upgrade;
+  return upgrade !== undefined && upgrade.toLowerCase() === 'websocket' && connectionUpgradePattern.test(headers.connection ?? '');
 }
 
-function chooseProtocol(request: IncomingMessage, allowed: readonly string[]): Refusal | Acceptance {
-  const header = request.headers['sec-websocket-protocol'];
+function chooseProtocol(headers: IncomingHttpHeaders, allowed: readonly string[]): Refusal | Acceptance {
+  const header = headers['sec-websocket-protocol'];
   if (header === undefined) return { protocol: '' };
   const offered = header.split(',').map((name) => name.trim());
   if (!offered.every((name) => tokenPattern.test(name))) {
@@ -49,9 +52,9 @@ function chooseProtocol(request: IncomingMessage, allowed: readonly string[]): R
  * upgrade as they are, so ws would read a body as WebSocket frames: bytes the client (or a proxy
  * in between) sent as HTTP would reach the handler as messages.
  */
-function hasBody(request: IncomingMessage): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
 }
 
 /**
@@ -59,19 +62,21 @@ function hasBody(request: IncomingMessage): boolean {
  * refusal is an ordinary HTTP response with a one-line reason.
  */
 export function checkHandshake(request: IncomingMessage, settings: Settings): Refusal | Acceptance {
+  const headers = request.headers;
   if (request.method !== 'GET') return { status: 400, reason: 'A WebSocket handshake must be a GET request' };
-  if (hasBody(request)) return { status: 400, reason: 'A WebSocket handshake must not have a body' };
-  if (!connectionUpgradePattern.test(request.headers.connection ?? '')) {
+  if (hasBody(headers)) return { status: 400, reason: 'A WebSocket handshake must not have a body' };
+  if (!connectionUpgradePattern.test(headers.connection ?? '')) {
     return { status: 400, reason: 'Missing "Connection: Upgrade" header' };
   }
-  if (!keyPattern.test(request.headers['sec-websocket-key'] ?? '')) {
+  if (!keyPattern.test(headers['sec-websocket-key'] ?? '')) {
     return { status: 400, reason: 'Missing or invalid Sec-WebSocket-Key header' };
   }
-  if (request.headers['sec-websocket-version'] !== '13') {
+  if (headers['sec-websocket-version'] !== '13') {
     return { status: 426, reason: 'Unsupported WebSocket version (supported: 13)', headers: { 'Sec-WebSocket-Version': '13' } };
   }
-  if (!isOriginAllowed(request, settings.origins, settings.trustProxy)) {
-    return { status: 403, reason: `Origin ${request.headers.origin} is not allowed` };
+  // No Origin (not a browser) is allowed: decided here without the policy's look-ups.
+  if (headers.origin !== undefined && !isOriginAllowed(request, settings.origins, settings.trustProxy)) {
+    return { status: 403, reason: `Origin ${headers.origin} is not allowed` };
   }
-  return chooseProtocol(request, settings.protocols);
+  return chooseProtocol(headers, settings.protocols);
 }

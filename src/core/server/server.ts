@@ -126,7 +126,7 @@ export class UpsocketServer {
   ): void {
     this.#protocolHandedOver = protocol;
     try {
-      this.#wsServers.for(settings).handleUpgrade(request, socket, head, (ws) => {
+      this.#wsServers.complete(settings, request, socket, head, protocol, (ws) => {
         this.#caps.count(this.#connect(ws, request, socket, settings, reporter, handler, protocol), clientKey);
       });
     } finally {

@@ -1,5 +1,26 @@
-import { WebSocketServer } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Settings } from './options.js';
+
+/**
+ * The second half of ws's `handleUpgrade()`: the 101, the WebSocket over the socket. Public on
+ * ws's server (ws 8: extensions, key, protocols, …) though left out of its typings.
+ */
+interface CompletingServer {
+  completeUpgrade(
+    extensions: Record<string, never>,
+    key: string,
+    protocols: ReadonlySet<string>,
+    request: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    callback: (ws: WebSocket) => void,
+  ): void;
+}
+
+const noExtensions: Record<string, never> = Object.freeze({});
+const noProtocols: ReadonlySet<string> = new Set();
 
 /**
  * How many ws servers one `attach()` keeps. An app that varies `maxMessageSize` per `open()` call
@@ -25,7 +46,7 @@ export class WsServers {
   }
 
   /** The ws server for `settings`' `maxMessageSize` and `compression`. */
-  for(settings: Settings): WebSocketServer {
+  #serverFor(settings: Settings): WebSocketServer {
     if (settings === this.#lastSettings && this.#lastServer !== undefined) return this.#lastServer;
     const key = `${settings.maxMessageSize}:${settings.compression}`;
     let server = this.#servers.get(key);
@@ -43,6 +64,21 @@ export class WsServers {
     this.#lastSettings = settings;
     this.#lastServer = server;
     return server;
+  }
+
+  /**
+   * Completes an upgrade that passed the handshake checks (`handshake.ts` runs every one of ws's
+   * and more): ws answers 101 and calls back with the WebSocket. Without compression there is
+   * nothing left to negotiate, so ws's own re-run of the checks (`handleUpgrade()`) is skipped.
+   */
+  complete(settings: Settings, request: IncomingMessage, socket: Socket, head: Buffer, protocol: string, callback: (ws: WebSocket) => void): void {
+    const server = this.#serverFor(settings);
+    if (settings.compression) {
+      server.handleUpgrade(request, socket, head, callback);
+      return;
+    }
+    const protocols = protocol === '' ? noProtocols : new Set([protocol]);
+    (server as unknown as CompletingServer).completeUpgrade(noExtensions, request.headers['sec-websocket-key']!, protocols, request, socket, head, callback);
   }
 
   /** At shutdown: later handshakes through these servers would be answered 503 by ws. */
