@@ -52,10 +52,18 @@ export function defineAdapter<Input, Extra = undefined, Route = never>(descripti
     taken?.(input);
     return true;
   };
+  // A websocket() handler given `connection.request` holds nothing of the routed request, so
+  // there is nothing for `taken` to let go of.
+  const openForRoute: Open<Input> = inputIsNodeRequest
+    ? (input, handler, options) => {
+        const request = nodeRequest(input);
+        return request !== notAnUpgrade && openNodeRequest(request as Parameters<typeof openNodeRequest>[0], handler, options);
+      }
+    : open;
   return {
     open,
     websocket: <HandlerInput extends Input, HandlerExtra extends Extra>(handler: RouteHandler<HandlerInput, HandlerExtra>, options?: OpenOptions) =>
-      route((input, extra) => open(input, connectionHandler(handler, inputIsNodeRequest ? undefined : (input as HandlerInput), extra as HandlerExtra), options)),
+      route((input, extra) => openForRoute(input, connectionHandler(handler, inputIsNodeRequest ? undefined : (input as HandlerInput), extra as HandlerExtra), options)),
   };
 }
 

@@ -20,7 +20,10 @@ const adapter = defineAdapter<IncomingMessage, undefined, WebSocketRoute>({
   inputIsNodeRequest: true,
   // Express links req.res and req.next; a route that keeps its req (a handler closing over it)
   // would otherwise hold the unused response and the router's closures for the connection's life.
-  taken: (request) => Object.assign(request, { res: undefined, next: undefined }),
+  taken: (request) => {
+    (request as { res?: unknown }).res = undefined;
+    (request as { next?: unknown }).next = undefined;
+  },
   // Plain HTTP goes on to the next handler for the path; what open() throws, to error middleware.
   route: (accept) =>
     function websocketRoute(request, _response, next) {

@@ -78,7 +78,7 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
     if (typeof handler !== 'function') throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'handleUpgrade(request, socket, head, handler): the handler must be a function');
     settings = host.settingsFor(options);
     // The caps' check runs the app's connectionsPerClient key function, which may throw too.
-    check = isWebSocketUpgrade(request) ? host.check(request, settings) : notWebSocket;
+    check = isWebSocketUpgrade(request.headers) ? host.check(request, settings) : notWebSocket;
   } catch (error) {
     // The options may be what is wrong: the server's own onError hears about it.
     writeRawRefusal(socket as Socket, badCall);

@@ -23,10 +23,7 @@ const connectionUpgradePattern = /\bupgrade\b/i;
  * HTTP, and `open()` must leave it to the route rather than throw (which would crash a bare
  * `node:http` server on any client's say-so).
  */
-export function isWebSocketUpgrade(request: IncomingMessage): boolean {
-  // Read once: `headers` is a getter, and on a request with a hidden class of its own (Express's)
-  // each read is a megamorphic lookup.
-  const headers = request.headers;
+export function isWebSocketUpgrade(headers: IncomingHttpHeaders): boolean {
   const upgrade = headers.upgrade;
   return upgrade !== undefined && upgrade.toLowerCase() === 'websocket' && connectionUpgradePattern.test(headers.connection ?? '');
 }
@@ -62,6 +59,8 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
  * refusal is an ordinary HTTP response with a one-line reason.
  */
 export function checkHandshake(request: IncomingMessage, settings: Settings): Refusal | Acceptance {
+  // Read once: `headers` is a getter, and on a request with a hidden class of its own (Express's)
+  // each read is a megamorphic look-up.
   const headers = request.headers;
   if (request.method !== 'GET') return { status: 400, reason: 'A WebSocket handshake must be a GET request' };
   if (hasBody(headers)) return { status: 400, reason: 'A WebSocket handshake must not have a body' };

@@ -16,9 +16,18 @@ import { Upgrade } from './upgrade.js';
 export type Open<Request> = (request: Request, handler: Handler, options?: OpenOptions) => boolean;
 
 function assertRequest(request: unknown): asserts request is IncomingMessage {
-  const headers = (request as { headers?: unknown } | null | undefined)?.headers;
-  if (typeof request === 'object' && request !== null && typeof headers === 'object' && headers !== null) return;
-  throw new UpsocketError(
+  if (typeof request !== 'object' || request === null) throw notARequest(request);
+}
+
+/** Read once by `open()`: `headers` is a getter, a megamorphic look-up on an Express request. */
+function headersOf(request: IncomingMessage): IncomingMessage['headers'] {
+  const headers = request.headers as unknown;
+  if (typeof headers === 'object' && headers !== null) return headers as IncomingMessage['headers'];
+  throw notARequest(request);
+}
+
+function notARequest(request: unknown): UpsocketError {
+  return new UpsocketError(
     'UPSOCKET_INVALID_OPTION',
     "open(request, handler): request must be the framework's request object (node:http and Express: the http.IncomingMessage " +
       `req; Koa: the context ctx; Next.js: the route's Request or req), got ${describeValue(request)}`,
@@ -65,7 +74,7 @@ function refuseUnattached(request: IncomingMessage, options: OpenOptions | undef
  */
 export const openNodeRequest: Open<IncomingMessage> = (request, handler, options) => {
   assertRequest(request);
-  if (!isWebSocketUpgrade(request)) return false;
+  if (!isWebSocketUpgrade(headersOf(request))) return false;
   const upgrade = Upgrade.of(request);
   if (upgrade === undefined) {
     refuseUnattached(request, options);
@@ -74,6 +83,6 @@ export const openNodeRequest: Open<IncomingMessage> = (request, handler, options
   if (typeof handler !== 'function') {
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'open(request, handler): the handler must be a function');
   }
-  upgrade.complete(handler, options);
+  upgrade.complete(handler, options, request);
   return true;
 };

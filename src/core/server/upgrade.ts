@@ -32,10 +32,38 @@ interface UpgradeResponse extends ServerResponse {
   [upgradeOfResponse]: Upgrade;
 }
 
+/** What `open()` finds for a request `attach()` routed: the upgrade, or how it already ended. */
+export interface UpgradeRecord {
+  /** Opens the upgrade for `open()`, or throws `UPSOCKET_ALREADY_HANDLED` when it already ended. */
+  complete(handler: Handler, options: OpenOptions | undefined, request: IncomingMessage): void;
+}
+
+/**
+ * The record of an upgrade that ended: it keeps nothing of the exchange. V8's scavenger treats the
+ * values of a WeakMap that has reached the old generation as strong, so an `Upgrade` left in the
+ * map after its connection closed would keep the socket, request and response of every recent
+ * handshake alive into the old generation, until the next full GC.
+ */
+class EndedUpgrade implements UpgradeRecord {
+  readonly #outcome: string;
+
+  constructor(outcome: string) {
+    this.#outcome = outcome;
+  }
+
+  complete(_handler: Handler, _options: OpenOptions | undefined, request: IncomingMessage): void {
+    throw new UpsocketError('UPSOCKET_ALREADY_HANDLED', `open() was called for ${request.method} ${request.url}, which was already ${this.#outcome}`);
+  }
+}
+
+const opened = new EndedUpgrade('opened');
+const answered = new EndedUpgrade('answered over HTTP');
+const dropped = new EndedUpgrade('dropped (its client left)');
+
 // Keyed by the request object (frameworks swap its prototype but keep its identity), and shared
 // by every copy of upsocket in the process: attach() of the ESM build, open() of the CJS build.
-// open() only calls the methods of what it finds, so a record of the other copy works as well.
-const upgrades = sharedWeakMap<IncomingMessage, Upgrade>('upgrades');
+// open() only calls the method of what it finds, so a record of the other copy works as well.
+const upgrades = sharedWeakMap<IncomingMessage, UpgradeRecord>('upgrades');
 
 /**
  * @internal One WebSocket upgrade on its way from `attach()`'s `'upgrade'` listener to ws, or to
@@ -46,7 +74,7 @@ const upgrades = sharedWeakMap<IncomingMessage, Upgrade>('upgrades');
  *      ├──refuse()──────────┴──refuse() (503/404 raw, 500, handshake checks)──▶ refused
  *      └──another listener took it / the client left──────────────────────────▶ abandoned
  */
-export class Upgrade {
+export class Upgrade implements UpgradeRecord {
   readonly #host: UpsocketServer;
   readonly #server: HttpServer | HttpsServer;
   readonly #request: IncomingMessage;
@@ -57,7 +85,7 @@ export class Upgrade {
   #state: UpgradeState = 'waiting';
 
   /** The upgrade `attach()` routed for `request` (by any copy of upsocket), if any. */
-  static of(request: IncomingMessage): Upgrade | undefined {
+  static of(request: IncomingMessage): UpgradeRecord | undefined {
     return upgrades.get(request);
   }
 
@@ -109,7 +137,10 @@ export class Upgrade {
     const response = this.#response;
     this.#state = 'refused';
     if (response === undefined) writeRawRefusal(this.#socket, refusal);
-    else writeRefusal(response, refusal);
+    else {
+      upgrades.set(this.#request, answered);
+      writeRefusal(response, refusal);
+    }
     reporter.refusal(this.#request, refusal);
   }
 
@@ -136,6 +167,7 @@ export class Upgrade {
     // is nobody to answer, and the response must not report a 101 that never happened.
     if (socket.destroyed || !socket.readable || !socket.writable) return this.#abandon();
     this.#state = 'opened';
+    upgrades.set(request, opened);
     host.handOver(request, socket, this.#head, settings, reporter, handler, check.protocol, check.clientKey);
     // The request lives as long as its connection (`connection.request`), and this record with
     // it: it keeps neither the response nor the bytes ws took.
@@ -143,9 +175,9 @@ export class Upgrade {
     this.#head = noBytes;
     // The HTTP exchange ended with ws's 101. Say so, so listeners waiting for this response (Koa's
     // on-finished, morgan, pino-http) stop watching a socket that belongs to ws now; our own
-    // 'finish' listener sees 'opened' and leaves the socket alone.
+    // 'finish' listener sees 'opened' and leaves the socket alone, so without others nobody hears it.
     response.statusCode = 101;
-    response.emit('finish');
+    if (response.listenerCount('finish') > 1) response.emit('finish');
   }
 
   /**
@@ -155,7 +187,10 @@ export class Upgrade {
    */
   #abandon(): void {
     if (this.#state === 'waiting') this.#socket.removeListener('error', destroyOnError);
-    else this.#socket.destroy();
+    else {
+      upgrades.set(this.#request, dropped);
+      this.#socket.destroy();
+    }
     this.#state = 'abandoned';
     this.#response = undefined;
     debugUpgradeEnd(this.#request, 'abandoned: another upgrade listener took the socket or the client left');
@@ -164,7 +199,10 @@ export class Upgrade {
   /** routing|refused → answered|refused: the response went out as HTTP; the socket ends after it. */
   #finished(response: ServerResponse): void {
     if (this.#state === 'opened') return;
-    if (this.#state === 'routing') this.#state = 'answered';
+    if (this.#state === 'routing') {
+      this.#state = 'answered';
+      upgrades.set(this.#request, answered);
+    }
     if (this.#state === 'answered') debugUpgradeEnd(this.#request, `answered by the app over HTTP: ${response.statusCode}`);
     response.detachSocket(this.#socket);
     this.#socket.destroySoon();

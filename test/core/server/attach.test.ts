@@ -97,6 +97,18 @@ describe('routing upgrades through the app', () => {
     expect(await client.nextText()).toBe('opened late');
   });
 
+  it("tells the response's own 'finish' listeners (a request logger) that the exchange ended with 101", async () => {
+    const logged: number[] = [];
+    const server = http.createServer((req, res) => {
+      res.on('finish', () => logged.push(res.statusCode));
+      if (!open(req, (connection) => connection.sendText('logged'))) res.end();
+    });
+    const { wsUrl } = await listen(server, attach(server));
+    const client = await TestClient.connect(wsUrl);
+    expect(await client.nextText()).toBe('logged');
+    expect(logged).toEqual([101]);
+  });
+
   it('does not run the handler nor report a 101 when the client left while the app was routing', async () => {
     const outcomes: string[] = [];
     let routed!: () => void;
