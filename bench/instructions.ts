@@ -1,6 +1,6 @@
-// `npx tsx bench/instructions.ts [--servers express-ws,upsocket-express] [--warmup 500] [--handshakes 500]`:
+// `npx tsx bench/instructions.ts [--servers express-ws,upsocket-express] [--warmup 6000] [--handshakes 2000]`:
 // only the instruction-count row (valgrind's callgrind), for the servers named, with each one's
-// ratio to the first. Repeatable to about 1-2 % whatever else the machine runs.
+// ratio to the first. Repeatable to a few % whatever else the machine runs.
 import { parseArgs } from 'node:util';
 import { countHandshakeInstructions, instructionCountUnavailable } from './measure/instructions.js';
 import { serverEntry } from './servers/index.js';

@@ -32,7 +32,9 @@ export const FULL: BenchSettings = {
   echo: { samples: 5, connections: 50, inFlight: 16, warmupMs: 1000, windowMs: 2000 },
   latency: { samples: 3, connections: 50, rate: 5000, warmupMs: 500, durationMs: 2000 },
   handshakes: { samples: 5, concurrency: 8, warmupMs: 500, windowMs: 3000 },
-  instructions: { warmup: 500, handshakes: 500 },
+  // Steady state, as in the CPU row (thousands of handshakes per sample): after 500 handshakes V8
+  // was still compiling the handshake path, and compilation was most of the count.
+  instructions: { warmup: 6000, handshakes: 2000 },
   idle: { samples: 2, connections: 10_000, broadcastRepeats: 15, cpuWindowMs: 6000, heartbeatMs: 2000, freshProcess: true },
 };
 

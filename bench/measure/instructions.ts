@@ -11,7 +11,7 @@ import { handshakeOnce } from '../load/echo.js';
 import type { ServerEntry } from '../servers/index.js';
 
 export interface InstructionSettings {
-  /** Handshakes before counting starts: the JIT has compiled the hot paths by then. */
+  /** Handshakes before counting starts: enough for V8 to have compiled the handshake path (thousands). */
   warmup: number;
   /** Handshakes counted. */
   handshakes: number;
