@@ -14,7 +14,8 @@ import { destroyOnError, type UpsocketServer } from './server.js';
 
 /**
  * - `waiting`: `attach()` got the upgrade and deferred it one `setImmediate`.
- * - `routing`: the app's request listeners have it, with a response bound to the raw socket.
+ * - `routing`: the app's request listeners have it, with a response (bound to the raw socket once
+ *   the app's synchronous part ran without opening it).
  * - `answered`: the app answered over HTTP (its response finished).
  * - `refused`: upsocket answered with an HTTP error of its own (and told `onRefuse`).
  * - `abandoned`: nobody answers: another `'upgrade'` listener took the socket, or the client left.
