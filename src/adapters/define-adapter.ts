@@ -46,20 +46,19 @@ export interface Adapter<Input, Extra, Route> {
 
 export function defineAdapter<Input, Extra = undefined, Route = never>(description: AdapterDescription<Input, Extra, Route>): Adapter<Input, Extra, Route> {
   const { nodeRequest, taken, route, inputIsNodeRequest = false } = description;
-  const open: Open<Input> = (input, handler, options) => {
-    const request = nodeRequest(input);
-    if (request === notAnUpgrade || !openNodeRequest(request as Parameters<typeof openNodeRequest>[0], handler, options)) return false;
-    taken?.(input);
-    return true;
-  };
+  /** `open()`, with `then` run once it took the request. */
+  const opener =
+    (then: ((input: Input) => void) | undefined): Open<Input> =>
+    (input, handler, options) => {
+      const request = nodeRequest(input);
+      if (request === notAnUpgrade || !openNodeRequest(request as Parameters<typeof openNodeRequest>[0], handler, options)) return false;
+      then?.(input);
+      return true;
+    };
+  const open = opener(taken);
   // A websocket() handler given `connection.request` holds nothing of the routed request, so
   // there is nothing for `taken` to let go of.
-  const openForRoute: Open<Input> = inputIsNodeRequest
-    ? (input, handler, options) => {
-        const request = nodeRequest(input);
-        return request !== notAnUpgrade && openNodeRequest(request as Parameters<typeof openNodeRequest>[0], handler, options);
-      }
-    : open;
+  const openForRoute = inputIsNodeRequest ? opener(undefined) : open;
   return {
     open,
     websocket: <HandlerInput extends Input, HandlerExtra extends Extra>(handler: RouteHandler<HandlerInput, HandlerExtra>, options?: OpenOptions) =>

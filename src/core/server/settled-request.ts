@@ -70,18 +70,9 @@ function settledPrototypeOf(prototype: object): object {
   return settled;
 }
 
-/**
- * A request's own keys, as `Reflect.ownKeys()` lists them but in two lists: on the one-off hidden
- * class of an Express request, `Reflect.ownKeys()` costs several times what these two calls do.
- */
-interface OwnKeys {
-  names: readonly string[];
-  symbols: readonly symbol[];
-}
-
 /** Copies of requests with one set of own keys: which keys, and the constructor that copies them. */
 interface Copier {
-  keys: OwnKeys;
+  keys: readonly (string | symbol)[];
   /** How many of `keys` are enumerable strings: the length of `Object.values()` of such a request. */
   values: number;
   /** Undefined for keys only the general copy handles (see `makeCopier()`). */
@@ -93,14 +84,10 @@ const copiers = new WeakMap<object, Copier[]>();
 const maxCopiers = 8;
 const excluded = new Set<string | symbol>(exchangeOnly);
 
-function sameList(a: readonly (string | symbol)[], b: readonly (string | symbol)[]): boolean {
+function sameKeys(a: readonly (string | symbol)[], b: readonly (string | symbol)[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function sameKeys(a: OwnKeys, b: OwnKeys): boolean {
-  return sameList(a.names, b.names) && sameList(a.symbols, b.symbols);
 }
 
 /**
@@ -111,11 +98,11 @@ function sameKeys(a: OwnKeys, b: OwnKeys): boolean {
  * a non-enumerable own property to carry over or a `__proto__` key, or code generation is off
  * (`--disallow-code-generation-from-strings`): those take the general copy.
  */
-function makeCopier(request: object, keys: OwnKeys, prototype: object): Copier {
+function makeCopier(request: object, keys: readonly (string | symbol)[], prototype: object): Copier {
   const lines: string[] = [];
   const symbols: symbol[] = [];
   let values = 0;
-  for (const key of [...keys.names, ...keys.symbols]) {
+  for (const key of keys) {
     const descriptor = Object.getOwnPropertyDescriptor(request, key)!;
     if (key === '__proto__' || (descriptor.enumerable !== true && !excluded.has(key))) return { keys, values: -1, Settled: undefined };
     if (typeof key === 'symbol') {
@@ -136,7 +123,7 @@ function makeCopier(request: object, keys: OwnKeys, prototype: object): Copier {
   return { keys, values, Settled };
 }
 
-function copierFor(request: object, keys: OwnKeys, prototype: object): Copier {
+function copierFor(request: object, keys: readonly (string | symbol)[], prototype: object): Copier {
   let known = copiers.get(prototype);
   if (known === undefined) copiers.set(prototype, (known = []));
   for (const copier of known) if (sameKeys(copier.keys, keys)) return copier;
@@ -146,7 +133,7 @@ function copierFor(request: object, keys: OwnKeys, prototype: object): Copier {
 }
 
 /** The general copy, for requests no copier fits: object rest, then the prototype, then non-enumerable own properties. */
-function copyRequest(request: IncomingMessage, prototype: object, keys: OwnKeys): IncomingMessage {
+function copyRequest(request: IncomingMessage, prototype: object, keys: readonly (string | symbol)[]): IncomingMessage {
   const {
     res, next, parser, client, _parsedUrl, _parsedOriginalUrl, rawHeaders, rawTrailers,
     _events, _readableState, _maxListeners, _consuming, _dumped, aborted, statusCode, statusMessage, joinDuplicateHeaders,
@@ -155,7 +142,7 @@ function copyRequest(request: IncomingMessage, prototype: object, keys: OwnKeys)
   Object.setPrototypeOf(settled, settledPrototypeOf(prototype));
   // Object rest copies enumerable properties (an enumerable getter's value as it is now); one the
   // app defined as non-enumerable keeps its definition.
-  for (const key of [...keys.names, ...keys.symbols]) {
+  for (const key of keys) {
     const descriptor = Object.getOwnPropertyDescriptor(request, key)!;
     if (descriptor.enumerable !== true && !excluded.has(key)) Object.defineProperty(settled, key, descriptor);
   }
@@ -184,7 +171,7 @@ export function settledRequest(request: IncomingMessage): IncomingMessage {
   if (prototype === IncomingMessage.prototype) return request;
   // Node builds `headers` from rawHeaders on first read: build it on the original, carried over.
   void request.headers;
-  const keys: OwnKeys = { names: Object.getOwnPropertyNames(request), symbols: Object.getOwnPropertySymbols(request) };
+  const keys = Reflect.ownKeys(request);
   const { Settled, values: valueCount } = copierFor(request, keys, prototype);
   if (Settled === undefined) return copyRequest(request, prototype, keys);
   const values = Object.values(request);

@@ -61,9 +61,13 @@ class EndedUpgrade implements UpgradeRecord {
   }
 }
 
-const opened = new EndedUpgrade('opened');
-const answered = new EndedUpgrade('answered over HTTP');
-const dropped = new EndedUpgrade('dropped (its client left)');
+/** The record of each state an upgrade ends in. */
+const ended: Record<Exclude<UpgradeState, 'waiting' | 'routing'>, EndedUpgrade> = {
+  opened: new EndedUpgrade('opened'),
+  answered: new EndedUpgrade('answered over HTTP'),
+  refused: new EndedUpgrade('answered over HTTP'),
+  abandoned: new EndedUpgrade('dropped (its client left)'),
+};
 
 // Keyed by the request object (frameworks swap its prototype but keep its identity), and shared
 // by every copy of upsocket in the process: attach() of the ESM build, open() of the CJS build.
@@ -150,12 +154,9 @@ export class Upgrade implements UpgradeRecord {
    */
   refuse(refusal: Refusal, reporter: Reporter = this.#host.reporter): void {
     const response = this.#response;
-    this.#state = 'refused';
+    this.#end('refused');
     if (response === undefined) writeRawRefusal(this.#socket, refusal);
-    else {
-      upgrades.set(this.#request, answered);
-      writeRefusal(response, refusal);
-    }
+    else writeRefusal(response, refusal);
     reporter.refusal(this.#request, refusal);
   }
 
@@ -170,8 +171,8 @@ export class Upgrade implements UpgradeRecord {
     // `_header` rather than `headersSent`: Express's setHeader() read it already, so the read hits
     // the inline cache, where the getter's look-up through the replaced prototype would miss.
     if (this.#state !== 'routing' || response === undefined || (response as { _header?: unknown })._header != null) {
-      const done = this.#state === 'opened' ? 'opened' : this.#state === 'abandoned' ? 'dropped (its client left)' : 'answered over HTTP';
-      throw new UpsocketError('UPSOCKET_ALREADY_HANDLED', `open() was called for ${request.method} ${request.url}, which was already ${done}`);
+      // Headers already written while routing: as good as answered.
+      return ended[this.#state === 'routing' || this.#state === 'waiting' ? 'answered' : this.#state].complete(handler, options, request);
     }
     const host = this.#host;
     const settings = host.settingsFor(options);
@@ -183,8 +184,7 @@ export class Upgrade implements UpgradeRecord {
     // The client left (or another listener ended the socket) while the app was routing: there
     // is nobody to answer, and the response must not report a 101 that never happened.
     if (socket.destroyed || !socket.readable || !socket.writable) return this.#abandon();
-    this.#state = 'opened';
-    upgrades.set(request, opened);
+    this.#end('opened');
     host.handOver(request, socket, this.#head, settings, reporter, handler, check.protocol, check.clientKey);
     // The request lives as long as its connection (`connection.request`), and this record with
     // it: it keeps neither the response nor the bytes ws took.
@@ -206,11 +206,8 @@ export class Upgrade implements UpgradeRecord {
    */
   #abandon(): void {
     if (this.#state === 'waiting') this.#socket.removeListener('error', destroyOnError);
-    else {
-      upgrades.set(this.#request, dropped);
-      this.#socket.destroy();
-    }
-    this.#state = 'abandoned';
+    else this.#socket.destroy();
+    this.#end('abandoned');
     this.#response = undefined;
     debugUpgradeEnd(this.#request, 'abandoned: another upgrade listener took the socket or the client left');
   }
@@ -218,13 +215,16 @@ export class Upgrade implements UpgradeRecord {
   /** routing|refused → answered|refused: the response went out as HTTP; the socket ends after it. */
   #finished(response: ServerResponse): void {
     if (this.#state === 'opened') return;
-    if (this.#state === 'routing') {
-      this.#state = 'answered';
-      upgrades.set(this.#request, answered);
-    }
+    if (this.#state === 'routing') this.#end('answered');
     if (this.#state === 'answered') debugUpgradeEnd(this.#request, `answered by the app over HTTP: ${response.statusCode}`);
     if (this.#bound) response.detachSocket(this.#socket);
     this.#socket.destroySoon();
+  }
+
+  /** Into a final state; a routed request's record becomes that state's `EndedUpgrade`. */
+  #end(state: keyof typeof ended): void {
+    if (this.#state !== 'waiting') upgrades.set(this.#request, ended[state]);
+    this.#state = state;
   }
 
   static #responseOnFinish(this: ServerResponse): void {

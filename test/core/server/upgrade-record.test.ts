@@ -8,7 +8,7 @@ import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 
 // V8's scavenger treats the values of a WeakMap in the old generation as strong: an upgrade's
 // own record left in the map after it ended would keep its socket, request and response alive
-// into the old generation (measured: ~50 % more promoted per handshake, twice the scavenge time).
+// into the old generation until the next full GC.
 // So an ended upgrade is recorded by a shared object that holds nothing of the exchange.
 describe('the record open() finds for a routed request', () => {
   it('is a shared ended record once the upgrade opened, and a second open() says it was opened', async () => {
