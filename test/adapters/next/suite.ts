@@ -109,7 +109,7 @@ export function nextSuite(label: string, version: NextVersion): void {
         // Last in this block. Next writes each route's returned Response to a response that no
         // longer has the socket: that must not surface as an error.
         it('logged no errors while serving all of the above', () => {
-          expect(server().output()).not.toMatch(/error|⨯/i);
+          expect(withoutDevChunkRace(server().output())).not.toMatch(/error|⨯/i);
         });
       });
     }
@@ -117,4 +117,17 @@ export function nextSuite(label: string, version: NextVersion): void {
     conformanceSuite(conformance);
     clientConformanceSuite(conformance);
   });
+}
+
+/**
+ * Next's dev server can read a vendor chunk while webpack is still rewriting it for another route
+ * (seen once on Node 22: "Failed to generate static paths … Transform failed … vendor-chunks/next.js:
+ * Unterminated string literal"). That is Next's own compile race, not an upsocket error: only that
+ * exact block is dropped before looking for errors.
+ */
+export function withoutDevChunkRace(output: string): string {
+  return output.replace(
+    / ⨯ Failed to generate static paths for \S+:\n\[Error \[TransformError\]: Transform failed with \d+ errors?:\n[^\n]*\/\.next\/server\/vendor-chunks\/[^\n]*\] \{\n  type: 'Error'\n\}\n?/g,
+    '',
+  );
 }
