@@ -5,7 +5,7 @@ import { openConnections, type UpsocketChannels } from '../core/internal.js';
 export interface UpsocketStats {
   /** Server connections open now (a gauge, exact from the process's start). */
   openConnections: number;
-  /** Upgrade requests `attach()` received. */
+  /** Upgrade requests `attach()` received and `handleUpgrade()` was given. */
   upgrades: number;
   /** Server connections opened (101 sent). */
   opened: number;

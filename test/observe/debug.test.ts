@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 
-function debugOutput(nodeDebug: string | undefined): Promise<{ stdout: string; stderr: string }> {
+function debugOutput(nodeDebug: string | undefined, fixture = 'test/fixtures/debug-server.ts'): Promise<{ stdout: string; stderr: string }> {
   const env = { ...process.env };
   delete env.NODE_DEBUG;
   if (nodeDebug !== undefined) env.NODE_DEBUG = nodeDebug;
-  return run(process.execPath, ['--import', 'tsx', 'test/fixtures/debug-server.ts'], { env, timeout: 20_000 });
+  return run(process.execPath, ['--import', 'tsx', fixture], { env, timeout: 20_000 });
 }
 
 describe('NODE_DEBUG=upsocket', () => {
@@ -21,6 +21,18 @@ describe('NODE_DEBUG=upsocket', () => {
       expect.stringMatching(/^UPSOCKET \d+: refused GET \/refused from 127\.0\.0\.1: 403 Origin https:\/\/evil\.example is not allowed$/),
       expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/denied from 127\.0\.0\.1$/),
       expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/denied from 127\.0\.0\.1 answered by the app over HTTP: 401$/),
+      expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/opened from 127\.0\.0\.1$/),
+      expect.stringMatching(/^UPSOCKET \d+: open GET \/opened from 127\.0\.0\.1$/),
+      expect.stringMatching(/^UPSOCKET \d+: close GET \/opened from 127\.0\.0\.1: 4002 done here$/),
+    ]);
+  });
+
+  it("prints handleUpgrade()'s upgrades like routed ones", async () => {
+    const { stderr } = await debugOutput('upsocket', 'test/fixtures/debug-handle-upgrade.ts');
+    const lines = stderr.split('\n').filter((line) => line.startsWith('UPSOCKET '));
+    expect(lines).toEqual([
+      expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/refused from 127\.0\.0\.1$/),
+      expect.stringMatching(/^UPSOCKET \d+: refused GET \/refused from 127\.0\.0\.1: 403 Origin https:\/\/evil\.example is not allowed$/),
       expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/opened from 127\.0\.0\.1$/),
       expect.stringMatching(/^UPSOCKET \d+: open GET \/opened from 127\.0\.0\.1$/),
       expect.stringMatching(/^UPSOCKET \d+: close GET \/opened from 127\.0\.0\.1: 4002 done here$/),

@@ -23,7 +23,7 @@ import type { Connection } from './connection.js';
  * })
  */
 export interface UpsocketChannels {
-  /** `attach()` received a WebSocket upgrade request (after its `filter`), before any routing. */
+  /** `attach()` received a WebSocket upgrade request (after its `filter`), or `handleUpgrade()` was given one, before any routing. */
   'upsocket:upgrade': { request: IncomingMessage };
   /** upsocket answered an upgrade with an HTTP error itself (what `onRefuse` hears). */
   'upsocket:refused': { request: IncomingMessage; status: number; reason: string };

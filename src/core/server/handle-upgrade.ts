@@ -6,9 +6,10 @@ import { UpsocketError } from '../connection/errors.js';
 import type { Handler } from '../connection/lifetime.js';
 import { isWebSocketUpgrade, type Refusal } from './handshake.js';
 import { writeRawRefusal } from './http-answer.js';
-import { openOptions, type OpenOptions } from './options.js';
+import { openOptions, type OpenOptions, type Settings } from './options.js';
+import { publishUpgrade } from './publish.js';
 import { sharedWeakMap } from './registry.js';
-import { Reporter } from './reporter.js';
+import type { Reporter } from './reporter.js';
 import { destroyOnError, UpsocketServer } from './server.js';
 
 const notWebSocket: Refusal = Object.freeze({ status: 400, reason: 'Missing "Upgrade: websocket" header' });
@@ -55,8 +56,9 @@ function refuse(socket: Duplex, request: IncomingMessage, refusal: Refusal, repo
  * that hands over `(request, socket, head)`, without `attach()`: the same handshake and origin
  * checks, connection caps, rate limit, heartbeat and `Connection` as `open()` (no app middleware
  * runs: there is none on this path). A refused upgrade is answered over HTTP and told to
- * `onRefuse`. A wrong handler or option is answered 500 and reported to `onError` rather than
- * thrown (a throw in an `'upgrade'` listener would crash the process); only a missing request or
+ * `onRefuse`. A wrong handler or option, or a `connectionsPerClient.key` that throws, is answered
+ * 500 and reported to `onError` (this call's, else the server's) rather than thrown (a throw in an
+ * `'upgrade'` listener would crash the process); only a missing request or
  * socket, which leaves nobody to answer, throws `UPSOCKET_INVALID_OPTION`. Returns the
  * `UpsocketServer` holding the connection (the same one for every upgrade of one server), for
  * `close()` at shutdown.
@@ -70,19 +72,24 @@ function refuse(socket: Duplex, request: IncomingMessage, refusal: Refusal, repo
  */
 export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, handler: Handler, options?: OpenOptions): UpsocketServer {
   assertTriple(request, socket);
+  // Counted like attach()'s upgrades (channel, stats(), OTel, NODE_DEBUG), so every refusal and
+  // open below has its upgrade.
+  publishUpgrade(request);
   const host = hostFor(socket);
   socket.on('error', destroyOnError);
-  let settings;
+  let settings: Settings | undefined;
   let check;
   try {
     if (typeof handler !== 'function') throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'handleUpgrade(request, socket, head, handler): the handler must be a function');
-    settings = host.settingsFor(options);
+    settings = host.settingsFor(options, 'handleUpgrade()');
     // The caps' check runs the app's connectionsPerClient key function, which may throw too.
     check = isWebSocketUpgrade(request.headers) ? host.check(request, settings) : notWebSocket;
   } catch (error) {
-    // The options may be what is wrong: the server's own onError hears about it.
-    writeRawRefusal(socket as Socket, badCall);
-    host.reporter.error(error, request, 'handling a WebSocket upgrade (handleUpgrade)');
+    // The options may be what is wrong; their onError and onRefuse still hear about it when they
+    // are functions (there is no route to throw into: this is the app's 'upgrade' listener).
+    const reporter = settings === undefined ? host.reporter.withCallbacksOf(options) : host.reporterFor(settings);
+    refuse(socket, request, badCall, reporter);
+    reporter.error(error, request, 'handling a WebSocket upgrade (handleUpgrade)');
     return host;
   }
   if ('status' in check) {

@@ -1,9 +1,11 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { RefusedUpgrade } from './refusals.js';
 
 /** An HTTP answer that ends an upgrade before any 101. */
 export interface Refusal {
-  status: number;
+  /** Typed by the public `RefusedUpgrade`, so a refusal with a status it does not list fails to compile. */
+  status: RefusedUpgrade['status'];
   reason: string;
   headers?: Record<string, string>;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { UpsocketError } from '../connection/errors.js';
 import { isWebSocketUpgrade } from './handshake.js';
-import { writeRawRefusal } from './http-answer.js';
+import { writeRawRefusal, type Refusal } from './http-answer.js';
 import type { Handler } from '../connection/lifetime.js';
 import { describeValue } from '../connection/option-keys.js';
 import { openOptions, type OpenOptions } from './options.js';
@@ -40,7 +40,7 @@ function notARequest(request: unknown): UpsocketError {
  * stack page): answer the client 500 on the socket, close it, and tell the operator instead.
  */
 function refuseUnattached(request: IncomingMessage, options: OpenOptions | undefined): void {
-  const refusal = { status: 500, reason: 'Internal Server Error' };
+  const refusal: Refusal = { status: 500, reason: 'Internal Server Error' };
   const socket = request.socket as IncomingMessage['socket'] | null;
   if (socket?.writable) {
     // The app's ServerResponse never writes: open() returns true, so the route answers nothing.
@@ -48,10 +48,7 @@ function refuseUnattached(request: IncomingMessage, options: OpenOptions | undef
     socket.destroySoon();
   }
   // Options are not validated here: an error thrown now would crash the process all the same.
-  const reporter = new Reporter(
-    typeof options?.onError === 'function' ? options.onError : openOptions.defaults.onError,
-    typeof options?.onRefuse === 'function' ? options.onRefuse : openOptions.defaults.onRefuse,
-  );
+  const reporter = new Reporter(openOptions.defaults.onError, openOptions.defaults.onRefuse).withCallbacksOf(options);
   reporter.refusal(request, refusal);
   const error = new UpsocketError(
     'UPSOCKET_NOT_ATTACHED',

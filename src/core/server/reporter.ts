@@ -22,6 +22,17 @@ export class Reporter {
     this.#onRefuse = onRefuse;
   }
 
+  /**
+   * This reporter, with the `onError` and `onRefuse` of `options` where they are functions: for
+   * options that failed to resolve (or were never resolved), whose callbacks may still be the
+   * ones the caller wants to hear it.
+   */
+  withCallbacksOf(options: { onError?: unknown; onRefuse?: unknown } | undefined): Reporter {
+    const onError = typeof options?.onError === 'function' ? (options.onError as ErrorReporter) : this.onError;
+    const onRefuse = typeof options?.onRefuse === 'function' ? (options.onRefuse as RefusalReporter) : this.#onRefuse;
+    return onError === this.onError && onRefuse === this.#onRefuse ? this : new Reporter(onError, onRefuse);
+  }
+
   /** Whether this reporter calls the same `onError` and `onRefuse` as `settings`. */
   reportsFor(settings: { onError: ErrorReporter; onRefuse: RefusalReporter }): boolean {
     return settings.onError === this.onError && settings.onRefuse === this.#onRefuse;

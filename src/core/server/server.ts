@@ -85,9 +85,12 @@ export class UpsocketServer {
     return this.#reporter;
   }
 
-  /** @internal The settings of one `open()`: its options over `attach()`'s. Throws on a bad option. */
-  settingsFor(options: OpenOptions | undefined): Settings {
-    return openOptions.resolve('open()', options, this.#defaults);
+  /**
+   * @internal The settings of one `open()` (or `handleUpgrade()`, as `caller` names it in
+   * messages): its options over `attach()`'s. Throws on a bad option.
+   */
+  settingsFor(options: OpenOptions | undefined, caller = 'open()'): Settings {
+    return openOptions.resolve(caller, options, this.#defaults);
   }
 
   /** @internal The server's reporter, unless `settings` name an `onError` or `onRefuse` of their own. */

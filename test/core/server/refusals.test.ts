@@ -1,7 +1,7 @@
 // What the operator hears about: every upgrade upsocket refuses itself goes to onRefuse (default:
 // one line on stderr), and errors thrown while routing an upgrade go to attach()'s onError.
 import http, { type IncomingMessage } from 'node:http';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { attach, open } from '../../../src/adapters/node-http/index.js';
 import type { AttachOptions, OpenOptions, RefusedUpgrade } from '../../../src/index.js';
 import { onCleanup } from '../../helpers/cleanup.js';
@@ -31,7 +31,7 @@ function recorder(): { reported: Reported[]; onRefuse: (refusal: RefusedUpgrade,
   return { reported, onRefuse: (refusal, request) => void reported.push({ refusal, request }) };
 }
 
-function refusal(url: string, status: number, reason: string): RefusedUpgrade {
+function refusal(url: string, status: RefusedUpgrade['status'], reason: string): RefusedUpgrade {
   return { method: 'GET', url, status, reason, remoteAddress: '127.0.0.1' };
 }
 
@@ -147,5 +147,13 @@ describe('errors thrown while routing an upgrade', () => {
     expect(errors).toHaveBeenCalledTimes(1);
     expect(errors.mock.calls[0]?.[0]).toBe('upsocket: routing the WebSocket upgrade GET /throw failed:');
     expect(errors.mock.calls[0]?.[1]).toMatchObject({ message: 'listener bug' });
+  });
+});
+
+describe('RefusedUpgrade', () => {
+  // Checked by tsc (npm run typecheck): the internal Refusal's status is typed by this one, so a
+  // refusal with a status missing here does not compile.
+  it('types status as every status upsocket refuses with, 429 and 503 included', () => {
+    expectTypeOf<RefusedUpgrade['status']>().toEqualTypeOf<400 | 403 | 404 | 426 | 429 | 500 | 503>();
   });
 });
