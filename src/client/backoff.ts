@@ -5,7 +5,11 @@ import { atLeast, between, defineOptions, positiveInteger, type Resolved } from 
 export interface BackoffOptions {
   /** The delay before the first retry, in ms. Default: 500. */
   initialDelay?: number | undefined;
-  /** No delay is longer than this, in ms. Default: 30000. */
+  /**
+   * No backoff delay is longer than this, in ms. A server's `Retry-After` is believed up to this
+   * long too (plus its jitter), so a wrong or hostile header cannot park the client for hours.
+   * Default: 30000.
+   */
   maxDelay?: number | undefined;
   /** Each failed attempt multiplies the delay by this. Default: 2. */
   factor?: number | undefined;
@@ -44,4 +48,15 @@ export function resolveBackoff(options: BackoffOptions): Backoff {
 export function backoffDelay(attempt: number, backoff: Backoff, random: () => number = Math.random): number {
   const exponential = Math.min(backoff.maxDelay, backoff.initialDelay * backoff.factor ** (attempt - 1));
   return Math.round(exponential * (1 - backoff.jitter * random()));
+}
+
+/**
+ * @internal The delay before retry `attempt` after the server said to wait `retryAfter` ms: never
+ * less than that (believed up to `maxDelay`), plus a random share of up to `jitter` of it on top,
+ * so clients refused together do not all come back in the same instant; and never less than the
+ * backoff. So at most `maxDelay * (1 + jitter)`.
+ */
+export function retryAfterDelay(attempt: number, backoff: Backoff, retryAfter: number, random: () => number = Math.random): number {
+  const told = Math.min(retryAfter, backoff.maxDelay);
+  return Math.max(backoffDelay(attempt, backoff, random), Math.ceil(told * (1 + backoff.jitter * random())));
 }

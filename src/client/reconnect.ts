@@ -1,16 +1,20 @@
-import { backoffDelay, backoffOptions, type Backoff, type BackoffOptions } from './backoff.js';
+import { backoffDelay, backoffOptions, retryAfterDelay, type Backoff, type BackoffOptions } from './backoff.js';
 import { openClient } from './handshake.js';
 import { connectOptions, type ClientSettings, type ConnectOptions } from './options.js';
 import { ClosedError, UpsocketError, type BinaryData, type CloseInfo, type Connection, type Handler } from '../core/index.js';
 import { defineOptions, guardedOnError, runHandler } from '../core/internal.js';
 import { HandshakeError } from './handshake-error.js';
 import { ResumeTracker } from './resume.js';
+import { retryAfterOf } from './retry-after.js';
 
 /** What `onReconnect` is told before each new attempt. */
 export interface ReconnectEvent {
   /** 1 for the first retry after a connection ended; counts up while attempts fail, back to 1 once one opens. */
   attempt: number;
-  /** How long the client waits before this attempt, in ms. */
+  /**
+   * How long the client waits before this attempt, in ms: the backoff, or after a 503 or 429 with
+   * `Retry-After`, at least what the server asked (up to `maxDelay`) plus jitter.
+   */
   delay: number;
   /** How the previous connection closed, when there was one. */
   closed?: CloseInfo;
@@ -183,7 +187,9 @@ export class ReconnectingClient {
       const ended = await this.#connectOnce(() => (attempt = 0));
       if (ended === undefined || this.#stop.signal.aborted) break;
       attempt++;
-      const delay = backoffDelay(attempt, this.#settings);
+      // A 503 or 429 that says when to come back (Retry-After) is believed over the backoff.
+      const retryAfter = 'error' in ended ? retryAfterOf(ended.error) : undefined;
+      const delay = retryAfter === undefined ? backoffDelay(attempt, this.#settings) : retryAfterDelay(attempt, this.#settings, retryAfter);
       this.#state = 'waiting';
       this.#notify(() => this.#settings.onReconnect?.({ attempt, delay, ...ended }));
       await sleep(delay, this.#stop.signal);
@@ -245,7 +251,9 @@ export class ReconnectingClient {
  * Keeps a client connection to `url` up: runs `handler` on each connection (with the server's
  * lifetime rules) and, whenever a connection ends or an attempt fails, tries again after an
  * exponential backoff with jitter (500 ms doubling up to 30 s by default; reset once a connection
- * opens). `close()` or aborting `signal` stops it. For long-lived service-to-service links.
+ * opens). After a 503 or 429 with `Retry-After`, the next attempt waits at least what the server
+ * asked (believed up to `maxDelay`), plus jitter. `close()` or aborting `signal` stops it. For
+ * long-lived service-to-service links.
  *
  * Writes while disconnected throw `ClosedError`; nothing is buffered for the next connection.
  * Messages already handed to a connection that then drops may or may not have arrived, as with

@@ -13,6 +13,11 @@ export const positiveInteger: OptionCheck<number> = (value, key) => {
   if (!Number.isSafeInteger(value) || value <= 0) throw invalid(`${key} must be a positive integer, got ${String(value)}`);
 };
 
+/** @internal Counts that may be zero, such as `retryAfter`'s seconds. */
+export const nonNegativeInteger: OptionCheck<number> = (value, key) => {
+  if (!Number.isSafeInteger(value) || value < 0) throw invalid(`${key} must be a whole number of at least 0, got ${String(value)}`);
+};
+
 /** @internal A heartbeat interval is a positive number of ms; `false`, not 0, turns it off. */
 export const heartbeatInterval: OptionCheck<number | false> = (value, key) => {
   if (value !== false && (!Number.isSafeInteger(value) || value <= 0)) {

@@ -22,19 +22,17 @@ export interface CapSettings {
   maxConnections?: number | undefined;
   connectionsPerClient?: ClientCap | undefined;
   trustProxy: boolean;
+  /** Seconds for the refusals' `Retry-After`. */
+  retryAfter: number;
 }
 
-/** Seconds a refused client is told to wait (`Retry-After`): long enough for a connection to end. */
-const retryAfter = '5';
+// Built per refusal (the settings name the Retry-After): a refusal costs an HTTP answer anyway.
+function serverFull(retryAfter: number): Refusal {
+  return { status: 503, reason: 'Server is at its connection limit (maxConnections)', headers: { 'Retry-After': String(retryAfter) } };
+}
 
-const serverFull: Refusal = Object.freeze({
-  status: 503,
-  reason: 'Server is at its connection limit (maxConnections)',
-  headers: Object.freeze({ 'Retry-After': retryAfter }),
-});
-
-function clientFull(max: number): Refusal {
-  return { status: 429, reason: `Too many connections from this client (connectionsPerClient: ${max})`, headers: { 'Retry-After': retryAfter } };
+function clientFull(max: number, retryAfter: number): Refusal {
+  return { status: 429, reason: `Too many connections from this client (connectionsPerClient: ${max})`, headers: { 'Retry-After': String(retryAfter) } };
 }
 
 function invalid(message: string): UpsocketError {
@@ -72,11 +70,11 @@ export class ConnectionCaps {
    * ('' when `connectionsPerClient` is not set). `open` is the server's open connections.
    */
   check(request: IncomingMessage, settings: CapSettings, open: number): Refusal | string {
-    if (settings.maxConnections !== undefined && open >= settings.maxConnections) return serverFull;
+    if (settings.maxConnections !== undefined && open >= settings.maxConnections) return serverFull(settings.retryAfter);
     const cap = settings.connectionsPerClient;
     if (cap === undefined) return '';
     const key = cap.key === undefined ? clientAddress(request, settings.trustProxy) : String(cap.key(request));
-    if ((this.#perClient?.get(key) ?? 0) >= cap.max) return clientFull(cap.max);
+    if ((this.#perClient?.get(key) ?? 0) >= cap.max) return clientFull(cap.max, settings.retryAfter);
     return key;
   }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { defineOptions, type OptionCheck, type Resolved } from '../connection/define-options.js';
 import { heartbeatOption, limitOptions } from '../connection/limits.js';
-import { aFunction, anArray, positiveInteger } from '../connection/option-checks.js';
+import { aFunction, anArray, nonNegativeInteger, positiveInteger } from '../connection/option-checks.js';
 import { assertOriginPolicy, type OriginPolicy } from './origin.js';
 import { logError } from '../connection/report.js';
 import { logRefusal, type RefusedUpgrade } from './refusals.js';
@@ -41,6 +41,16 @@ export interface OpenOptions {
    * one more is refused with 429 and `Retry-After`. Default: no cap.
    */
   connectionsPerClient?: ClientCap | undefined;
+  /**
+   * Seconds a client refused for lack of room is told to wait (`Retry-After` on the 503 at
+   * `maxConnections` and the 429 over `connectionsPerClient`); `attach()`'s value is also the
+   * default of the 503 answered while shutting down (see `close()`). `reconnecting()` waits at
+   * least this long before its next attempt. Default: 5.
+   *
+   * @example
+   * attach(server, { maxConnections: 10_000, retryAfter: 30 })
+   */
+  retryAfter?: number | undefined;
   /**
    * Inbound rate limit per connection (`{ messages?, bytes?, interval, policy? }`): over it, reading
    * pauses until the budget refills (nothing is lost), or with `policy: 'close'` the connection
@@ -84,6 +94,7 @@ export const openOptions = defineOptions<Settings>({
   receiveHighWaterMark: limitOptions.specs.receiveHighWaterMark,
   maxConnections: { default: undefined, check: positiveInteger as OptionCheck<number | undefined> },
   connectionsPerClient: { default: undefined, check: assertClientCap },
+  retryAfter: { default: 5, check: nonNegativeInteger },
   rateLimit: { default: undefined, check: assertRateLimit },
   onError: { default: logError, check: aFunction() },
   onRefuse: { default: logRefusal, check: aFunction(' (pass () => {} to silence refusals)') },

@@ -5,7 +5,8 @@ import { assertSendableClose } from '../connection/close-codes.js';
 import { Connection } from '../connection/connection.js';
 import { Heartbeat } from '../connection/heartbeat.js';
 import { runHandler, type Handler } from '../connection/lifetime.js';
-import { defineOptions, type Resolved } from '../connection/define-options.js';
+import { defineOptions, type OptionCheck, type Resolved } from '../connection/define-options.js';
+import { nonNegativeInteger } from '../connection/option-checks.js';
 import { publishClose, publishOpen } from './publish.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
 import { RateLimitedTransport } from '../connection/rate-limit.js';
@@ -16,8 +17,6 @@ import { Reporter } from './reporter.js';
 import { settledRequest } from './settled-request.js';
 import { WsServers } from './ws-servers.js';
 
-const shuttingDown: Refusal = Object.freeze({ status: 503, reason: 'Server is shutting down' });
-
 /** Options of `UpsocketServer.close()`. */
 export interface ShutdownOptions {
   /** Close code sent to every connection. Default: 1001 (going away). */
@@ -26,13 +25,20 @@ export interface ShutdownOptions {
   reason?: string | undefined;
   /** How long handlers get to finish, in ms, before the remaining sockets are dropped. Default: 10000. */
   timeout?: number | undefined;
+  /**
+   * Seconds the upgrades refused from now on (503 `Server is shutting down`) are told to wait
+   * (`Retry-After`): about how long until this instance, or one behind the same address, serves
+   * again. Default: the server's `retryAfter` (`attach()`'s option, 5).
+   */
+  retryAfter?: number | undefined;
 }
 
 // The code and reason are checked by assertSendableClose(), with the close code's own error code.
-const shutdownOptions = defineOptions<Resolved<ShutdownOptions>>({
+const shutdownOptions = defineOptions<Resolved<Omit<ShutdownOptions, 'retryAfter'>> & Pick<ShutdownOptions, 'retryAfter'>>({
   code: { default: 1001 },
   reason: { default: '' },
   timeout: { default: 10_000 },
+  retryAfter: { default: undefined, check: nonNegativeInteger as OptionCheck<number | undefined> },
 });
 
 /**
@@ -63,6 +69,8 @@ export class UpsocketServer {
     this.#notifyIdle();
   };
   #closing: Promise<void> | undefined;
+  /** What upgrades get once `close()` was called. */
+  #shutdownRefusal: Refusal | undefined;
 
   /** @internal Created by `attach()`, with its options resolved. */
   constructor(defaults: Settings) {
@@ -78,6 +86,11 @@ export class UpsocketServer {
   /** True once `close()` was called: new upgrades are refused with 503. */
   get closing(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /** @internal The 503 for upgrades that arrive once `close()` was called; undefined until then. */
+  get shutdownRefusal(): Refusal | undefined {
+    return this.#shutdownRefusal;
   }
 
   /** @internal Where this server's errors and refusals go: `attach()`'s `onError` and `onRefuse`. */
@@ -104,7 +117,7 @@ export class UpsocketServer {
    * run, which is what keeps the caps' counts exact.
    */
   check(request: IncomingMessage, settings: Settings): Refusal | Acceptance {
-    if (this.closing) return shuttingDown;
+    if (this.#shutdownRefusal !== undefined) return this.#shutdownRefusal;
     const handshake = checkHandshake(request, settings);
     if ('status' in handshake) return handshake;
     if (settings.maxConnections === undefined && settings.connectionsPerClient === undefined) return handshake;
@@ -138,13 +151,14 @@ export class UpsocketServer {
   }
 
   /**
-   * Graceful shutdown: refuses new upgrades, sends a close frame with `code` to every connection
+   * Graceful shutdown: refuses new upgrades (503 with `Retry-After`), sends a close frame with `code` to every connection
    * (their `read()` returns null), waits up to `timeout` for handlers to finish and sockets to
    * close, then drops the rest. Afterwards `server.close()` can complete.
    */
   close(options: ShutdownOptions = {}): Promise<void> {
-    const { code, reason, timeout } = shutdownOptions.resolve('close()', options);
+    const { code, reason, timeout, retryAfter = this.#defaults.retryAfter } = shutdownOptions.resolve('close()', options);
     assertSendableClose(code, reason);
+    this.#shutdownRefusal ??= Object.freeze({ status: 503, reason: 'Server is shutting down', headers: Object.freeze({ 'Retry-After': String(retryAfter) }) });
     // A second call joins the first shutdown rather than starting (and waiting) again.
     this.#closing ??= this.#shutdown(code, reason, timeout);
     return this.#closing;

@@ -23,7 +23,6 @@ import { destroyOnError, type UpsocketServer } from './server.js';
  */
 type UpgradeState = 'waiting' | 'routing' | 'answered' | 'refused' | 'abandoned' | 'opened';
 
-const shuttingDown: Refusal = Object.freeze({ status: 503, reason: 'Server is shutting down' });
 const noRoute: Refusal = Object.freeze({ status: 404, reason: 'No route on this server opened the WebSocket' });
 const routingFailed: Refusal = Object.freeze({ status: 500, reason: 'Internal Server Error' });
 const noBytes = Buffer.alloc(0);
@@ -123,7 +122,8 @@ export class Upgrade implements UpgradeRecord {
     const socket = this.#socket;
     // Another 'upgrade' listener ran in the same emit and already answered: the socket is theirs.
     if (socket.destroyed || !socket.writable || socket.bytesWritten > 0) return this.#abandon();
-    if (this.#host.closing) return this.refuse(shuttingDown);
+    const shutdownRefusal = this.#host.shutdownRefusal;
+    if (shutdownRefusal !== undefined) return this.refuse(shutdownRefusal);
     if (this.#server.listenerCount('request') === 0) return this.refuse(noRoute);
     const request = this.#request;
     const response = new ServerResponse(request);
