@@ -17,7 +17,10 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 
 /** Options of `connectResumable()`. */
 export interface ResumableOptions {
-  /** Delay before the first retry, then doubled per failed attempt up to `max`, each shortened by a random share of up to half (jitter). Default: `{ initial: 500, max: 30000 }` ms. */
+  /**
+   * Delay before the first retry, then doubled per failed attempt up to `max`, each shortened by a random share of up to half (jitter). Default: `{ initial: 500, max: 30000 }` ms.
+   * A server's `Retry-After` cannot be honoured: the browser's WebSocket shows nothing of a refused handshake (no status, no headers).
+   */
   backoff?: { initial?: number | undefined; max?: number | undefined } | undefined;
   /** Keep up to `max` messages sent while disconnected and send them, in order, once open. Default: none (`send()` throws while disconnected). */
   queue?: { max: number } | undefined;
