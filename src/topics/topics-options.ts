@@ -28,7 +28,7 @@ export interface SubscribeOptions {
   /**
    * The id of the last message the client has: the subscription first replays every kept
    * message after it, then goes live, with no gap and no duplicate between the two. Needs
-   * `history`; without it the result says `gap: true`.
+   * `history`; without it an id here makes the result say `gap: true`.
    *
    * Left out (or undefined) with `history`: the resume point the client sent for this topic in
    * its upgrade URL (`resumePoints(connection.request)[name]`), taken by the connection's first
@@ -49,7 +49,8 @@ export interface SubscribeResult {
   /**
    * True when messages after `since` could not be replayed: dropped by the history's bounds, the
    * id is from another process's history (a restart) or malformed, or the topics keep no history.
-   * The subscriber should resync (from a database, say). False without `since`.
+   * The subscriber should resync (from a database, say). False without a resume point (no
+   * `since` and none in the upgrade URL, or `since: null`).
    */
   gap: boolean;
   /** The id of the topic's last message before the live ones (the seam); undefined without history or before any message. */
