@@ -41,11 +41,9 @@ export {
   type ReconnectState,
 } from './client/index.js';
 export {
-  compareIds,
   createMemoryBackend,
   createTopics,
   PreparedMessage,
-  resumePoints,
   Topics,
   type SubscribeOptions,
   type SubscribeResult,
@@ -55,3 +53,5 @@ export {
   type TopicReplay,
   type TopicsOptions,
 } from './topics/index.js';
+// The wire format's names a server needs: how ids order, where a reconnecting client left off.
+export { compareIds, resumePoints } from './wire/index.js';

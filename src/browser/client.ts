@@ -1,4 +1,4 @@
-import { parseEnvelope } from './envelope.js';
+import { decodeBinary, parseEnvelope, ResumePoints } from '../wire/index.js';
 import {
   ResumableError,
   ResumableErrorEvent,
@@ -9,7 +9,6 @@ import {
   type ResumableState,
 } from './events.js';
 import { resolveOptions, type ResumableOptions, type ResumableSettings, type WebSocketLike } from './options.js';
-import { ResumePoints } from './resume-points.js';
 
 type Outgoing = string | ArrayBuffer | ArrayBufferView;
 type ListenerOptions = boolean | { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal };
@@ -140,10 +139,10 @@ export class ResumableClient extends EventTarget {
     if (envelope === undefined) {
       this.dispatchEvent(new ResumableMessageEvent(data));
     } else if (envelope.kind === 'seam') {
-      this.#points.seam(envelope.topic, envelope.after);
-      if (envelope.gap) this.dispatchEvent(new ResumableGapEvent(envelope.topic));
+      if (this.#points.seam(envelope.topic, envelope.after, envelope.gap)) this.dispatchEvent(new ResumableGapEvent(envelope.topic));
     } else if (envelope.id === undefined || this.#points.accept(envelope.topic, envelope.id)) {
-      this.dispatchEvent(new ResumableMessageEvent(envelope.data, envelope.topic, envelope.id));
+      const payload = envelope.binary ? decodeBinary(envelope.data) : envelope.data;
+      this.dispatchEvent(new ResumableMessageEvent(payload, envelope.topic, envelope.id));
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
-import { parseEnvelope, ResumePoints } from '../browser/internal.js';
 import { WsTransport, type TransportSink } from '../core/internal.js';
+import { parseEnvelope, ResumePoints } from '../wire/index.js';
 
 /** Whether an incoming frame goes on to the connection's reader. */
 export type IncomingFilter = (data: Buffer, binary: boolean) => boolean;
@@ -28,9 +28,10 @@ export class FilteredTransport extends WsTransport {
 }
 
 /**
- * @internal The resume side of `reconnecting()`: the browser client's bookkeeping (README
- * "Resume") over Node frames. Envelope messages already seen are dropped; seam markers are consumed
- * here (a gap goes to `onGap`); everything else reaches the handler unchanged.
+ * @internal The resume side of `reconnecting()`: the wire format's resume points (the browser
+ * client's bookkeeping too) over Node frames. Envelope messages already seen are dropped; seam
+ * markers are consumed here (a gap, said or inferred by the seam rule, goes to `onGap`); everything
+ * else reaches the handler unchanged.
  */
 export class ResumeTracker {
   readonly points = new ResumePoints();
@@ -46,8 +47,7 @@ export class ResumeTracker {
     const envelope = parseEnvelope(data.toString('utf8'));
     if (envelope === undefined) return true;
     if (envelope.kind === 'message') return envelope.id === undefined || this.points.accept(envelope.topic, envelope.id);
-    this.points.seam(envelope.topic, envelope.after);
-    if (envelope.gap) this.#onGap(envelope.topic);
+    if (this.points.seam(envelope.topic, envelope.after, envelope.gap)) this.#onGap(envelope.topic);
     return false;
   };
 }

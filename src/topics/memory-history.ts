@@ -1,5 +1,5 @@
 import type { TopicReplay } from './backend.js';
-import { parseId } from './ids.js';
+import { parseId } from '../wire/index.js';
 import type { PreparedMessage } from './prepared-message.js';
 
 const NO_MESSAGES: PreparedMessage[] = [];

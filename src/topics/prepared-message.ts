@@ -1,12 +1,12 @@
 import { UpsocketError, type MessageType } from '../core/index.js';
 import { SharedMessage } from '../core/internal.js';
-import { envelopePayload } from './envelope.js';
+import { envelopeText } from '../wire/index.js';
 
 /** @internal The core's view of `message`, which `sendShared()` writes: topics' way to the wire. */
 export let sharedOf: (message: PreparedMessage) => SharedMessage;
 
 /**
- * @internal `message` in the envelope of `topic` (see envelope.ts), built on first use and kept
+ * @internal `message` in the envelope of `topic` (see src/wire/envelope.ts), built on first use and kept
  * by the message, so that every subscriber asking for the envelope gets the same frame.
  */
 export let envelopeOf: (message: PreparedMessage, topic: string) => SharedMessage;
@@ -84,7 +84,7 @@ export class PreparedMessage {
     envelopeOf = (message, topic) => {
       const cached = message.#envelope;
       if (cached !== undefined && cached.topic === topic) return cached.shared;
-      const shared = new SharedMessage('text', () => envelopePayload(topic, message.id, message.type, message.payload));
+      const shared = new SharedMessage('text', () => envelopeBytes(topic, message));
       // One topic per message in practice (a backend makes one per publish); any other is built anew.
       message.#envelope ??= { topic, shared };
       return shared;
@@ -93,6 +93,13 @@ export class PreparedMessage {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The envelope of `message` in `topic`, as the UTF-8 bytes of its frame. */
+function envelopeBytes(topic: string, message: PreparedMessage): Buffer {
+  const binary = message.type === 'binary';
+  const payload = message.payload;
+  return Buffer.from(envelopeText(topic, message.id, binary, payload.toString(binary ? 'base64' : 'utf8')), 'utf8');
+}
 
 function encode(value: unknown): Buffer {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');

@@ -1,8 +1,7 @@
 import type { Connection } from '../core/index.js';
 import { backlogOf, publishDeliver, publishSlowSubscriber, sendShared, type SharedMessage } from '../core/internal.js';
 import type { TopicReplay } from './backend.js';
-import { seamText } from './envelope.js';
-import { compareIds } from './ids.js';
+import { compareIds, seamText } from '../wire/index.js';
 import { envelopeOf, sharedOf, type PreparedMessage } from './prepared-message.js';
 
 /** The close reason a subscriber that fell behind gets, with close code 1013. */

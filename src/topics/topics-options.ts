@@ -1,4 +1,5 @@
-import { aBoolean, aString, defineOptions, positiveInteger, type OptionCheck } from '../core/internal.js';
+import { UpsocketError } from '../core/index.js';
+import { aBoolean, defineOptions, positiveInteger, type OptionCheck } from '../core/internal.js';
 import type { TopicBackend, TopicHistoryOptions } from './backend.js';
 
 /** Options of `createTopics()`. */
@@ -26,10 +27,19 @@ export interface TopicsOptions {
 export interface SubscribeOptions {
   /**
    * The id of the last message the client has: the subscription first replays every kept
-   * message after it, then goes live, with no gap and no duplicate between the two. Usually
-   * from `resumePoints(request)`. Needs `history`; without it the result says `gap: true`.
+   * message after it, then goes live, with no gap and no duplicate between the two. Needs
+   * `history`; without it an id here makes the result say `gap: true`.
+   *
+   * Left out (or undefined) with `history`: the resume point the client sent for this topic in
+   * its upgrade URL (`resumePoints(connection.request)[name]`), taken by the connection's first
+   * subscribe to the topic; none there, live from now. `null`: live from now, whatever the URL
+   * says (the seam still tells the client where the subscription started).
+   *
+   * @example
+   * await topics.subscribe(connection, 'room:lobby') // resumes where the client says it left off
+   * await topics.subscribe(connection, 'ticker', { since: null }) // only what comes from now on
    */
-  since?: string | undefined;
+  since?: string | null | undefined;
   /** This subscription's messages in the envelope, or raw. Default: the `envelope` of `createTopics()`. */
   envelope?: boolean | undefined;
 }
@@ -39,7 +49,8 @@ export interface SubscribeResult {
   /**
    * True when messages after `since` could not be replayed: dropped by the history's bounds, the
    * id is from another process's history (a restart) or malformed, or the topics keep no history.
-   * The subscriber should resync (from a database, say). False without `since`.
+   * The subscriber should resync (from a database, say). False without a resume point (no
+   * `since` and none in the upgrade URL, or `since: null`).
    */
   gap: boolean;
   /** The id of the topic's last message before the live ones (the seam); undefined without history or before any message. */
@@ -70,8 +81,14 @@ export const topicsOptions = defineOptions<{
   envelope: { default: false, check: aBoolean },
 });
 
+const sinceCheck: OptionCheck<string | null | undefined> = (value, key) => {
+  if (value !== null && typeof value !== 'string') {
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', `${key} must be a message id (a string), or null for live messages only`);
+  }
+};
+
 /** @internal */
-export const subscribeOptions = defineOptions<{ since: string | undefined; envelope: boolean }>({
-  since: { default: undefined, check: aString },
+export const subscribeOptions = defineOptions<{ since: string | null | undefined; envelope: boolean }>({
+  since: { default: undefined, check: sinceCheck },
   envelope: { default: false, check: aBoolean },
 });

@@ -3,6 +3,7 @@ import { publishTopicPublish } from '../core/internal.js';
 import type { TopicBackend, TopicReplay } from './backend.js';
 import { createMemoryBackend } from './memory-backend.js';
 import { PreparedMessage } from './prepared-message.js';
+import { RequestResumePoints } from './request-resume-points.js';
 import { TopicSubscribers, type CatchingUp } from './topic-subscribers.js';
 import { historyOptions, subscribeOptions, topicsOptions, type SubscribeOptions, type SubscribeResult, type TopicsOptions } from './topics-options.js';
 
@@ -78,6 +79,8 @@ export class Topics {
   readonly #topicsOf = new Map<Connection, Set<string>>();
   /** Connections whose close we already watch: one callback per connection, however many topics. */
   readonly #watched = new WeakSet<Connection>();
+  /** With history: the resume points of the connections' upgrade URLs, for subscribes without `since`. */
+  readonly #requestResumePoints = new RequestResumePoints();
   readonly #deliver = (topic: string, message: PreparedMessage): void => this.#subscribers.get(topic)?.deliver(message, this.#maxBufferedAmount);
   #closed = false;
 
@@ -102,6 +105,9 @@ export class Topics {
    * `since`, then sends what arrived live meanwhile that comes after the replay: no message
    * twice, none missing between the two. The result's `gap` says when messages after `since`
    * were no longer kept. With the envelope, a seam marker follows the replay (README, "The envelope").
+   * Without `since`, the resume point the client sent in its upgrade URL for `name`
+   * (`upsocket-resume`, see `resumePoints()`) is used, once per connection and topic; `since: null`
+   * ignores it. Only an explicit `since` overrides it.
    *
    * @example
    * const { gap } = await topics.subscribe(connection, 'room:lobby', { since: resumePoints(req)['room:lobby'], envelope: true })
@@ -109,7 +115,7 @@ export class Topics {
   subscribe(connection: Connection, name: string, options?: SubscribeOptions): Promise<SubscribeResult> {
     assertTopic(name);
     this.#assertOpen('subscribe');
-    const { since, envelope } = subscribeOptions.resolve('topics.subscribe()', options, this.#envelope ? ENVELOPE : RAW);
+    const { since: asked, envelope } = subscribeOptions.resolve('topics.subscribe()', options, this.#envelope ? ENVELOPE : RAW);
     if (connection.state !== 'open') return resolvedNothingNew;
     let subscribers = this.#subscribers.get(name);
     if (subscribers?.has(connection)) return resolvedNothingNew;
@@ -128,9 +134,13 @@ export class Topics {
     // Later subscribers wait for the same backend subscription as the first.
     const backendSubscription = this.#backendSubscriptions.get(name) ?? resolved;
     if (this.#history) {
+      const fromRequest = this.#requestResumePoints.take(connection, name);
+      const since = asked === undefined ? fromRequest : (asked ?? undefined);
       const waiting = subscribers.addCatchingUp(connection, envelope);
       return quiet(this.#catchUp(connection, name, since, backendSubscription, waiting));
     }
+    // Without history there is nothing to resume: the request's resume points are not read.
+    const since = asked ?? undefined;
     subscribers.add(connection, envelope);
     if (envelope) subscribers.sendSeam(connection, undefined, since !== undefined);
     if (since === undefined && backendSubscription === resolved) return resolvedNothingNew;

@@ -1,6 +1,7 @@
 // The browser client in a real headless Chromium: the page loads the bundle of upsocket/browser,
 // the server restarts on the same port while messages are published, and the page shows every
 // message exactly once, in order.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { expect, it } from 'vitest';
@@ -8,6 +9,8 @@ import { onCleanup } from '../helpers/cleanup.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { chromium as chromiumProgram, describeNeeding } from '../helpers/external-programs.js';
 import { resumeServer, type ResumeServer } from '../helpers/resume-server.js';
+import { roomServer } from '../helpers/room-server.js';
+import { until } from '../helpers/server.js';
 
 const srcBrowser = join(import.meta.dirname, '../../src/browser');
 
@@ -18,7 +21,7 @@ async function bundle(): Promise<{ code: string; inputs: string[] }> {
 }
 
 const page = `<!doctype html><meta charset="utf-8"><title>resume</title>
-<p id="status" data-state="connecting"></p><ul id="messages"></ul>
+<p id="status" data-state="connecting"></p><ul id="messages"></ul><ul id="gaps"></ul>
 <script type="module">
   import { connectResumable } from '/browser.js';
   const client = connectResumable(\`ws://\${location.host}/feed\`, { backoff: { initial: 50, max: 200 } });
@@ -29,7 +32,20 @@ const page = `<!doctype html><meta charset="utf-8"><title>resume</title>
     item.dataset.id = id;
     document.querySelector('#messages').append(item);
   });
+  client.addEventListener('gap', ({ topic }) => {
+    const item = document.createElement('li');
+    item.textContent = topic;
+    document.querySelector('#gaps').append(item);
+  });
 </script>`;
+
+/** Serves the test page and the bundle. */
+function pageAndBundle(code: string) {
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    if (request.url === '/browser.js') return void response.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
+    response.writeHead(200, { 'content-type': 'text/html' }).end(page);
+  };
+}
 
 function publishEvery(server: ResumeServer, count: number, ms: number): Promise<void> {
   let published = 0;
@@ -48,15 +64,10 @@ function publishEvery(server: ResumeServer, count: number, ms: number): Promise<
 describeNeeding('upsocket/browser in headless Chromium', { needs: [chromiumProgram] }, () => {
   it('shows every message exactly once across a server restart on the same port', async () => {
     const { code, inputs } = await bundle();
-    // Self-contained: nothing from the rest of upsocket, no dependency.
-    expect(inputs.every((input) => input.startsWith('src/browser/'))).toBe(true);
-    const server = await resumeServer({
-      topics: ['room'],
-      onRequest: (request, response) => {
-        if (request.url === '/browser.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
-        response.writeHead(200, { 'content-type': 'text/html' }).end(page);
-      },
-    });
+    // Self-contained: of the rest of upsocket only the wire format (which imports nothing), no dependency.
+    expect(inputs.every((input) => input.startsWith('src/browser/') || input.startsWith('src/wire/'))).toBe(true);
+    expect(inputs.some((input) => input.startsWith('src/wire/'))).toBe(true);
+    const server = await resumeServer({ topics: ['room'], onRequest: pageAndBundle(code) });
     const tab = await (await launchChromium()).newPage();
     await tab.goto(`http://127.0.0.1:${server.port}/`);
     await tab.waitForSelector('#status[data-state="open"]', { state: 'attached', timeout: 10_000 });
@@ -79,5 +90,40 @@ describeNeeding('upsocket/browser in headless Chromium', { needs: [chromiumProgr
     expect(shown).toEqual([...Array.from({ length: 120 }, (_, index) => `message ${index + 1}`), 'after']);
     expect(server.urls.length).toBeGreaterThanOrEqual(2);
     expect(server.urls.at(-1)).toContain('upsocket-resume=');
+  }, 60_000);
+
+  // Issue 22, item 3: m0–m4, the page drops, m5–m9 are published, it reconnects, then m10, against a
+  // real upsocket server whose route subscribes without `since` (or with `since: null`).
+  async function routeWithoutSince(subscribe: { since: null } | undefined) {
+    const { code } = await bundle();
+    const server = await roomServer({ subscribe, onRequest: pageAndBundle(code) });
+    const tab = await (await launchChromium()).newPage();
+    await tab.goto(`${server.httpUrl}/`);
+    await until(() => server.subscribed === 1, 10_000, 'the subscription');
+    for (let index = 0; index < 5; index++) await server.topics.publish('room', `m${index}`);
+    await tab.waitForSelector('#messages li:nth-child(5)', { timeout: 10_000 });
+    server.down();
+    await tab.waitForSelector('#status[data-state="reconnecting"]', { state: 'attached', timeout: 10_000 });
+    for (let index = 5; index < 10; index++) await server.topics.publish('room', `m${index}`);
+    server.up();
+    await until(() => server.subscribed === 1, 10_000, 'the reconnect');
+    await server.topics.publish('room', 'm10');
+    await tab.waitForSelector('#messages li:last-child:text-is("m10")', { timeout: 10_000 });
+    return {
+      shown: await tab.$$eval('#messages li', (items) => items.map((item) => item.textContent)),
+      gaps: await tab.$$eval('#gaps li', (items) => items.map((item) => item.textContent)),
+    };
+  }
+
+  it('loses nothing when the route subscribes without since', async () => {
+    const { shown, gaps } = await routeWithoutSince(undefined);
+    expect(shown).toEqual(Array.from({ length: 11 }, (_, index) => `m${index}`));
+    expect(gaps).toEqual([]);
+  }, 60_000);
+
+  it("dispatches 'gap' when the route subscribes with since: null", async () => {
+    const { shown, gaps } = await routeWithoutSince({ since: null });
+    expect(shown).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm10']);
+    expect(gaps).toEqual(['room']);
   }, 60_000);
 });

@@ -179,6 +179,45 @@ describe('connectResumable()', () => {
     if (!('WebSocket' in globalThis)) expect(() => connectResumable(url)).toThrow(/no global WebSocket/);
   });
 
+  it("dispatches 'gap' for a seam newer than its last id when nothing was replayed (a server that forgot since)", async () => {
+    const server = await resumeServer({ topics: ['room'], forgetResume: true });
+    const { resumable, messages, gaps } = client(server);
+    await opened(resumable);
+    await until(() => server.clients.size === 1, 'the subscription');
+    server.publish('room', 'seen');
+    await until(() => messages.length === 1, 'the first');
+    await server.stop();
+    server.publish('room', 'missed');
+    await server.start();
+    await until(() => server.clients.size === 1 && resumable.state === 'open', 'the reconnect');
+    server.publish('room', 'live');
+    await until(() => messages.length === 2, 'the live one');
+    expect(gaps).toEqual(['room']);
+    expect(texts(messages)).toEqual(['seen', 'live']);
+  });
+
+  it("dispatches 'gap' for a gap seam in the middle of the stream, keeps its newer last id and the messages after it", async () => {
+    const server = await resumeServer({ topics: ['room'] });
+    const { resumable, messages, gaps } = client(server);
+    await opened(resumable);
+    await until(() => server.clients.size === 1, 'the subscription');
+    const first = server.publish('room', 'm1');
+    const second = server.publish('room', 'm2');
+    await until(() => messages.length === 2, 'two messages');
+    server.seam('room', first, true);
+    await until(() => gaps.length === 1, 'the first gap');
+    expect(resumable.lastIds).toEqual({ room: second });
+    const [epoch, seq] = second.split('-');
+    const lost = `${epoch}-${Number(seq) + 1}`;
+    server.seam('room', lost, true);
+    await until(() => gaps.length === 2, 'the second gap');
+    expect(resumable.lastIds).toEqual({ room: lost });
+    server.publish('room', 'lost one');
+    server.publish('room', 'm4');
+    await until(() => messages.length === 3, 'the message after the gap');
+    expect(texts(messages)).toEqual(['m1', 'm2', 'm4']);
+  });
+
   it('compares ids numerically, ms first, then seq', () => {
     expect(compareIds('1-9', '1-10')).toBeLessThan(0);
     expect(compareIds('2-1', '1-10')).toBeGreaterThan(0);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { reconnecting, type Connection, type ReconnectOptions } from '../../src/index.js';
 import { onCleanup } from '../helpers/cleanup.js';
 import { resumeServer, type ResumeServer } from '../helpers/resume-server.js';
+import { roomServer } from '../helpers/room-server.js';
 import { until } from '../helpers/server.js';
 
 const fast = { initialDelay: 10, maxDelay: 40, jitter: 0 };
@@ -17,6 +18,14 @@ function collecting(server: ResumeServer, options: ReconnectOptions) {
   const client = reconnecting(`ws://127.0.0.1:${server.port}/feed`, handler, { ...fast, ...options });
   onCleanup(() => client.close());
   return { client, received };
+}
+
+/** A resuming client that records its gaps, once connected to `server`. */
+async function resumingWithGaps(server: ResumeServer) {
+  const gaps: string[] = [];
+  const collected = collecting(server, { resume: true, onGap: (topic) => gaps.push(topic) });
+  await until(() => collected.client.state === 'open' && server.clients.size === 1, 5000, 'the connection');
+  return { ...collected, gaps };
 }
 
 const payloads = (received: string[], topic: string) =>
@@ -63,9 +72,7 @@ describe('reconnecting({ resume: true })', () => {
 
   it('calls onGap when the server trimmed messages the client had not seen', async () => {
     const server = await resumeServer({ topics: ['room'] });
-    const gaps: string[] = [];
-    const { client, received } = collecting(server, { resume: true, onGap: (topic) => gaps.push(topic) });
-    await until(() => client.state === 'open' && server.clients.size === 1, 5000, 'the connection');
+    const { client, received, gaps } = await resumingWithGaps(server);
     server.publish('room', 'seen');
     await until(() => received.length === 1, 5000, 'the first');
     await server.stop();
@@ -91,7 +98,83 @@ describe('reconnecting({ resume: true })', () => {
     expect(client.lastIds).toEqual({});
   });
 
+  it('calls onGap for a seam newer than its last id when nothing was replayed (a server that forgot since)', async () => {
+    const server = await resumeServer({ topics: ['room'], forgetResume: true });
+    const { client, received, gaps } = await resumingWithGaps(server);
+    server.publish('room', 'seen');
+    await until(() => received.length === 1, 5000, 'the first');
+    await server.stop();
+    server.publish('room', 'missed');
+    await server.start();
+    await until(() => server.clients.size === 1, 5000, 'the reconnect');
+    server.publish('room', 'live');
+    await until(() => received.length === 2, 5000, 'the live one');
+    expect(gaps).toEqual(['room']);
+    expect(payloads(received, 'room')).toEqual(['seen', 'live']);
+  });
+
+  it('calls onGap for a gap seam in the middle of the stream, keeps its newer last id and the messages after it', async () => {
+    const server = await resumeServer({ topics: ['room'] });
+    const { client, received, gaps } = await resumingWithGaps(server);
+    const first = server.publish('room', 'm1');
+    const second = server.publish('room', 'm2');
+    await until(() => received.length === 2, 5000, 'two messages');
+    // A gap seam whose after is older than the last id: reported, and the last id stays.
+    server.seam('room', first, true);
+    await until(() => gaps.length === 1, 5000, 'the first gap');
+    expect(client.lastIds).toEqual({ room: second });
+    // One ahead of what was delivered (the lost ones): reported, and the next message still arrives.
+    const [epoch, seq] = second.split('-');
+    const lost = `${epoch}-${Number(seq) + 1}`;
+    server.seam('room', lost, true);
+    await until(() => gaps.length === 2, 5000, 'the second gap');
+    expect(client.lastIds).toEqual({ room: lost });
+    server.publish('room', 'lost one');
+    server.publish('room', 'm4');
+    await until(() => received.length === 3, 5000, 'the message after the gap');
+    expect(payloads(received, 'room')).toEqual(['m1', 'm2', 'm4']);
+    expect(gaps).toEqual(['room', 'room']);
+  });
+
   it('rejects onGap without resume', () => {
     expect(() => reconnecting('ws://127.0.0.1:1/', () => undefined, { onGap: () => undefined })).toThrow(expect.objectContaining({ code: 'UPSOCKET_INVALID_OPTION' }));
+  });
+});
+
+// Issue 22, item 3: m0–m4, the client drops, m5–m9 are published, it reconnects, then m10, against
+// a real upsocket server whose route subscribes without `since`.
+describe('reconnecting({ resume: true }) against a route that forgets since', () => {
+  async function scenario(subscribe: { since: null } | undefined) {
+    const server = await roomServer({ subscribe });
+    const gaps: string[] = [];
+    const received: string[] = [];
+    const client = reconnecting(`${server.wsUrl}/feed`, async (connection) => {
+      for await (const message of connection) received.push(message.text());
+    }, { ...fast, resume: true, onGap: (topic) => gaps.push(topic) });
+    onCleanup(() => client.close());
+    await until(() => server.subscribed === 1, 5000, 'the subscription');
+    for (let index = 0; index < 5; index++) await server.topics.publish('room', `m${index}`);
+    await until(() => received.length === 5, 5000, 'm0-m4');
+    server.down();
+    await until(() => server.subscribed === 0, 5000, 'the drop');
+    for (let index = 5; index < 10; index++) await server.topics.publish('room', `m${index}`);
+    server.up();
+    await until(() => server.subscribed === 1 && client.state === 'open', 5000, 'the reconnect');
+    const last = await server.topics.publish('room', 'm10');
+    await until(() => received.some((text) => text.includes('"m10"')), 5000, 'm10');
+    return { received: payloads(received, 'room'), gaps, lastIds: client.lastIds, last };
+  }
+
+  it('loses nothing: the route resumes from the URL (no options at all)', async () => {
+    const { received, gaps, lastIds, last } = await scenario(undefined);
+    expect(received).toEqual(Array.from({ length: 11 }, (_, index) => `m${index}`));
+    expect(gaps).toEqual([]);
+    expect(lastIds).toEqual({ room: last });
+  });
+
+  it('reports the gap when the route subscribes with since: null', async () => {
+    const { received, gaps } = await scenario({ since: null });
+    expect(received).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm10']);
+    expect(gaps).toEqual(['room']);
   });
 });

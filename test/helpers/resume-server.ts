@@ -22,6 +22,8 @@ export interface ResumeServerOptions {
   onRequest?: RequestListener | undefined;
   /** Replay the whole history on every connection, whatever the client asks: to see the client drop duplicates. */
   ignoreResume?: boolean | undefined;
+  /** Replay nothing, whatever the client asks, and send the seam as if it had (no gap): a server that forgot `since`. */
+  forgetResume?: boolean | undefined;
 }
 
 export function envelopeOf({ topic, id, data }: Stored): string {
@@ -92,6 +94,11 @@ export class ResumeServer {
     return stored.id;
   }
 
+  /** Sends every connected client a seam marker now, in the middle of the stream (as after a backend's outage). */
+  seam(topic: string, after: string, gap: boolean): void {
+    for (const client of this.clients) client.send(JSON.stringify({ topic, after, ...(gap && { gap: true }) }));
+  }
+
   /** Drops the oldest `count` messages of `topic` from the history. */
   trim(topic: string, count: number): void {
     for (let dropped = 0; dropped < count; dropped++) {
@@ -104,7 +111,8 @@ export class ResumeServer {
   #onConnection(socket: WebSocket, request: IncomingMessage): void {
     this.urls.push(request.url ?? '');
     socket.on('message', (data) => this.received.push(String(data)));
-    const since = this.#options.ignoreResume ? Object.fromEntries(this.#options.topics.map((topic) => [topic, '0-0'])) : resumePoints(request);
+    const { ignoreResume, forgetResume } = this.#options;
+    const since = ignoreResume ? Object.fromEntries(this.#options.topics.map((topic) => [topic, '0-0'])) : forgetResume ? {} : resumePoints(request);
     for (const topic of this.#options.topics) {
       const from = since[topic];
       const kept = this.history.filter((stored) => stored.topic === topic);

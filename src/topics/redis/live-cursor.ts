@@ -1,5 +1,5 @@
 import type { TopicReplay } from '../backend.js';
-import { compareIds } from '../ids.js';
+import { compareIds } from '../../wire/index.js';
 import type { PreparedMessage } from '../prepared-message.js';
 
 /**

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { TopicReplay } from '../backend.js';
-import { compareIds, parseId } from '../ids.js';
+import { compareIds, parseId } from '../../wire/index.js';
 import { PreparedMessage } from '../prepared-message.js';
 import { headerWithId } from './envelope.js';
 import { publishScript, REPLAY_SCRIPT } from './history-scripts.js';

@@ -50,4 +50,12 @@ describe('compareIds()', () => {
     }
     expect(compareIds('x', 'y')).toBe(0);
   });
+
+  it('is exact for the 64-bit parts of Redis ids: digit by digit, leading zeros ignored, at most 20 digits a part', () => {
+    expect(compareIds('1-9007199254740993', '1-9007199254740992')).toBeGreaterThan(0);
+    expect(compareIds('18446744073709551615-0', '18446744073709551614-99')).toBeGreaterThan(0);
+    expect(compareIds('007-1', '7-01')).toBe(0);
+    expect(compareIds('123456789012345678901-0', '0-0')).toBeLessThan(0);
+    expect(compareIds('0-123456789012345678901', '0-0')).toBeLessThan(0);
+  });
 });
