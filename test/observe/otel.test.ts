@@ -1,13 +1,5 @@
 // upsocket/otel with the real OpenTelemetry SDK: the in-memory exporter holds the expected points.
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type DataPoint,
-  type Histogram,
-  type MetricData,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type Histogram } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import express from 'express';
 import http from 'node:http';
@@ -15,31 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { attach, websocket } from '../../src/adapters/express/index.js';
 import { instrument } from '../../src/observe/otel/index.js';
+import { points, startMetrics } from './metrics.js';
 import { onCleanup } from '../helpers/cleanup.js';
 import { delay, listen } from '../helpers/server.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
-
-function startMetrics() {
-  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const instrumentation = instrument({ meterProvider });
-  onCleanup(async () => {
-    instrumentation.stop();
-    await meterProvider.shutdown();
-  });
-  /** The metrics recorded so far, by name. */
-  const collect = async (): Promise<Map<string, MetricData>> => {
-    await reader.forceFlush();
-    const metrics = exporter.getMetrics().at(-1)?.scopeMetrics.flatMap((scope) => scope.metrics) ?? [];
-    return new Map(metrics.map((metric) => [metric.descriptor.name, metric]));
-  };
-  return { collect };
-}
-
-function points(metric: MetricData | undefined): { attributes: Record<string, unknown>; value: unknown }[] {
-  return (metric?.dataPoints as DataPoint<unknown>[] | undefined)?.map(({ attributes, value }) => ({ attributes, value })) ?? [];
-}
 
 describe('upsocket/otel', () => {
   it('records connections, durations, messages and refusals with their attributes', async () => {
