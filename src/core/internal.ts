@@ -19,4 +19,5 @@ export { type Transport, type TransportSink } from './connection/transport.js';
 export { WsTransport } from './connection/ws/ws-transport.js';
 export { attachOptions, isAttached } from './server/attach.js';
 export { openOptions } from './server/options.js';
+export { openRoute } from './server/open.js';
 export { Upgrade } from './server/upgrade.js';
