@@ -42,8 +42,8 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
   #phase: Phase = 'open';
   /** The code and reason of our close frame while closing, the final ones once closed. */
   #closeInfo: CloseInfo | undefined;
-  #protocolErrorCode = 0;
-  #protocolErrorReason = '';
+  /** What we told the peer when we failed it (a protocol error, the rate limit): made only then. */
+  #protocolError: CloseInfo | undefined;
   #awaitingPong = false;
 
   constructor(
@@ -197,9 +197,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
 
   /** ws reports the socket closed with 1006 after it failed the peer: keep the real code (and our reason). */
   onProtocolError(closeCode: number, reason = ''): void {
-    if (this.#protocolErrorCode !== 0) return;
-    this.#protocolErrorCode = closeCode;
-    this.#protocolErrorReason = reason;
+    this.#protocolError ??= { code: closeCode, reason };
   }
 
   onRateLimited(held: boolean): void {
@@ -211,7 +209,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
     if (this.#phase !== 'open' && this.#phase !== 'closing') return;
     const ours = this.#phase === 'closing';
     this.#phase = ours ? 'closed after ours' : 'closed';
-    const info: CloseInfo = { code: this.#protocolErrorCode || code, reason: this.#protocolErrorCode === 0 ? reason : this.#protocolErrorReason };
+    const info: CloseInfo = this.#protocolError ?? { code, reason };
     this.#closeInfo = info;
     // Errors are built only if something will see them: most connections end with nobody waiting.
     if (ours || isCleanClose(info.code)) this.#received.end();
