@@ -20,14 +20,15 @@ const closing: RateLimit = { messages: 5, interval: 60_000, policy: 'close' };
 
 /**
  * A server that reads with `rateLimit`: `outcome` is what its handler read and how it ended, after
- * `count` messages (then it closes 1000) or the end of the stream.
+ * `count` messages (then, once `beforeClose()` resolved, it closes 1000) or the end of the stream.
  */
-async function limited(rateLimit: RateLimit, count = Infinity) {
+async function limited(rateLimit: RateLimit, count = Infinity, beforeClose: () => Promise<unknown> = async () => {}) {
   const outcome = deferred<Awaited<ReturnType<typeof readAll>>>();
   const handler = async (connection: Connection) => {
     const messages: string[] = [];
     try {
       for await (const message of connection) if (messages.push(message.text()) === count) break;
+      await beforeClose();
       outcome.resolve({ messages, end: null });
     } catch (error) {
       outcome.resolve({ messages, end: error });
@@ -77,8 +78,9 @@ describe('rate limit holds', () => {
 
   it('a close while held releases the gauge', async () => {
     const before = stats();
-    // The handler closes after the burst of 5, while the other 15 wait for a minute.
-    const { client, outcome } = await limited({ messages: 5, interval: 60_000 }, 5);
+    // The handler closes after the burst of 5, once the other 15 are held (for a minute).
+    const held = () => until(() => stats().rateLimitedConnections === before.rateLimitedConnections + 1, 5000, 'the connection to be held');
+    const { client, outcome } = await limited({ messages: 5, interval: 60_000 }, 5, held);
     sendMany(client, 20);
     expect((await outcome).messages).toHaveLength(5);
     expect((await client.closed).code).toBe(1000);
