@@ -1,7 +1,8 @@
 // One factory for every adapter's `open()` and `websocket()` (as hono's defineWebSocketHelper
 // yields each runtime's helper): an adapter describes how its framework hands over a request and
 // how its handlers chain; accepting, refusing and the connection's lifetime are the core's.
-import { openNodeRequest, type Connection, type Handler, type Open, type OpenOptions } from '../core/index.js';
+import type { Connection, Handler, Open, OpenOptions } from '../core/index.js';
+import { openRoute } from '../core/internal.js';
 
 /** `nodeRequest()`'s answer when the framework's own request object shows no WebSocket upgrade. */
 export const notAnUpgrade: unique symbol = Symbol('not an upgrade');
@@ -18,6 +19,11 @@ export interface AdapterDescription<Input, Extra, Route> {
   nodeRequest(input: Input): unknown;
   /** Runs once `open()` took the request (upgraded, or refused with an answer of its own). */
   taken?(input: Input): void;
+  /**
+   * The route pattern the framework matched for `input` (`/rooms/:room`), if it knows one: what
+   * an `open()`'s own `maxConnections` counts under. Default (or undefined): the request's path.
+   */
+  routeOf?(input: Input): unknown;
   /**
    * Whether the framework's object is the Node request itself (Express, node:http): then a
    * `websocket()` handler gets `connection.request`, the settled copy, and the routed request can
@@ -45,24 +51,30 @@ export interface Adapter<Input, Extra, Route> {
 }
 
 export function defineAdapter<Input, Extra = undefined, Route = never>(description: AdapterDescription<Input, Extra, Route>): Adapter<Input, Extra, Route> {
-  const { nodeRequest, taken, route, inputIsNodeRequest = false } = description;
-  /** `open()`, with `then` run once it took the request. */
+  const { nodeRequest, taken, route, routeOf, inputIsNodeRequest = false } = description;
+  /**
+   * `open()`, with `then` run once it took the request. `routeName` names the route for an own
+   * `maxConnections` (looked up only when one is given); undefined: the framework's pattern.
+   */
   const opener =
-    (then: ((input: Input) => void) | undefined): Open<Input> =>
+    (then: ((input: Input) => void) | undefined, routeName: symbol | undefined): Open<Input> =>
     (input, handler, options) => {
       const request = nodeRequest(input);
-      if (request === notAnUpgrade || !openNodeRequest(request as Parameters<typeof openNodeRequest>[0], handler, options)) return false;
+      if (request === notAnUpgrade) return false;
+      const routeKey = routeName ?? (routeOf !== undefined && options?.maxConnections !== undefined ? routeOf(input) : undefined);
+      if (!openRoute(request as Parameters<typeof openRoute>[0], handler, options, routeKey)) return false;
       then?.(input);
       return true;
     };
-  const open = opener(taken);
-  // A websocket() handler given `connection.request` holds nothing of the routed request, so
-  // there is nothing for `taken` to let go of.
-  const openForRoute = inputIsNodeRequest ? opener(undefined) : open;
   return {
-    open,
-    websocket: <HandlerInput extends Input, HandlerExtra extends Extra>(handler: RouteHandler<HandlerInput, HandlerExtra>, options?: OpenOptions) =>
-      route((input, extra) => openForRoute(input, connectionHandler(handler, inputIsNodeRequest ? undefined : (input as HandlerInput), extra as HandlerExtra), options)),
+    open: opener(taken, undefined),
+    websocket: <HandlerInput extends Input, HandlerExtra extends Extra>(handler: RouteHandler<HandlerInput, HandlerExtra>, options?: OpenOptions) => {
+      // A websocket() handler given `connection.request` holds nothing of the routed request, so
+      // there is nothing for `taken` to let go of. The route is defined once, here: it is what its
+      // own maxConnections counts, wherever the framework mounts it.
+      const openForRoute = opener(inputIsNodeRequest ? undefined : taken, Symbol('websocket() route'));
+      return route((input, extra) => openForRoute(input, connectionHandler(handler, inputIsNodeRequest ? undefined : (input as HandlerInput), extra as HandlerExtra), options));
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { subscribe } from 'node:diagnostics_channel';
-import { openConnections, type UpsocketChannels } from '../core/internal.js';
+import { openConnections, rateLimitCloseReason, rateLimitedConnections, type UpsocketChannels } from '../core/internal.js';
 
 /** What `stats()` returns: a snapshot, yours to keep. */
 export interface UpsocketStats {
@@ -25,6 +25,12 @@ export interface UpsocketStats {
   /** Times reading stopped at `receiveHighWaterMark`, and times a `flush()` had to wait for the send buffer. */
   receivePauses: number;
   sendPauses: number;
+  /** Connections whose messages the rate limit holds now (a gauge, exact from the start). */
+  rateLimitedConnections: number;
+  /** Times the rate limit started holding a connection (`rateLimit`, policy `'pause'`). */
+  rateLimitPauses: number;
+  /** Connections closed for going over `rateLimit` (policy `'close'`: 1008 `Rate limit exceeded`). */
+  rateLimitCloses: number;
   /** Connections the heartbeat dropped. */
   heartbeatTimeouts: number;
   /** `topics.publish()` calls, messages written to local subscribers, and subscribers closed with 1013. */
@@ -33,7 +39,7 @@ export interface UpsocketStats {
   slowSubscriberCloses: number;
 }
 
-type Counts = Omit<UpsocketStats, 'openConnections'>;
+type Counts = Omit<UpsocketStats, 'openConnections' | 'rateLimitedConnections'>;
 
 let counts: Counts | undefined;
 
@@ -45,13 +51,16 @@ function startCounting(): Counts {
   const c: Counts = {
     upgrades: 0, opened: 0, closed: 0, closedByCode: {}, refused: 0, refusedByStatus: {}, errors: 0,
     messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, receivePauses: 0, sendPauses: 0,
+    rateLimitPauses: 0, rateLimitCloses: 0,
     heartbeatTimeouts: 0, topicPublishes: 0, topicDeliveries: 0, slowSubscriberCloses: 0,
   };
   subscribe('upsocket:upgrade', () => c.upgrades++);
   subscribe('upsocket:open', () => c.opened++);
   subscribe('upsocket:close', (message) => {
+    const { code, reason } = message as UpsocketChannels['upsocket:close'];
     c.closed++;
-    count(c.closedByCode, (message as UpsocketChannels['upsocket:close']).code);
+    count(c.closedByCode, code);
+    if (code === 1008 && reason === rateLimitCloseReason) c.rateLimitCloses++;
   });
   subscribe('upsocket:refused', (message) => {
     c.refused++;
@@ -69,7 +78,9 @@ function startCounting(): Counts {
     }
   });
   subscribe('upsocket:pause', (message) => {
-    if ((message as UpsocketChannels['upsocket:pause']).direction === 'receive') c.receivePauses++;
+    const { direction, reason } = message as UpsocketChannels['upsocket:pause'];
+    if (reason === 'rateLimit') c.rateLimitPauses++;
+    else if (direction === 'receive') c.receivePauses++;
     else c.sendPauses++;
   });
   subscribe('upsocket:heartbeat-timeout', () => c.heartbeatTimeouts++);
@@ -85,7 +96,8 @@ function startCounting(): Counts {
  * Counters and gauges of every upsocket server and connection in the process. The counters are a
  * subscriber of upsocket's diagnostics channels, started by the first call: until then nothing is
  * counted and no message costs anything; from then on they count everything (so call it once at
- * startup if you want totals from the start). `openConnections` is exact from the start.
+ * startup if you want totals from the start). `openConnections` and `rateLimitedConnections` are
+ * exact from the start.
  *
  * @example
  * stats() // start counting at startup
@@ -93,5 +105,5 @@ function startCounting(): Counts {
  */
 export function stats(): UpsocketStats {
   const c = (counts ??= startCounting());
-  return { openConnections, ...c, closedByCode: { ...c.closedByCode }, refusedByStatus: { ...c.refusedByStatus } };
+  return { openConnections, rateLimitedConnections, ...c, closedByCode: { ...c.closedByCode }, refusedByStatus: { ...c.refusedByStatus } };
 }

@@ -108,8 +108,8 @@ describe('diagnostics channels', () => {
     startReading.resolve();
     expect(await client.nextText()).toBe('done');
     const [opened] = on(published, 'upsocket:open');
-    expect(on(published, 'upsocket:pause')).toEqual([{ connection: opened?.connection, direction: 'receive' }]);
-    expect(on(published, 'upsocket:resume')).toEqual([{ connection: opened?.connection, direction: 'receive' }]);
+    expect(on(published, 'upsocket:pause')).toEqual([{ connection: opened?.connection, direction: 'receive', reason: 'highWaterMark' }]);
+    expect(on(published, 'upsocket:resume')).toEqual([{ connection: opened?.connection, direction: 'receive', reason: 'highWaterMark' }]);
   });
 
   it('pause and resume, send: a flush() that waits for a client that does not read', async () => {
@@ -131,8 +131,8 @@ describe('diagnostics channels', () => {
     client.ws.resume();
     await flushed.promise;
     const [opened] = on(published, 'upsocket:open');
-    expect(on(published, 'upsocket:pause')).toEqual([{ connection: opened?.connection, direction: 'send' }]);
-    expect(on(published, 'upsocket:resume')).toEqual([{ connection: opened?.connection, direction: 'send' }]);
+    expect(on(published, 'upsocket:pause')).toEqual([{ connection: opened?.connection, direction: 'send', reason: 'highWaterMark' }]);
+    expect(on(published, 'upsocket:resume')).toEqual([{ connection: opened?.connection, direction: 'send', reason: 'highWaterMark' }]);
   });
 
   it('publish, deliver and slow-subscriber, for topics', async () => {

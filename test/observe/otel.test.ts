@@ -1,11 +1,5 @@
 // upsocket/otel with the real OpenTelemetry SDK: the in-memory exporter holds the expected points.
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type Histogram,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type Histogram } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import express from 'express';
 import http from 'node:http';
@@ -13,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { attach, websocket } from '../../src/adapters/express/index.js';
 import { instrument } from '../../src/observe/otel/index.js';
+import { points, startMetrics } from './metrics.js';
 import { onCleanup } from '../helpers/cleanup.js';
 import { delay, listen } from '../helpers/server.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
-import { points, startMetrics } from './metrics.js';
 
 describe('upsocket/otel', () => {
   it('records connections, durations, messages and refusals with their attributes', async () => {

@@ -18,6 +18,11 @@ export type WebSocketRoute<Request extends IncomingMessage = IncomingMessage> = 
 const adapter = defineAdapter<IncomingMessage, undefined, WebSocketRoute>({
   nodeRequest: (request) => request,
   inputIsNodeRequest: true,
+  // The matched route, under its router's mount path: /api + /rooms/:room.
+  routeOf: (request) => {
+    const { route, baseUrl } = request as { route?: { path?: unknown }; baseUrl?: unknown };
+    return route === undefined ? undefined : `${typeof baseUrl === 'string' ? baseUrl : ''}${String(route.path)}`;
+  },
   // Express links req.res and req.next; a route that keeps its req (a handler closing over it)
   // would otherwise hold the unused response and the router's closures for the connection's life.
   taken: (request) => {

@@ -25,6 +25,8 @@ const adapter = defineAdapter<KoaContextLike, undefined, WebSocketMiddleware>({
   taken: (ctx) => {
     ctx.respond = false;
   },
+  // @koa/router's matched route pattern (with its prefix), when a router matched one.
+  routeOf: (ctx) => (ctx as { _matchedRoute?: unknown })._matchedRoute,
   // Plain HTTP goes on to later middleware; what open() throws rejects, for Koa's error handling.
   route: (accept) =>
     async function websocketMiddleware(ctx, next) {

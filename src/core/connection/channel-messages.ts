@@ -38,10 +38,15 @@ export interface UpsocketChannels {
   'upsocket:error': { error: unknown; request: IncomingMessage; connection: Connection | undefined };
   /** The heartbeat dropped a connection that did not answer its last ping (it closes with 1006). */
   'upsocket:heartbeat-timeout': { connection: Connection };
-  /** `receive`: the receive queue reached its mark, reading stopped. `send`: a `flush()` waits for the send buffer to drain. */
-  'upsocket:pause': { connection: Connection; direction: Direction };
-  /** The pause above ended: the queue is down to half, or the send buffer drained to its mark. */
-  'upsocket:resume': { connection: Connection; direction: Direction };
+  /**
+   * `reason: 'highWaterMark'`: with `receive`, the receive queue reached its mark and reading
+   * stopped; with `send`, a `flush()` waits for the send buffer to drain. `reason: 'rateLimit'`
+   * (always `receive`): the peer went over `rateLimit`, its messages wait for the budget and
+   * reading stopped.
+   */
+  'upsocket:pause': { connection: Connection; direction: Direction; reason: 'highWaterMark' | 'rateLimit' };
+  /** The pause above ended: the queue is down to half, the send buffer drained to its mark, or the held messages went through. */
+  'upsocket:resume': { connection: Connection; direction: Direction; reason: 'highWaterMark' | 'rateLimit' };
   /** One message received or sent (`bytes` is its payload's size). Fires for every `Connection`, client ones included. */
   'upsocket:message': { connection: Connection; direction: Direction; bytes: number };
   /** `topics.publish()` was called for `topic` in this process. */

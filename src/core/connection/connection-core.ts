@@ -2,7 +2,7 @@ import { assertSendableClose, isCleanClose } from './close-codes.js';
 import { ClosedWatch, type CloseInfo } from './closed-watch.js';
 import { ClosedError } from './errors.js';
 import { Message } from './message.js';
-import { publishHeartbeatTimeout, publishMessage, publishPause } from './publish.js';
+import { publishHeartbeatTimeout, publishMessage, publishPause, publishRateLimited } from './publish.js';
 import { PongWaiters } from './pong-waiters.js';
 import { iterationDone, ReceiveQueue, type ReadResult } from './receive-queue.js';
 import { SendBatch } from './send-batch.js';
@@ -42,7 +42,8 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
   #phase: Phase = 'open';
   /** The code and reason of our close frame while closing, the final ones once closed. */
   #closeInfo: CloseInfo | undefined;
-  #protocolErrorCode = 0;
+  /** What we told the peer when we failed it (a protocol error, the rate limit): made only then. */
+  #protocolError: CloseInfo | undefined;
   #awaitingPong = false;
 
   constructor(
@@ -194,9 +195,13 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
     this.#pongWaiters?.pong();
   }
 
-  /** ws reports the socket closed with 1006 after it failed the peer: keep the real code. */
-  onProtocolError(closeCode: number): void {
-    if (this.#protocolErrorCode === 0) this.#protocolErrorCode = closeCode;
+  /** ws reports the socket closed with 1006 after it failed the peer: keep the real code (and our reason). */
+  onProtocolError(closeCode: number, reason = ''): void {
+    this.#protocolError ??= { code: closeCode, reason };
+  }
+
+  onRateLimited(held: boolean): void {
+    publishRateLimited(this.#owner, held);
   }
 
   /** open or closing → closed: settles every read, flush, ping, `closed` and `signal`. */
@@ -204,7 +209,7 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
     if (this.#phase !== 'open' && this.#phase !== 'closing') return;
     const ours = this.#phase === 'closing';
     this.#phase = ours ? 'closed after ours' : 'closed';
-    const info: CloseInfo = { code: this.#protocolErrorCode || code, reason: this.#protocolErrorCode === 0 ? reason : '' };
+    const info: CloseInfo = this.#protocolError ?? { code, reason };
     this.#closeInfo = info;
     // Errors are built only if something will see them: most connections end with nobody waiting.
     if (ours || isCleanClose(info.code)) this.#received.end();

@@ -32,10 +32,24 @@ export function publishHeartbeatTimeout(connection: unknown): void {
   if (debugging) debug('heartbeat timeout %s', describe((connection as { request: IncomingMessage }).request));
 }
 
-/** @internal Reading or sending on `connection` paused (`paused`) or resumed. */
+/** @internal Reading or sending on `connection` paused (`paused`) or resumed at a high-water mark. */
 export function publishPause(connection: unknown, direction: Direction, paused: boolean): void {
   const to = paused ? channels.pause : channels.resume;
-  if (to.hasSubscribers) to.publish({ connection: connection, direction });
+  if (to.hasSubscribers) to.publish({ connection: connection, direction, reason: 'highWaterMark' });
+}
+
+/** Connections whose messages and reads the rate limit holds now (this copy of upsocket). */
+export let rateLimitedConnections = 0;
+
+/** @internal The rate limit started (`held`) or stopped holding `connection`'s messages and reads. */
+export function publishRateLimited(connection: unknown, held: boolean): void {
+  rateLimitedConnections += held ? 1 : -1;
+  const to = held ? channels.pause : channels.resume;
+  if (to.hasSubscribers) to.publish({ connection: connection, direction: 'receive', reason: 'rateLimit' });
+  if (debugging) {
+    const request = (connection as { request: IncomingMessage }).request;
+    debug('rate limit %s: %s', describe(request), held ? 'over rateLimit, messages held and reading paused' : 'reading again');
+  }
 }
 
 /** @internal One message received or sent; `size` is called only when someone listens. */

@@ -1,19 +1,25 @@
 import { UpsocketError } from './errors.js';
+import { Fifo } from './fifo.js';
 import { assertKnownOptions, describeValue } from './option-keys.js';
+import { RateBudget } from './rate-budget.js';
 import type { SharedMessage } from './shared-message.js';
 import type { BinaryData, Transport, TransportSink } from './transport.js';
 
 /** An inbound rate limit per connection, as the `rateLimit` option takes it. */
 export interface RateLimit {
-  /** Messages the peer may send per `interval` (also the burst allowed at once). */
+  /**
+   * Messages the peer may send per `interval`, and the burst: the handler never gets more than
+   * this at once (plus what refills meanwhile); messages already read past it wait their turn.
+   */
   messages?: number | undefined;
-  /** Payload bytes the peer may send per `interval` (also the burst allowed at once). */
+  /** Payload bytes the peer may send per `interval`, and the burst, likewise. */
   bytes?: number | undefined;
   /** The interval, in ms. */
   interval: number;
   /**
    * `'pause'` (default): stop reading the socket until the budget refills, so the peer's TCP
-   * window fills like a slow reader's and nothing is lost. `'close'`: close with 1008 instead.
+   * window fills like a slow reader's and nothing is lost. `'close'`: close with 1008 and the
+   * reason `'Rate limit exceeded'` instead.
    */
   policy?: 'pause' | 'close' | undefined;
 }
@@ -41,12 +47,26 @@ export function assertRateLimit(value: unknown, key: string, caller: string): vo
   if (policy !== undefined && policy !== 'pause' && policy !== 'close') throw invalid(`${key}.policy must be 'pause' or 'close', got ${String(policy)}`);
 }
 
+/** @internal The close reason of a rate-limit close (policy 'close'): stable, documented, for telling it from other 1008s. */
+export const rateLimitCloseReason = 'Rate limit exceeded';
+
+/** A message parsed while the budget was spent, waiting for its turn. */
+interface HeldMessage {
+  data: Buffer;
+  binary: boolean;
+}
+
 /**
- * @internal A transport that meters what its peer sends: a token bucket of messages and one of
- * bytes, each holding one interval's budget and refilled continuously. Over budget it stops
- * reading the socket until the buckets are back to zero ('pause'), or fails the connection with
- * 1008 ('close'). It sits between the connection and its real transport, so a connection without
+ * @internal A transport that meters what its peer sends against a `RateBudget`. A message the
+ * budget cannot pay for is held, with every one after it, and the socket is not read until the
+ * held ones went through as the budget refilled ('pause'); or the connection fails with 1008
+ * ('close'). It sits between the connection and its real transport, so a connection without
  * `rateLimit` has neither this object nor a branch for it.
+ *
+ * What is held is bounded by what ws had parsed when reading stopped (one socket read, at most
+ * 64 KiB of frames). When we close, held messages are dropped like anything the peer sends once
+ * we are closing; when the peer's side ends first, they are handed on before the close, so
+ * `read()` returns them, then the end.
  *
  * Pausing is shared with the receive queue's high-water mark: the socket reads again only when
  * neither holds it.
@@ -54,18 +74,13 @@ export function assertRateLimit(value: unknown, key: string, caller: string): vo
 export class RateLimitedTransport implements Transport, TransportSink {
   readonly #inner: Transport;
   readonly #closeOnExcess: boolean;
-  readonly #messagesPerMs: number;
-  readonly #bytesPerMs: number;
-  readonly #maxMessages: number;
-  readonly #maxBytes: number;
+  readonly #budget: RateBudget;
   #sink: TransportSink | undefined;
-  #messageTokens: number;
-  #byteTokens: number;
-  #refilledAt = performance.now();
   /** The receive queue asked for a pause (its high-water mark). */
   #queueHolds = false;
-  /** We hold reads until the buckets refill; `#timer` ends the hold. */
+  /** Messages wait for the budget (`#held` is not empty) and reads are held; `#timer` lets the next ones through. */
   #limitHolds = false;
+  #held: Fifo<HeldMessage> | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Closing: the rest the peer sends is not metered. */
   #metering = true;
@@ -75,12 +90,7 @@ export class RateLimitedTransport implements Transport, TransportSink {
   constructor(inner: Transport, limit: RateLimit) {
     this.#inner = inner;
     this.#closeOnExcess = limit.policy === 'close';
-    this.#maxMessages = limit.messages ?? Infinity;
-    this.#maxBytes = limit.bytes ?? Infinity;
-    this.#messagesPerMs = this.#maxMessages / limit.interval;
-    this.#bytesPerMs = this.#maxBytes / limit.interval;
-    this.#messageTokens = this.#maxMessages;
-    this.#byteTokens = this.#maxBytes;
+    this.#budget = new RateBudget(limit.messages, limit.bytes, limit.interval);
   }
 
   /** Whether we hold reads: the heartbeat must not take the unread pong for a dead peer. */
@@ -124,7 +134,7 @@ export class RateLimitedTransport implements Transport, TransportSink {
   }
 
   close(code: number, reason: string): void {
-    // The peer's close frame must be read for the handshake to finish.
+    // The peer's close frame must be read for the handshake to finish; what is held is dropped.
     this.#stopMetering();
     this.#inner.close(code, reason);
   }
@@ -147,68 +157,58 @@ export class RateLimitedTransport implements Transport, TransportSink {
 
   onMessage(data: Buffer, binary: boolean): void {
     if (this.#dropping) return;
-    if (this.#metering && !this.#spend(data.length)) {
+    if (!this.#metering) return this.#sink!.onMessage(data, binary);
+    // Behind held messages, a message waits its turn whatever the budget says: order is kept.
+    if (!this.#limitHolds) {
+      if (this.#budget.take(data.length, !this.#closeOnExcess)) return this.#sink!.onMessage(data, binary);
       if (this.#closeOnExcess) return this.#fail();
-      this.#hold();
     }
-    this.#sink!.onMessage(data, binary);
+    this.#hold(data, binary);
   }
 
   onPong(): void {
     this.#sink!.onPong();
   }
 
-  onProtocolError(closeCode: number): void {
-    this.#sink!.onProtocolError(closeCode);
+  onProtocolError(closeCode: number, reason?: string): void {
+    this.#sink!.onProtocolError(closeCode, reason);
   }
 
   onClose(closeCode: number, reason: string): void {
-    this.#metering = false;
-    clearTimeout(this.#timer);
+    // The peer's side ended first (a drop, a reset): what it sent before is handed on, not lost.
+    const held = this.#metering ? this.#held : undefined;
+    this.#stopMetering();
+    for (let message = held?.shift(); message !== undefined; message = held!.shift()) this.#sink!.onMessage(message.data, message.binary);
     this.#sink!.onClose(closeCode, reason);
   }
 
-  /** Takes one message of `size` bytes from the buckets; false when that overdraws either. */
-  #spend(size: number): boolean {
-    this.#refill();
-    this.#messageTokens -= 1;
-    this.#byteTokens -= size;
-    return this.#messageTokens >= 0 && this.#byteTokens >= 0;
-  }
-
-  #refill(): void {
-    const now = performance.now();
-    const elapsed = now - this.#refilledAt;
-    this.#refilledAt = now;
-    this.#messageTokens = Math.min(this.#maxMessages, this.#messageTokens + elapsed * this.#messagesPerMs);
-    this.#byteTokens = Math.min(this.#maxBytes, this.#byteTokens + elapsed * this.#bytesPerMs);
-  }
-
-  /** ms until both buckets are back to zero. */
-  #debtTime(): number {
-    const messages = this.#messageTokens < 0 ? -this.#messageTokens / this.#messagesPerMs : 0;
-    const bytes = this.#byteTokens < 0 ? -this.#byteTokens / this.#bytesPerMs : 0;
-    return Math.max(1, Math.ceil(Math.max(messages, bytes)));
-  }
-
-  /** Over budget: the socket stays unread until the debt is paid (what it already parsed still arrives). */
-  #hold(): void {
+  /** Over budget: `message` waits, and the socket stays unread until the held messages went through. */
+  #hold(data: Buffer, binary: boolean): void {
+    (this.#held ??= new Fifo()).push({ data, binary });
     if (this.#limitHolds) return;
-    if (!this.#queueHolds) this.#inner.pause();
     this.#limitHolds = true;
-    this.#timer = setTimeout(RateLimitedTransport.#timerFired, this.#debtTime(), this);
+    if (!this.#queueHolds) this.#inner.pause();
+    this.#sink!.onRateLimited?.(true);
+    this.#schedule(data.length);
   }
 
+  #schedule(size: number): void {
+    this.#timer = setTimeout(RateLimitedTransport.#timerFired, this.#budget.waitFor(size), this);
+  }
+
+  /** The budget refilled: held messages go through while it pays for them; reads resume once none is left. */
   #release(): void {
-    this.#refill();
-    if (this.#messageTokens < 0 || this.#byteTokens < 0) {
-      // Messages parsed from the chunk in hand after the pause added to the debt.
-      this.#timer = setTimeout(RateLimitedTransport.#timerFired, this.#debtTime(), this);
-      return;
-    }
-    this.#limitHolds = false;
     this.#timer = undefined;
+    for (let next = this.#held?.peek(); next !== undefined; next = this.#held?.peek()) {
+      if (!this.#budget.take(next.data.length, true)) return this.#schedule(next.data.length);
+      this.#held!.shift();
+      this.#sink!.onMessage(next.data, next.binary);
+    }
+    // Closed while handing them on: #stopMetering() already let go.
+    if (!this.#limitHolds) return;
+    this.#limitHolds = false;
     if (!this.#queueHolds) this.#inner.resume();
+    this.#sink!.onRateLimited?.(false);
   }
 
   static #timerFired(this: void, transport: RateLimitedTransport): void {
@@ -217,10 +217,12 @@ export class RateLimitedTransport implements Transport, TransportSink {
 
   #stopMetering(): void {
     this.#metering = false;
+    this.#held = undefined;
     clearTimeout(this.#timer);
     if (this.#limitHolds) {
       this.#limitHolds = false;
       if (!this.#queueHolds) this.#inner.resume();
+      this.#sink!.onRateLimited?.(false);
     }
   }
 
@@ -228,7 +230,7 @@ export class RateLimitedTransport implements Transport, TransportSink {
   #fail(): void {
     this.#dropping = true;
     this.#stopMetering();
-    this.#sink!.onProtocolError(1008);
-    this.#inner.close(1008, 'Rate limit exceeded');
+    this.#sink!.onProtocolError(1008, rateLimitCloseReason);
+    this.#inner.close(1008, rateLimitCloseReason);
   }
 }

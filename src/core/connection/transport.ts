@@ -7,9 +7,14 @@ export type BinaryData = Uint8Array | ArrayBuffer | ArrayBufferView;
 export interface TransportSink {
   onMessage(data: Buffer, binary: boolean): void;
   onPong(): void;
-  /** A protocol failure (bad frame, oversized message); `closeCode` is what the peer was sent. */
-  onProtocolError(closeCode: number): void;
+  /**
+   * A protocol failure (bad frame, oversized message) or a policy close (the rate limit);
+   * `closeCode` and `reason` are what the peer was sent (reason: '' when left out).
+   */
+  onProtocolError(closeCode: number, reason?: string): void;
   onClose(closeCode: number, reason: string): void;
+  /** The rate limit started (`true`) or stopped (`false`) holding the peer's messages and reads. */
+  onRateLimited?(held: boolean): void;
 }
 
 /**

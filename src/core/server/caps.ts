@@ -20,15 +20,35 @@ export interface ClientCap {
 /** What the caps need of an upgrade's settings. */
 export interface CapSettings {
   maxConnections?: number | undefined;
+  capGroup?: string | undefined;
   connectionsPerClient?: ClientCap | undefined;
   trustProxy: boolean;
   /** Seconds for the refusals' `Retry-After`. */
   retryAfter: number;
 }
 
+/** What an accepted upgrade is counted under once it opens: its client key and its route ('' and undefined: not counted). */
+export interface CapKeys {
+  clientKey: string;
+  routeKey: unknown;
+}
+
+const uncounted: CapKeys = Object.freeze({ clientKey: '', routeKey: undefined });
+
 // Built per refusal (the settings name the Retry-After): a refusal costs an HTTP answer anyway.
 function serverFull(retryAfter: number): Refusal {
   return { status: 503, reason: 'Server is at its connection limit (maxConnections)', headers: { 'Retry-After': String(retryAfter) } };
+}
+
+function routeFull(max: number, retryAfter: number): Refusal {
+  return { status: 503, reason: `This route is at its connection limit (maxConnections: ${max})`, headers: { 'Retry-After': String(retryAfter) } };
+}
+
+/** The request's path, without the query: a route's default name where nothing else names it. */
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 function clientFull(max: number, retryAfter: number): Refusal {
@@ -51,48 +71,80 @@ export function assertClientCap(value: unknown, key: string, caller: string): vo
 }
 
 /**
- * @internal The connection caps of one `UpsocketServer`. Counts are the server's (its open
- * connections, and per client key); the limits are those of the `open()` being decided, so a route
- * can ask for less than the server's default.
+ * @internal The connection caps of one `UpsocketServer`:
+ * - the server's `maxConnections` (`attach()`'s) is a ceiling over all its connections, whatever a
+ *   route says;
+ * - a route's own `maxConnections` (given to `open()`, `websocket()` or `handleUpgrade()`, below
+ *   the ceiling) counts the connections of that route: its `capGroup`, else what the adapter
+ *   names it by (the `websocket()` call, the framework's matched route pattern), else its path;
+ * - `connectionsPerClient` counts per client key, over the server.
  *
  * Exact under concurrent handshakes because nothing asynchronous happens between `check()` and
  * `count()`: `open()` checks, and in the same synchronous run ws writes the 101 and hands over the
  * WebSocket (`UpsocketServer.handOver()`), which counts it. A connection is released when it
- * closes, whatever closed it (the one `onClose` every close path ends in).
+ * closes, whatever closed it (the one `onClose` every close path ends in). Maps are made on first
+ * use: a server without route or client caps keeps none.
  */
 export class ConnectionCaps {
   /** Open connections per client key; allocated once a `connectionsPerClient` upgrade is seen. */
   #perClient: Map<string, number> | undefined;
   #keyOf: WeakMap<Connection, string> | undefined;
+  /** Open connections per route, of the routes with a cap of their own. */
+  #perRoute: Map<unknown, number> | undefined;
+  #routeOf: WeakMap<Connection, unknown> | undefined;
 
   /**
-   * The refusal for an upgrade that would go over a cap, or the client key to count it under
-   * ('' when `connectionsPerClient` is not set). `open` is the server's open connections.
+   * The refusal for an upgrade that would go over a cap, or the keys to count it under.
+   * `ceiling` is the server's cap, `open` its open connections, `route` what the adapter names
+   * the route by (undefined: its path).
    */
-  check(request: IncomingMessage, settings: CapSettings, open: number): Refusal | string {
-    if (settings.maxConnections !== undefined && open >= settings.maxConnections) return serverFull(settings.retryAfter);
+  check(request: IncomingMessage, settings: CapSettings, ceiling: number | undefined, open: number, route: unknown): Refusal | CapKeys {
+    if (ceiling !== undefined && open >= ceiling) return serverFull(settings.retryAfter);
+    const routeCap = settings.maxConnections;
+    // A route's cap at or above the ceiling can never bind: that route is not counted.
+    let routeKey: unknown;
+    if (routeCap !== undefined && (ceiling === undefined || routeCap < ceiling)) {
+      routeKey = settings.capGroup ?? route ?? pathOf(request);
+      if ((this.#perRoute?.get(routeKey) ?? 0) >= routeCap) return routeFull(routeCap, settings.retryAfter);
+    }
     const cap = settings.connectionsPerClient;
-    if (cap === undefined) return '';
-    const key = cap.key === undefined ? clientAddress(request, settings.trustProxy) : String(cap.key(request));
-    if ((this.#perClient?.get(key) ?? 0) >= cap.max) return clientFull(cap.max, settings.retryAfter);
-    return key;
+    if (cap === undefined) return routeKey === undefined ? uncounted : { clientKey: '', routeKey };
+    const clientKey = cap.key === undefined ? clientAddress(request, settings.trustProxy) : String(cap.key(request));
+    if ((this.#perClient?.get(clientKey) ?? 0) >= cap.max) return clientFull(cap.max, settings.retryAfter);
+    return { clientKey, routeKey };
   }
 
-  /** Counts `connection` under `key` (from `check()`), until `release()`. */
-  count(connection: Connection, key: string): void {
-    if (key === '') return;
-    const perClient = (this.#perClient ??= new Map());
-    perClient.set(key, (perClient.get(key) ?? 0) + 1);
-    (this.#keyOf ??= new WeakMap()).set(connection, key);
+  /** Counts `connection` under the keys `check()` gave, until `release()`. */
+  count(connection: Connection, { clientKey, routeKey }: CapKeys): void {
+    if (clientKey !== '') {
+      const perClient = (this.#perClient ??= new Map());
+      perClient.set(clientKey, (perClient.get(clientKey) ?? 0) + 1);
+      (this.#keyOf ??= new WeakMap()).set(connection, clientKey);
+    }
+    if (routeKey !== undefined) {
+      const perRoute = (this.#perRoute ??= new Map());
+      perRoute.set(routeKey, (perRoute.get(routeKey) ?? 0) + 1);
+      (this.#routeOf ??= new WeakMap()).set(connection, routeKey);
+    }
   }
 
-  /** `connection` closed: its client may open another. */
+  /** `connection` closed: its client and its route may open another. */
   release(connection: Connection): void {
     const key = this.#keyOf?.get(connection);
-    if (key === undefined) return;
-    this.#keyOf!.delete(connection);
-    const left = this.#perClient!.get(key)! - 1;
-    if (left === 0) this.#perClient!.delete(key);
-    else this.#perClient!.set(key, left);
+    if (key !== undefined) {
+      this.#keyOf!.delete(connection);
+      decrement(this.#perClient!, key);
+    }
+    const routeKey = this.#routeOf?.get(connection);
+    if (routeKey !== undefined) {
+      this.#routeOf!.delete(connection);
+      decrement(this.#perRoute!, routeKey);
+    }
   }
+}
+
+function decrement<Key>(counts: Map<Key, number>, key: Key): void {
+  const left = counts.get(key)! - 1;
+  if (left === 0) counts.delete(key);
+  else counts.set(key, left);
 }

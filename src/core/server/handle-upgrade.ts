@@ -101,6 +101,6 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
     socket.destroy();
     return host;
   }
-  host.handOver(request, socket as Socket, head, settings, host.reporterFor(settings), handler, check.protocol, check.clientKey);
+  host.handOver(request, socket as Socket, head, settings, host.reporterFor(settings), handler, check);
   return host;
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { isOriginAllowed } from './origin.js';
+import type { CapKeys } from './caps.js';
 import type { Refusal } from './http-answer.js';
 import type { Settings } from './options.js';
 
@@ -8,8 +9,8 @@ export type { Refusal } from './http-answer.js';
 /** The handshake checks passed: the subprotocol to answer with ('' for none). */
 export interface Acceptance {
   protocol: string;
-  /** The key `connectionsPerClient` counts the connection under, when set. */
-  clientKey?: string | undefined;
+  /** What the connection caps count the connection under, when a cap is set. */
+  counted?: CapKeys | undefined;
 }
 
 const keyPattern = /^[+/0-9A-Za-z]{22}==$/;

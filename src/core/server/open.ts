@@ -69,7 +69,14 @@ function refuseUnattached(request: IncomingMessage, options: OpenOptions | undef
  *   res.end('not a WebSocket request')
  * })
  */
-export const openNodeRequest: Open<IncomingMessage> = (request, handler, options) => {
+export const openNodeRequest: Open<IncomingMessage> = (request, handler, options) => openRoute(request, handler, options, undefined);
+
+/**
+ * @internal `openNodeRequest()` for an adapter that knows the route: `route` names it for a
+ * route's own `maxConnections` (the `websocket()` call, the framework's matched pattern);
+ * undefined: the request's path.
+ */
+export function openRoute(request: IncomingMessage, handler: Handler, options: OpenOptions | undefined, route: unknown): boolean {
   assertRequest(request);
   if (!isWebSocketUpgrade(headersOf(request))) return false;
   const upgrade = Upgrade.of(request);
@@ -80,6 +87,6 @@ export const openNodeRequest: Open<IncomingMessage> = (request, handler, options
   if (typeof handler !== 'function') {
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'open(request, handler): the handler must be a function');
   }
-  upgrade.complete(handler, options, request);
+  upgrade.complete(handler, options, request, route);
   return true;
-};
+}

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { defineOptions, type OptionCheck, type Resolved } from '../connection/define-options.js';
 import { heartbeatOption, limitOptions } from '../connection/limits.js';
-import { aFunction, anArray, nonNegativeInteger, positiveInteger } from '../connection/option-checks.js';
+import { aFunction, anArray, aString, nonNegativeInteger, positiveInteger } from '../connection/option-checks.js';
 import { assertOriginPolicy, type OriginPolicy } from './origin.js';
 import { logError } from '../connection/report.js';
 import { logRefusal, type RefusedUpgrade } from './refusals.js';
@@ -32,10 +32,27 @@ export interface OpenOptions {
   /** The socket is paused while more than this many bytes of messages wait for `read()`. Default: 64 KiB. */
   receiveHighWaterMark?: number | undefined;
   /**
-   * Open connections this server holds at most (counted over every route); one more upgrade is
-   * refused with 503 and `Retry-After`. Default: no cap.
+   * On `attach()`: open connections the server holds at most, over every route; one more upgrade
+   * is refused with 503 and `Retry-After`, whatever a route says. On `open()`, `websocket()` or
+   * `handleUpgrade()`: a cap of that route's own, counting only that route's connections (see
+   * `capGroup` for what a route is), under the server's. Default: no cap.
+   *
+   * @example
+   * attach(server, { maxConnections: 10_000 })
+   * app.get('/admin', websocket(admin, { maxConnections: 10 }))
    */
   maxConnections?: number | undefined;
+  /**
+   * The name a route's own `maxConnections` counts under: routes with one name share one count.
+   * Default: the route `websocket()` made (one count per `websocket()` call), else the route
+   * pattern the framework matched (Express `req.baseUrl + req.route.path`, @koa/router's matched
+   * route), else the request's path without its query.
+   *
+   * @example
+   * // node:http, one cap over every room, whatever the path says
+   * open(req, room, { maxConnections: 500, capGroup: 'rooms' })
+   */
+  capGroup?: string | undefined;
   /**
    * Open connections one client holds at most (`{ max, key? }`, key default: the client's address);
    * one more is refused with 429 and `Retry-After`. Default: no cap.
@@ -64,7 +81,7 @@ export interface OpenOptions {
   onError?: ((error: unknown, request: IncomingMessage) => void) | undefined;
   /**
    * Told about every upgrade upsocket refuses itself (400, 403, 426 from the handshake checks,
-   * 503 while shutting down or at `maxConnections`, 429 over `connectionsPerClient`, 404 when the server has no request listener, 500 when routing
+   * 503 while shutting down or at a `maxConnections`, 429 over `connectionsPerClient`, 404 when the server has no request listener, 500 when routing
    * failed or `attach()` is missing); not about the answers of your own middleware. Default: one
    * line on stderr, e.g. `upsocket: refused GET /chat from 127.0.0.1: 403 Origin https://evil.example is not allowed`;
    * `onRefuse: () => {}` silences it.
@@ -76,7 +93,7 @@ export interface OpenOptions {
 export type Settings = Resolved<Omit<OpenOptions, OptionalSettings>> & Pick<OpenOptions, OptionalSettings>;
 
 /** Options whose default is "none": they stay possibly undefined once resolved. */
-type OptionalSettings = 'origins' | 'maxConnections' | 'connectionsPerClient' | 'rateLimit';
+type OptionalSettings = 'origins' | 'maxConnections' | 'capGroup' | 'connectionsPerClient' | 'rateLimit';
 
 /**
  * @internal The options of `open()`, also `attach()`'s defaults for every `open()`. An `open()`
@@ -93,6 +110,7 @@ export const openOptions = defineOptions<Settings>({
   sendHighWaterMark: limitOptions.specs.sendHighWaterMark,
   receiveHighWaterMark: limitOptions.specs.receiveHighWaterMark,
   maxConnections: { default: undefined, check: positiveInteger as OptionCheck<number | undefined> },
+  capGroup: { default: undefined, check: aString as OptionCheck<string | undefined> },
   connectionsPerClient: { default: undefined, check: assertClientCap },
   retryAfter: { default: 5, check: nonNegativeInteger },
   rateLimit: { default: undefined, check: assertRateLimit },

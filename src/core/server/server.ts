@@ -113,37 +113,31 @@ export class UpsocketServer {
 
   /**
    * @internal Whether an upgrade may open: not while shutting down, then the handshake checks,
-   * then the connection caps. What it accepts must go to `handOver()` in the same synchronous
-   * run, which is what keeps the caps' counts exact.
+   * then the connection caps (`route`: what the adapter names the route by, for a route's own
+   * `maxConnections`). What it accepts must go to `handOver()` in the same synchronous run, which
+   * is what keeps the caps' counts exact.
    */
-  check(request: IncomingMessage, settings: Settings): Refusal | Acceptance {
+  check(request: IncomingMessage, settings: Settings, route?: unknown): Refusal | Acceptance {
     if (this.#shutdownRefusal !== undefined) return this.#shutdownRefusal;
     const handshake = checkHandshake(request, settings);
     if ('status' in handshake) return handshake;
     if (settings.maxConnections === undefined && settings.connectionsPerClient === undefined) return handshake;
-    const clientKey = this.#caps.check(request, settings, this.#connections.size);
-    return typeof clientKey === 'string' ? { protocol: handshake.protocol, clientKey } : clientKey;
+    const counted = this.#caps.check(request, settings, this.#defaults.maxConnections, this.#connections.size, route);
+    return 'status' in counted ? counted : { protocol: handshake.protocol, counted };
   }
 
   /**
-   * @internal Gives an upgrade that passed the handshake checks to ws, which answers 101 with
-   * `protocol` and calls back with the WebSocket; the connection joins this server and `handler`
-   * runs.
+   * @internal Gives an upgrade that `check()` accepted to ws, which answers 101 with the
+   * acceptance's protocol and calls back with the WebSocket; the connection joins this server
+   * (and its caps' counts) and `handler` runs.
    */
-  handOver(
-    request: IncomingMessage,
-    socket: Socket,
-    head: Buffer,
-    settings: Settings,
-    reporter: Reporter,
-    handler: Handler,
-    protocol: string,
-    clientKey = '',
-  ): void {
+  handOver(request: IncomingMessage, socket: Socket, head: Buffer, settings: Settings, reporter: Reporter, handler: Handler, acceptance: Acceptance): void {
+    const { protocol, counted } = acceptance;
     this.#protocolHandedOver = protocol;
     try {
       this.#wsServers.complete(settings, request, socket, head, protocol, (ws) => {
-        this.#caps.count(this.#connect(ws, request, socket, settings, reporter, handler, protocol), clientKey);
+        const connection = this.#connect(ws, request, socket, settings, reporter, handler, protocol);
+        if (counted !== undefined) this.#caps.count(connection, counted);
       });
     } finally {
       this.#protocolHandedOver = '';

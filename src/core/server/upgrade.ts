@@ -38,8 +38,11 @@ interface UpgradeResponse extends ServerResponse {
 
 /** What `open()` finds for a request `attach()` routed: the upgrade, or how it already ended. */
 export interface UpgradeRecord {
-  /** Opens the upgrade for `open()`, or throws `UPSOCKET_ALREADY_HANDLED` when it already ended. */
-  complete(handler: Handler, options: OpenOptions | undefined, request: IncomingMessage): void;
+  /**
+   * Opens the upgrade for `open()`, or throws `UPSOCKET_ALREADY_HANDLED` when it already ended.
+   * `route` is what the adapter names the route by, for a route's own `maxConnections`.
+   */
+  complete(handler: Handler, options: OpenOptions | undefined, request: IncomingMessage, route?: unknown): void;
 }
 
 /**
@@ -165,7 +168,7 @@ export class Upgrade implements UpgradeRecord {
    * the route, which can still answer over HTTP), runs the handshake checks, and either refuses or
    * hands the socket to ws, which completes the 101 and runs `handler`.
    */
-  complete(handler: Handler, options: OpenOptions | undefined): void {
+  complete(handler: Handler, options: OpenOptions | undefined, _request?: IncomingMessage, route?: unknown): void {
     const request = this.#request;
     const response = this.#response;
     // `_header` rather than `headersSent`: Express's setHeader() read it already, so the read hits
@@ -177,7 +180,7 @@ export class Upgrade implements UpgradeRecord {
     const host = this.#host;
     const settings = host.settingsFor(options);
     const reporter = host.reporterFor(settings);
-    const check = host.check(request, settings);
+    const check = host.check(request, settings, route);
     if ('status' in check) return this.refuse(check, reporter);
     const socket = this.#socket;
     if (this.#bound) response.detachSocket(socket);
@@ -185,7 +188,7 @@ export class Upgrade implements UpgradeRecord {
     // is nobody to answer, and the response must not report a 101 that never happened.
     if (socket.destroyed || !socket.readable || !socket.writable) return this.#abandon();
     this.#end('opened');
-    host.handOver(request, socket, this.#head, settings, reporter, handler, check.protocol, check.clientKey);
+    host.handOver(request, socket, this.#head, settings, reporter, handler, check);
     // The request lives as long as its connection (`connection.request`), and this record with
     // it: it keeps neither the response nor the bytes ws took.
     this.#response = undefined;

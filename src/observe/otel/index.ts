@@ -44,6 +44,8 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
   const routeOf = options.route ?? expressRoute;
   // The attributes each connection opened with: its close records the same ones.
   const opened = new WeakMap<Connection, Attributes>();
+  // Connections the rate limit holds, counted since instrument(): their release subtracts them.
+  const held = new WeakSet<Connection>();
   const listeners: Listeners = {
     'upsocket:upgrade': () => meters.upgrades.add(1),
     'upsocket:refused': ({ request, status }) => meters.refusals.add(1, { ...routeAttributes(routeOf(request)), 'http.response.status_code': status }),
@@ -53,7 +55,8 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
       meters.active.add(1, attributes);
       meters.opened.add(1, attributes);
     },
-    'upsocket:close': ({ connection, code, duration }) => {
+    'upsocket:close': ({ connection, code, reason, duration }) => {
+      if (code === 1008 && reason === rateLimitCloseReason) meters.rateLimitCloses.add(1);
       const attributes = opened.get(connection);
       if (attributes === undefined) return;
       opened.delete(connection);
@@ -65,7 +68,15 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
       meters.messages.add(1, direction === 'receive' ? received : sent);
       meters.bytes.add(bytes, direction === 'receive' ? received : sent);
     },
-    'upsocket:pause': ({ direction }) => meters.pauses.add(1, direction === 'receive' ? received : sent),
+    'upsocket:pause': ({ connection, direction, reason }) => {
+      if (reason === 'highWaterMark') return meters.pauses.add(1, direction === 'receive' ? received : sent);
+      held.add(connection);
+      meters.rateLimited.add(1);
+      meters.rateLimitPauses.add(1);
+    },
+    'upsocket:resume': ({ connection, reason }) => {
+      if (reason === 'rateLimit' && held.delete(connection)) meters.rateLimited.add(-1);
+    },
     'upsocket:heartbeat-timeout': () => meters.heartbeatTimeouts.add(1),
     'upsocket:publish': () => meters.topicPublishes.add(1),
     'upsocket:deliver': ({ subscribers }) => meters.topicDeliveries.add(subscribers),
@@ -79,6 +90,10 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
     },
   };
 }
+
+// The documented close reason of a rate-limit close (the core's rateLimitCloseReason): written out,
+// since this entry imports only types of the core.
+const rateLimitCloseReason = 'Rate limit exceeded';
 
 // One attributes object per direction, shared by every message.
 const received: Attributes = Object.freeze({ 'upsocket.direction': 'receive' });

@@ -5,7 +5,12 @@ import http, { type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { attach, handleUpgrade, open } from '../../../src/adapters/node-http/index.js';
-import type { AttachOptions, Connection, RefusedUpgrade } from '../../../src/index.js';
+import Router from '@koa/router';
+import express from 'express';
+import Koa from 'koa';
+import { open as openExpress, websocket as websocketExpress } from '../../../src/adapters/express/index.js';
+import { open as openKoa } from '../../../src/adapters/koa/index.js';
+import type { AttachOptions, Connection, OpenOptions, RefusedUpgrade } from '../../../src/index.js';
 import { onCleanup } from '../../helpers/cleanup.js';
 import { delay, listen, until } from '../../helpers/server.js';
 import { RawClient } from '../../helpers/raw-client.js';
@@ -76,16 +81,107 @@ describe('maxConnections', () => {
     }
     expect(refusals[0]).toMatchObject({ status: 503, reason: 'Server is at its connection limit (maxConnections)' });
   });
+});
 
-  it('an open() option lowers the cap for its route, counted over the whole server', async () => {
-    const server = http.createServer((req, res) => {
-      const options = req.url === '/small' ? { maxConnections: 1 } : {};
-      if (!open(req, holdOpen, options)) res.end('plain');
+describe("maxConnections: the server's is a ceiling, a route's counts that route", () => {
+  /** A node-http app whose route options come from `optionsFor(path)`, opened after `middlewareDelay()` ms. */
+  async function routedApp(attachOptions: AttachOptions, optionsFor: (path: string) => OpenOptions, middlewareDelay = () => 0) {
+    const server = http.createServer(async (req, res) => {
+      await delay(middlewareDelay());
+      if (!open(req, holdOpen, optionsFor(new URL(req.url ?? '/', 'http://x').pathname))) res.end('plain');
     });
+    return listen(server, attach(server, { heartbeat: false, onRefuse: () => {}, ...attachOptions }));
+  }
+
+  it("a route's larger cap does not raise the server's: server 2, route 5, the third is refused 503", async () => {
+    const { wsUrl } = await routedApp({ maxConnections: 2 }, () => ({ maxConnections: 5 }));
+    await TestClient.connect(`${wsUrl}/chat`);
+    await TestClient.connect(`${wsUrl}/chat`);
+    const refused = await expectRefusal(`${wsUrl}/chat`);
+    expect(refused).toMatchObject({ status: 503, body: 'Server is at its connection limit (maxConnections)\n' });
+    expect(refused.headers['retry-after']).toBe('5');
+  });
+
+  it("a route's cap counts that route's connections only: cap 1 still admits one while another route holds connections", async () => {
+    const { wsUrl } = await routedApp({ maxConnections: 10 }, (path) => (path === '/small' ? { maxConnections: 1 } : {}));
+    await TestClient.connect(`${wsUrl}/big`);
+    await TestClient.connect(`${wsUrl}/big`);
+    await TestClient.connect(`${wsUrl}/small`);
+    const refused = await expectRefusal(`${wsUrl}/small`);
+    expect(refused).toMatchObject({ status: 503, body: 'This route is at its connection limit (maxConnections: 1)\n' });
+    expect(refused.headers['retry-after']).toBe('5');
+    await TestClient.connect(`${wsUrl}/big`);
+  });
+
+  it("a route's count is released on close, whatever closed it (clean, drop, handler error, shutdown of one)", async () => {
+    const { wsUrl, upsocket } = await routedApp({}, () => ({ maxConnections: 1 }));
+    const gone = () => until(() => upsocket.connections.size === 0, 5000, 'the close to be seen');
+    const first = await TestClient.connect(`${wsUrl}/one`);
+    expect((await expectRefusal(`${wsUrl}/one`)).status).toBe(503);
+    first.ws.close(1000);
+    await gone();
+    const second = await TestClient.connect(`${wsUrl}/one`);
+    second.ws.terminate();
+    await gone();
+    const third = await TestClient.connect(`${wsUrl}/throw`);
+    expect((await third.closed).code).toBe(1011);
+    await gone();
+    await TestClient.connect(`${wsUrl}/one`);
+    await TestClient.connect(`${wsUrl}/throw`);
+  });
+
+  it('without a framework, a route is its path (query left out), or its capGroup', async () => {
+    const { wsUrl } = await routedApp({}, (path) => (path.startsWith('/grouped/') ? { maxConnections: 1, capGroup: 'grouped' } : { maxConnections: 1 }));
+    await TestClient.connect(`${wsUrl}/rooms/1?user=a`);
+    expect((await expectRefusal(`${wsUrl}/rooms/1?user=b`)).status).toBe(503);
+    await TestClient.connect(`${wsUrl}/rooms/2`);
+    await TestClient.connect(`${wsUrl}/grouped/1`);
+    expect((await expectRefusal(`${wsUrl}/grouped/2`)).status).toBe(503);
+  });
+
+  it('exact under 100 concurrent handshakes: a route capped at 10 beside an uncapped one, under a server cap of 40', async () => {
+    const { wsUrl } = await routedApp({ maxConnections: 40 }, (path) => (path === '/capped' ? { maxConnections: 10 } : {}), () => Math.random() * 20);
+    const paths = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? '/capped' : '/free'));
+    const attempts = await Promise.all(paths.map((path) => attempt(`${wsUrl}${path}`)));
+    const openedOn = (path: string) => attempts.filter((a, i) => a.status === 101 && paths[i] === path).length;
+    expect(openedOn('/capped')).toBe(10);
+    expect(openedOn('/capped') + openedOn('/free')).toBe(40);
+    expect(attempts.filter((a) => a.status === 503)).toHaveLength(60);
+  });
+
+  it('Express: a route is its matched pattern (/rooms/:room counts every room); websocket() is one route wherever it is mounted', async () => {
+    const app = express();
+    app.get('/rooms/:room', (req, res) => {
+      if (!openExpress(req, holdOpen, { maxConnections: 1 })) res.end('plain');
+    });
+    const lobby = websocketExpress(holdOpen, { maxConnections: 1 });
+    app.get('/lobby', lobby);
+    app.get('/hall', lobby);
+    app.get('/other', websocketExpress(holdOpen, { maxConnections: 1 }));
+    const server = http.createServer(app);
     const { wsUrl } = await listen(server, attach(server, { heartbeat: false, onRefuse: () => {} }));
-    await TestClient.connect(`${wsUrl}/big`);
-    expect((await expectRefusal(`${wsUrl}/small`)).status).toBe(503);
-    await TestClient.connect(`${wsUrl}/big`);
+    await TestClient.connect(`${wsUrl}/rooms/1`);
+    expect((await expectRefusal(`${wsUrl}/rooms/2`)).status).toBe(503);
+    await TestClient.connect(`${wsUrl}/lobby`);
+    expect((await expectRefusal(`${wsUrl}/hall`)).status).toBe(503);
+    await TestClient.connect(`${wsUrl}/other`);
+  });
+
+  it('Koa with @koa/router: a route is its matched pattern, not counting other routes', async () => {
+    const app = new Koa();
+    const router = new Router();
+    router.get('/rooms/:room', (ctx) => {
+      if (!openKoa(ctx, holdOpen, { maxConnections: 1 })) ctx.body = 'plain';
+    });
+    router.get('/lobby', (ctx) => {
+      if (!openKoa(ctx, holdOpen)) ctx.body = 'plain';
+    });
+    app.use(router.routes());
+    const server = http.createServer(app.callback());
+    const { wsUrl } = await listen(server, attach(server, { heartbeat: false, onRefuse: () => {} }));
+    await TestClient.connect(`${wsUrl}/lobby`);
+    await TestClient.connect(`${wsUrl}/rooms/1`);
+    expect((await expectRefusal(`${wsUrl}/rooms/2`)).status).toBe(503);
   });
 });
 
@@ -228,7 +324,8 @@ describe('handleUpgrade() with caps', () => {
     const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}/`;
     await TestClient.connect(url);
     const refused = await expectRefusal(url);
-    expect(refused).toMatchObject({ status: 503, body: 'Server is at its connection limit (maxConnections)\n' });
+    // Without attach() there is no server-wide cap: handleUpgrade()'s own counts by path, like open()'s.
+    expect(refused).toMatchObject({ status: 503, body: 'This route is at its connection limit (maxConnections: 1)\n' });
     expect(refused.headers['retry-after']).toBe('5');
     expect(holders.size).toBe(1);
   });
@@ -238,6 +335,7 @@ describe('cap options are checked', () => {
   const server = (): http.Server => http.createServer();
   it.each([
     [{ maxConnections: 0 }, 'maxConnections must be a positive integer, got 0'],
+    [{ capGroup: 7 }, 'capGroup must be a string'],
     [{ connectionsPerClient: 3 }, 'connectionsPerClient must be an object { max, key? }, got number'],
     [{ connectionsPerClient: { max: 1.5 } }, 'connectionsPerClient.max must be a positive integer, got 1.5'],
     [{ connectionsPerClient: { max: 1, kye: () => '' } }, "unknown option 'kye' (did you mean 'key'?)"],

@@ -41,7 +41,7 @@ describe('unknown option keys', () => {
     expect(error.code).toBe('UPSOCKET_INVALID_OPTION');
     expect(error.message).toBe(
       "attach(): unknown option 'maxMesageSize' (did you mean 'maxMessageSize'?). Valid options: protocols, origins, trustProxy, " +
-        'maxMessageSize, compression, heartbeat, sendHighWaterMark, receiveHighWaterMark, maxConnections, connectionsPerClient, retryAfter, ' +
+        'maxMessageSize, compression, heartbeat, sendHighWaterMark, receiveHighWaterMark, maxConnections, capGroup, connectionsPerClient, retryAfter, ' +
         'rateLimit, onError, onRefuse, filter',
     );
     await expectInvalid(() => attach(server(), { colour: 'blue' } as never), "unknown option 'colour'. Valid options: protocols");
