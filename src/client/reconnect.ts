@@ -35,7 +35,7 @@ export interface ReconnectOptions extends ConnectOptions, BackoffOptions {
   /** Receives what the handler throws and the error the client gave up on. Default: logs them to stderr. */
   onError?: ((error: unknown) => void) | undefined;
   /**
-   * Resume upsocket topics across reconnects (README "Resuming topics"): keep the last envelope id per
+   * Resume upsocket topics across reconnects (docs/client.md, "Resuming topics"): keep the last envelope id per
    * topic, ask for what came after it on each reconnect (`upsocket-resume` query parameter), drop
    * envelope messages already seen, and consume the seam markers (a gap goes to `onGap`). Other
    * messages reach the handler unchanged. Default: false (messages untouched, URL unchanged).

@@ -19,7 +19,7 @@ export interface TopicsOptions {
    * `since`. Needs a backend that keeps history (the memory one does). Default: off, no ids.
    */
   history?: TopicHistoryOptions | undefined;
-  /** Deliver messages in the envelope (see the README) unless `subscribe()` says otherwise. Default: false. */
+  /** Deliver messages in the envelope (see docs/topics.md, "The envelope") unless `subscribe()` says otherwise. Default: false. */
   envelope?: boolean | undefined;
 }
 

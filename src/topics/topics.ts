@@ -51,7 +51,7 @@ function backendOf(options: TopicsOptions | undefined): { backend: TopicBackend;
  * Semantics:
  * - At most once without `history`: a message reaches each subscriber once or, if it is lost (a
  *   connection or the backend failing), not at all; nothing is replayed. With `history`, a client
- *   that resumes with `since` gets what it missed while the history still keeps it (README, "Resume").
+ *   that resumes with `since` gets what it missed while the history still keeps it (docs/topics.md, "Resume").
  * - Per-publisher order: messages one process publishes to one topic arrive in that order.
  * - Slow subscribers are closed with 1013 once more than `maxBufferedAmount` bytes stay waiting
  *   for them, rather than buffered without bound.
@@ -104,7 +104,7 @@ export class Topics {
    * With `history`, the subscription goes live first, then replays every kept message after
    * `since`, then sends what arrived live meanwhile that comes after the replay: no message
    * twice, none missing between the two. The result's `gap` says when messages after `since`
-   * were no longer kept. With the envelope, a seam marker follows the replay (README, "The envelope").
+   * were no longer kept. With the envelope, a seam marker follows the replay (docs/topics.md, "The envelope").
    * Without `since`, the resume point the client sent in its upgrade URL for `name`
    * (`upsocket-resume`, see `resumePoints()`) is used, once per connection and topic; `since: null`
    * ignores it. Only an explicit `since` overrides it.

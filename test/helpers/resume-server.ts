@@ -1,4 +1,4 @@
-// A test stand-in for the server side of the resume contract (README "Browser client"): a ws
+// A test stand-in for the server side of the resume contract (docs/browser.md): a ws
 // WebSocketServer that numbers topic messages `<epoch>-<seq>`, keeps them in an array that outlives
 // restarts (as Redis would), sends them in the envelope, and on a connection replays every message
 // after the `upsocket-resume` point of each topic (nothing without one), then a seam marker. The

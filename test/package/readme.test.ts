@@ -1,55 +1,86 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { entries } from '../../tsup.config.js';
+import { codeBlocks, pages, root } from './docs-pages.js';
 
-// Every TypeScript block in the README is a file under examples/quickstart, embedded verbatim:
-// `tsc --noEmit` compiles those files (and test/package/consumers.test.ts compiles them as a user's
-// project would), so no snippet in the README can stop compiling or lean on names it never defines.
-const root = join(import.meta.dirname, '../..');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
+// Every TypeScript block of the README and of the docs/ pages is a file under examples/quickstart
+// (or the chat recipe's examples/express-chat/server.ts), embedded verbatim: `tsc --noEmit`
+// compiles those files (and test/package/consumers.test.ts compiles the quick starts as a user's
+// project would), so no snippet can stop compiling or lean on names it never defines.
+const readme = pages.find((page) => page.path === 'README.md')!.text;
 const snippetDir = join(root, 'examples/quickstart');
 const snippets = new Map(readdirSync(snippetDir).map((name) => [name, readFileSync(join(snippetDir, name), 'utf8')]));
-const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map(([, language, code]) => ({ language, code: code! }));
+const blocks = pages.flatMap((page) => codeBlocks(page.text).map((block) => ({ ...block, page: page.path })));
+// The recipe near the top of the README: a program and its page, both run in headless Chromium by
+// test/browser/chromium-express-chat.test.ts.
+const recipe = { title: 'Recipe: Express chat with auth, rooms and a browser that resumes', server: 'examples/express-chat/server.ts', page: 'examples/express-chat/index.html' };
+const read = (file: string) => {
+  expect(existsSync(join(root, file)), `${file} is missing`).toBe(true);
+  return readFileSync(join(root, file), 'utf8');
+};
+const section = (text: string, title: string) => {
+  const start = text.indexOf(`\n## ${title}\n`);
+  expect(start, `no section "## ${title}"`).toBeGreaterThan(-1);
+  const end = text.indexOf('\n## ', start + 1);
+  return text.slice(start, end === -1 ? undefined : end);
+};
 
-describe('README', () => {
+describe('README and docs/', () => {
   it.each([
     ['node:http', 'node-http'],
     ['Express', 'express'],
     ['Koa', 'koa'],
     ['Next.js', 'next-server+next-route'],
-  ])('embeds the %s quick start verbatim from examples/quickstart', (title, file) => {
-    const section = readme.slice(readme.indexOf(`## Quick start: ${title}`));
-    const sectionBlocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+  ])('the README embeds the %s quick start verbatim from examples/quickstart', (title, file) => {
+    const sectionBlocks = codeBlocks(section(readme, `Quick start: ${title}`)).filter((block) => block.language === 'ts');
     file.split('+').forEach((name, index) => {
-      expect(sectionBlocks[index]).toBe(snippets.get(`${name}.ts`));
-      expect(sectionBlocks[index]?.split('\n').length).toBeLessThanOrEqual(16);
+      expect(sectionBlocks[index]?.code).toBe(snippets.get(`${name}.ts`));
+      expect(sectionBlocks[index]?.code.split('\n').length).toBeLessThanOrEqual(16);
     });
   });
 
-  it('has no code block that is not a compiled snippet or a shell command', () => {
-    for (const { language, code } of blocks) {
-      expect(['ts', 'sh', 'text'], `a \`\`\`${language} block: ${code.split('\n')[0]}`).toContain(language);
+  it('the README embeds the chat recipe, server and page, verbatim from examples/express-chat', () => {
+    const recipeBlocks = codeBlocks(section(readme, recipe.title));
+    expect(recipeBlocks.find((block) => block.language === 'ts')?.code).toBe(read(recipe.server));
+    expect(recipeBlocks.find((block) => block.language === 'html')?.code).toBe(read(recipe.page));
+    // Near the top: before the quick starts.
+    expect(readme.indexOf(`## ${recipe.title}`)).toBeLessThan(readme.indexOf('## Quick start: node:http'));
+  });
+
+  it('the README stays a path: at most ~400 lines, its reference in docs/', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(420);
+  });
+
+  it('has no code block that is not a compiled snippet, the recipe\'s page or a shell command', () => {
+    for (const { language, code, page } of blocks) {
+      // docs/design.md's diagrams are plain ``` blocks; every other block says what it is.
+      const languages = page === 'docs/design.md' ? ['ts', 'sh', 'text', 'html', ''] : ['ts', 'sh', 'text', 'html'];
+      expect(languages, `a \`\`\`${language} block in ${page}: ${code.split('\n')[0]}`).toContain(language);
+      if (language === 'html') expect(code, `${page}: an html block that is not ${recipe.page}`).toBe(read(recipe.page));
       if (language !== 'ts') continue;
-      const file = [...snippets].find(([, text]) => text === code)?.[0];
-      expect(file, `no file in examples/quickstart is this README block:\n${code}`).toBeDefined();
+      const file = [...snippets].find(([, text]) => text === code)?.[0] ?? (code === read(recipe.server) ? recipe.server : undefined);
+      expect(file, `no file in examples/quickstart is this block of ${page}:\n${code}`).toBeDefined();
     }
   });
 
-  it('embeds every file of examples/quickstart', () => {
+  it('embeds every file of examples/quickstart in the README or a docs/ page', () => {
     const embedded = new Set(blocks.map(({ code }) => code));
-    for (const [name, text] of snippets) expect(embedded.has(text), `${name} is not in the README`).toBe(true);
+    for (const [name, text] of snippets) expect(embedded.has(text), `${name} is in no page`).toBe(true);
   });
 
-  it('lists every error code the library defines', () => {
+  it('lists every error code the library defines in docs/errors.md\'s table', () => {
+    const errors = pages.find((page) => page.path === 'docs/errors.md')!.text;
     const source = readFileSync(join(root, 'src/core/connection/errors.ts'), 'utf8');
     const codes = [...source.matchAll(/'(UPSOCKET_[A-Z_]+)'/g)].map((match) => match[1]);
     expect(codes.length).toBeGreaterThan(5);
-    for (const code of new Set(codes)) expect(readme).toContain(`\`${code}\``);
+    for (const code of new Set(codes)) expect(errors).toContain(`\n| \`${code}\` |`);
   });
 
   it('documents every public export of every entry point', () => {
+    // The user's pages; docs/design.md (internals) does not count.
+    const docs = pages.filter((page) => page.path !== 'docs/design.md').map((page) => page.text).join('\n');
     const files = Object.values(entries).map((file) => join(root, file));
     const program = ts.createProgram(files, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true });
     const checker = program.getTypeChecker();
@@ -60,9 +91,9 @@ describe('README', () => {
       expect(names.length, file).toBeGreaterThan(0);
       for (const name of names) {
         // Named in code spans, as `name`, `name(…)`, `name<…>` or `new name(…)`.
-        if (!new RegExp(`\`(new )?${name}[\`(<.: ]`).test(readme)) undocumented.push(`${name} (${file.slice(root.length + 1)})`);
+        if (!new RegExp(`\`(new )?${name}[\`(<.: ]`).test(docs)) undocumented.push(`${name} (${file.slice(root.length + 1)})`);
       }
     }
     expect(undocumented).toEqual([]);
-  });
+  }, 60_000); // a type-checker program over every entry point: ~15 s on a busy 2-core machine
 });

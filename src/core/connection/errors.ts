@@ -1,6 +1,6 @@
 /**
  * Stable error codes. Every error upsocket throws or rejects with carries one of these in `code`;
- * the README lists them with what to do about each.
+ * docs/errors.md lists them with what to do about each.
  */
 export type ErrorCode =
   | 'UPSOCKET_CLOSED'

@@ -32,8 +32,8 @@ type Listeners = { [Name in keyof UpsocketChannels]?: (message: UpsocketChannels
 
 /**
  * Records upsocket's diagnostics channels as OpenTelemetry metrics: `upsocket.connections.active`,
- * `upsocket.connection.duration` (s), `upsocket.messages`, `upsocket.refusals` and the others in the
- * README. Connections opened before the call are not counted. Needs `@opentelemetry/api`.
+ * `upsocket.connection.duration` (s), `upsocket.messages`, `upsocket.refusals` and the others in
+ * docs/observability.md. Connections opened before the call are not counted. Needs `@opentelemetry/api`.
  *
  * @example
  * import { instrument } from 'upsocket/otel'
