@@ -50,6 +50,8 @@ export {
   type SubscribeOptions,
   type SubscribeResult,
   type TopicBackend,
+  type TopicGap,
+  type TopicGapListener,
   type TopicHistoryOptions,
   type TopicListener,
   type TopicReplay,

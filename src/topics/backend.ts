@@ -11,6 +11,14 @@ export interface TopicHistoryOptions {
   maxAge?: number | undefined;
 }
 
+/**
+ * Given to `keepHistory()`: messages of `topic` went missing on their way to this process's
+ * listeners (for Redis: its subscriber connection was down longer than the history reaches, or the
+ * stream was lost meanwhile). `after` is the newest id the listeners got before the call
+ * (undefined when none); the topic's next messages come after the hole.
+ */
+export type TopicGapListener = (topic: string, after: string | undefined) => void;
+
 /** What a backend keeping history answers to `replay()`. */
 export interface TopicReplay {
   /** The kept messages after the id asked for, oldest first, each with its `id`. */
@@ -50,7 +58,10 @@ export interface TopicReplay {
  *   with the resolved `TopicHistoryOptions` (`maxAge` is `Infinity` for no limit).
  *   From then on the backend gives every message published to a topic an id (`message.withId(id)`,
  *   `"<ms>-<seq>"`, see `compareIds()`) greater than the topic's previous ones, hands listeners
- *   the message with its id, and keeps it within the bounds. Local listeners may then get it once
+ *   the message with its id, and keeps it within the bounds. A backend that can lose messages on
+ *   their way to this process's listeners (Redis's pub/sub) calls `onGap(topic, after)` whenever it
+ *   did and could not make up for it, between the last message listeners got before the hole and
+ *   the first after it; one that cannot lose them (memory) never calls it. Local listeners may then get it once
  *   the id is known rather than before `publish()` returns (the Redis backend hands every process,
  *   this one included, its messages through Redis, so that all see one order).
  * - Listeners receive each topic's messages in id order.
@@ -66,6 +77,7 @@ export interface TopicBackend {
   subscribe(topic: string, listener: TopicListener): Promise<void>;
   unsubscribe(topic: string, listener: TopicListener): Promise<void>;
   close(): Promise<void>;
-  keepHistory?(bounds: { maxMessages: number; maxAge: number }): void;
+  /** `onGap` is optional so that backends written before it still fit; `createTopics()` always gives it. */
+  keepHistory?(bounds: { maxMessages: number; maxAge: number }, onGap?: TopicGapListener): void;
   replay?(topic: string, since: string | undefined): Promise<TopicReplay>;
 }

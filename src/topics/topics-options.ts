@@ -1,4 +1,5 @@
-import { aBoolean, aString, defineOptions, positiveInteger, type OptionCheck } from '../core/internal.js';
+import { aBoolean, aFunction, aString, defineOptions, positiveInteger, type OptionCheck } from '../core/internal.js';
+import type { Connection } from '../core/index.js';
 import type { TopicBackend, TopicHistoryOptions } from './backend.js';
 
 /** Options of `createTopics()`. */
@@ -20,6 +21,28 @@ export interface TopicsOptions {
   history?: TopicHistoryOptions | undefined;
   /** Deliver messages in the envelope (see the README) unless `subscribe()` says otherwise. Default: false. */
   envelope?: boolean | undefined;
+  /**
+   * With `history`: messages of `topic` never reached this process's subscribers and could not be
+   * read back from the history (with Redis: this process's subscriber connection was down longer
+   * than the history reaches, or Redis lost the stream meanwhile). Subscribers with the envelope
+   * got the seam `{"topic","after","gap":true}` in their stream; those in `gap.raw` got nothing
+   * that says so: resync them (send them a snapshot, or close them so their client resumes).
+   * Default: one line on stderr when `gap.raw` is not empty.
+   *
+   * @example
+   * createTopics({ history: {}, onGap: (topic, { raw }) => raw.forEach((connection) => void connection.close(1012, 'resync')) })
+   */
+  onGap?: ((topic: string, gap: TopicGap) => void) | undefined;
+}
+
+/** What `onGap` hears: the subscribers in this process that missed messages of a topic. */
+export interface TopicGap {
+  /** The newest id of the topic its subscribers got before the missing messages (the seam's `after`). */
+  after: string | undefined;
+  /** Subscribers that receive raw messages: nothing on the wire told them. */
+  raw: Connection[];
+  /** Subscribers with the envelope: they got the seam with `"gap":true`. */
+  enveloped: Connection[];
 }
 
 /** Options of `topics.subscribe()`. */
@@ -63,11 +86,13 @@ export const topicsOptions = defineOptions<{
   maxBufferedAmount: number;
   history: TopicHistoryOptions | undefined;
   envelope: boolean;
+  onGap: ((topic: string, gap: TopicGap) => void) | undefined;
 }>({
   backend: { default: undefined },
   maxBufferedAmount: { default: 1024 * 1024, check: positiveInteger },
   history: { default: undefined, check: historyCheck },
   envelope: { default: false, check: aBoolean },
+  onGap: { default: undefined, check: aFunction() },
 });
 
 /** @internal */
