@@ -26,9 +26,10 @@ export interface TopicReplay {
   /** The topic's newest id (at least the last of `messages`); undefined before its first message. */
   last: string | undefined;
   /**
-   * True when messages after the id asked for are missing from `messages`: dropped by the
-   * history's bounds, or the id is not one this history can place (another process's epoch, a
-   * malformed id), in which case `messages` holds everything kept after it.
+   * False only when `since` is an id this very history gave and everything after it is kept.
+   * True when messages after it were dropped by the history's bounds, or it is not an id this
+   * history can place: another process's epoch, a history lost and recreated (Redis FLUSHALL,
+   * restart, eviction, DEL), never given, malformed; `messages` then holds what is kept after it.
    */
   gap: boolean;
 }

@@ -61,8 +61,10 @@ export interface SubscribeOptions {
 export interface SubscribeResult {
   /**
    * True when messages after `since` could not be replayed: dropped by the history's bounds, the
-   * id is from another process's history (a restart) or malformed, or the topics keep no history.
-   * The subscriber should resync (from a database, say). False without `since`.
+   * id is from another history (a restarted process, a Redis stream lost and recreated), never
+   * given or malformed, or the topics keep no history; also when live messages never reached this
+   * process while the subscription caught up (see `onGap`). The subscriber should resync (from a
+   * database, say). False without `since`, unless live messages were lost so.
    */
   gap: boolean;
   /** The id of the topic's last message before the live ones (the seam); undefined without history or before any message. */
