@@ -13,9 +13,9 @@ export interface CatchingUp {
   envelope: boolean;
   live: PreparedMessage[];
   /** Set once its replay was asked for: a gap in the live messages after that may not be in it. */
-  replaying?: boolean;
+  replaying: boolean;
   /** The backend lost live messages after the replay was asked for. */
-  missed?: boolean;
+  missed: boolean;
 }
 
 /** A subscriber just replayed to, until the first live message after its seam: `after` is the seam. */
@@ -63,7 +63,7 @@ export class TopicSubscribers {
 
   /** Adds a subscriber that receives nothing until `finishCatchUp()`; live messages wait for it. */
   addCatchingUp(connection: Connection, envelope: boolean): CatchingUp {
-    const waiting: CatchingUp = { envelope, live: [] };
+    const waiting: CatchingUp = { envelope, live: [], replaying: false, missed: false };
     (this.#catchingUp ??= new Map()).set(connection, waiting);
     return waiting;
   }
@@ -104,7 +104,7 @@ export class TopicSubscribers {
     const { envelope, live } = waiting;
     const newest = replay.messages.at(-1)?.id;
     if (newest !== undefined && (after === undefined || compareIds(newest, after) > 0)) after = newest;
-    const gap = replay.gap || waiting.missed === true;
+    const gap = replay.gap || waiting.missed;
     for (const message of replay.messages) this.#sendOne(connection, message, envelope);
     if (envelope) this.sendSeam(connection, after, gap);
     let wentLive = after === undefined;
@@ -134,7 +134,7 @@ export class TopicSubscribers {
     const enveloped = [...(this.#enveloped ?? [])];
     for (const [connection, settling] of this.#settling ?? []) (settling.envelope ? enveloped : raw).push(connection);
     for (const connection of enveloped) this.sendSeam(connection, after, true);
-    for (const waiting of this.#catchingUp?.values() ?? []) if (waiting.replaying === true) waiting.missed = true;
+    for (const waiting of this.#catchingUp?.values() ?? []) if (waiting.replaying) waiting.missed = true;
     return { raw: raw.filter(isOpen), enveloped: enveloped.filter(isOpen) };
   }
 

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 
-function debugOutput(nodeDebug: string | undefined): Promise<{ stdout: string; stderr: string }> {
+function debugOutput(nodeDebug: string | undefined, fixture = 'debug-server.ts'): Promise<{ stdout: string; stderr: string }> {
   const env = { ...process.env };
   delete env.NODE_DEBUG;
   if (nodeDebug !== undefined) env.NODE_DEBUG = nodeDebug;
-  return run(process.execPath, ['--import', 'tsx', 'test/fixtures/debug-server.ts'], { env, timeout: 20_000 });
+  return run(process.execPath, ['--import', 'tsx', `test/fixtures/${fixture}`], { env, timeout: 20_000 });
 }
 
 describe('NODE_DEBUG=upsocket', () => {
@@ -25,6 +25,12 @@ describe('NODE_DEBUG=upsocket', () => {
       expect.stringMatching(/^UPSOCKET \d+: open GET \/opened from 127\.0\.0\.1$/),
       expect.stringMatching(/^UPSOCKET \d+: close GET \/opened from 127\.0\.0\.1: 4002 done here$/),
     ]);
+  });
+
+  it('prints a topic gap with the id before it and how many subscribers it hit', async () => {
+    const { stderr } = await debugOutput('upsocket', 'debug-topic-gap.ts');
+    const lines = stderr.split('\n').filter((line) => line.startsWith('UPSOCKET '));
+    expect(lines).toEqual([expect.stringMatching(/^UPSOCKET \d+: topic gap room after \d+-1: 2 subscriber\(s\) missed messages$/)]);
   });
 
   it('prints nothing without it', async () => {
