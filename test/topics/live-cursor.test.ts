@@ -91,4 +91,29 @@ describe('LiveCursor', () => {
     await cursor.backfill('room', replay);
     expect(asked.at(-1)).toEqual(['room', '1-4', false]);
   });
+
+  it('after a failed resubscribe reads the stream only to let held messages out, and leaves the rest to the next backfill', async () => {
+    const events: string[] = [];
+    const cursor = new LiveCursor((_topic, each) => events.push(each.payload.toString()), (_topic, after) => events.push(`gap after ${after}`));
+    cursor.accept('quiet', message(1));
+    cursor.accept('busy', message(1));
+    cursor.hold();
+    cursor.accept('busy', message(5));
+    const asked: string[] = [];
+    const failing = (topic: string): Promise<TopicReplay> => {
+      asked.push(topic);
+      return Promise.reject(new Error('down'));
+    };
+    await cursor.backfill('quiet', failing, false);
+    expect(asked).toEqual([]);
+    expect(events).toEqual([]);
+    // Held messages go out: past a hole the failed read could not fill.
+    await expect(cursor.backfill('busy', failing, false)).rejects.toThrow('down');
+    expect(asked).toEqual(['busy']);
+    expect(events).toEqual(['gap after 1-1', 'm5']);
+    // The next resubscribe backfills the quiet topic from where it was.
+    cursor.hold();
+    await cursor.backfill('quiet', (topic, since) => Promise.resolve({ messages: [message(2)], last: since, gap: false }));
+    expect(events.at(-1)).toBe('m2');
+  });
 });

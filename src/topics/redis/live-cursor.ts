@@ -77,13 +77,18 @@ export class LiveCursor {
    * replay says messages are missing, or it failed and no other backfill is pending to make up for
    * it) the gap, then what was held meanwhile, in order and once; then lets live messages through
    * again. Rejects with the replay's error, after letting the held messages through.
+   *
+   * `subscribed` false: the resubscribe failed, so no live message flows until the next one, whose
+   * backfill starts from the same point; the stream is read only when live messages were held
+   * meanwhile (a cluster's other shards), which go out after it.
    */
-  async backfill(topic: string, replay: BackfillReplay): Promise<void> {
+  async backfill(topic: string, replay: BackfillReplay, subscribed = true): Promise<void> {
     const since = this.#last.get(topic) ?? this.#floor.get(topic);
+    const heldAny = (): boolean => (this.#held.get(topic)?.messages.length ?? 0) > 0;
     let gap = false;
     let failed = true;
     try {
-      if (since !== undefined) {
+      if (since !== undefined && (subscribed || heldAny())) {
         const result = await replay(topic, since, !this.#last.has(topic) && since === START);
         for (const message of result.messages) if (this.#advance(topic, message)) this.#emit(topic, message);
         gap = result.gap;
@@ -92,9 +97,9 @@ export class LiveCursor {
     } finally {
       const held = this.#held.get(topic);
       const last = held !== undefined && --held.pending === 0;
-      // A failed replay leaves a hole the next live message would step over, unless another
+      // A failed read leaves a hole the next live message would step over, unless another
       // backfill is still to come (it starts from where this one would have).
-      if (gap || (failed && last)) this.#gap(topic, this.#last.get(topic) ?? this.#floorId(topic));
+      if (gap || (failed && last && (subscribed || held.messages.length > 0))) this.#gap(topic, this.#last.get(topic) ?? this.#floorId(topic));
       if (last) {
         this.#held.delete(topic);
         for (const message of held.messages) if (this.#advance(topic, message)) this.#emit(topic, message);

@@ -175,17 +175,17 @@ export class RedisBackend implements TopicBackend {
       },
       (error: unknown) => {
         this.#resubscribeFailed(attempt, this.#unavailable(`Cannot resubscribe to ${channels.length} topic(s)`, error, 'Retrying on the next reconnect.'));
-        // Still read what the streams kept (the publisher connection may be fine), so that the held
-        // messages go out after it, and the next reconnect's backfill starts from there.
-        for (const topic of missed) void this.#backfill(topic, attempt);
+        // What was held meanwhile goes out after what the streams kept; the next reconnect's
+        // backfill starts from there.
+        for (const topic of missed) void this.#backfill(topic, attempt, false);
       },
     );
   }
 
-  /** Whether the backfill succeeded; its failure is reported as part of the outage. */
-  async #backfill(topic: string, attempt: number): Promise<boolean> {
+  /** Whether the backfill succeeded; its failure is reported as part of the outage. `subscribed`: see LiveCursor.backfill(). */
+  async #backfill(topic: string, attempt: number, subscribed = true): Promise<boolean> {
     try {
-      await this.#cursor.backfill(topic, (name, since, fromStart) => this.#replay(name, since, fromStart));
+      await this.#cursor.backfill(topic, (name, since, fromStart) => this.#replay(name, since, fromStart), subscribed);
       return true;
     } catch (error) {
       this.#resubscribeFailed(attempt, error instanceof Error ? error : new Error(String(error)));
