@@ -160,6 +160,24 @@ describeNeeding('topics history with the Redis backend: a subscriber connection 
     expect(await enveloped.next(200).catch(() => 'nothing')).toBe('nothing');
   });
 
+  it('a restart without persistence under connected subscribers ends in the gap seam: the stream they were fed from is gone', async () => {
+    const redis = await RedisServer.start();
+    const [here, elsewhere] = [redisTopics(redis.url, {}), redisTopics(redis.url, {})];
+    onCleanup(() => elsewhere.close());
+    const { join } = await startHistoryServer(here);
+    const client = await join('room');
+    await nextEnvelope(client);
+    await elsewhere.publish('room', 'before');
+    expect(await nextEnvelope(client)).toMatchObject({ text: 'before' });
+    await redis.stop();
+    await redis.restart();
+    await publishUntilTaken(elsewhere, 'room', 'after');
+    // 'after' is live or among the backfilled messages: the seam comes after it or before it.
+    const frames = await readUntil(client, (got) => got.some((frame) => frame.text === 'after') && got.some((frame) => frame.gap === true), 5000);
+    expect(messagesAndSeams(frames)).toEqual({ texts: ['after'], seams: [{ topic: 'room', after: expect.any(String), gap: true }] });
+    expect(await client.next(200).catch(() => 'nothing')).toBe('nothing');
+  });
+
   it('a topic with no live message yet is backfilled from where its subscribers were replayed to, without a gap while the history reaches', async () => {
     const redis = await RedisServer.start();
     const gaps: string[] = [];
