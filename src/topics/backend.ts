@@ -55,16 +55,18 @@ export interface TopicReplay {
  *   `UPSOCKET_TOPICS_CLOSED`.
  *
  * History is optional: a backend that keeps it has both `keepHistory()` and `replay()`.
- * - `keepHistory(bounds)` is called once, by `createTopics({ history })`, before any other call,
- *   with the resolved `TopicHistoryOptions` (`maxAge` is `Infinity` for no limit).
+ * - `keepHistory(bounds, onGap)` is called once, by `createTopics({ history })`, before any other
+ *   call, with the resolved `TopicHistoryOptions` (`maxAge` is `Infinity` for no limit).
  *   From then on the backend gives every message published to a topic an id (`message.withId(id)`,
  *   `"<ms>-<seq>"`, see `compareIds()`) greater than the topic's previous ones, hands listeners
- *   the message with its id, and keeps it within the bounds. A backend that can lose messages on
- *   their way to this process's listeners (Redis's pub/sub) calls `onGap(topic, after)` whenever it
- *   did and could not make up for it, between the last message listeners got before the hole and
- *   the first after it; one that cannot lose them (memory) never calls it. Local listeners may then get it once
+ *   the message with its id, and keeps it within the bounds. Local listeners may then get it once
  *   the id is known rather than before `publish()` returns (the Redis backend hands every process,
  *   this one included, its messages through Redis, so that all see one order).
+ * - A backend that can lose messages on their way to this process's listeners (Redis's pub/sub
+ *   while its subscriber connection is down) makes up for it from the history, and calls
+ *   `onGap(topic, after)` when it cannot: `after` is the newest id the listeners got, and no
+ *   message that came after the loss reaches them after the call without them having been told.
+ *   One that cannot lose them (memory) never calls it.
  * - Listeners receive each topic's messages in id order.
  * - `replay(topic, since)` resolves to what is kept after `since` (see `TopicReplay`); without
  *   `since`, to no messages and the topic's newest id.
