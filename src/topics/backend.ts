@@ -64,8 +64,8 @@ export interface TopicReplay {
  *   this one included, its messages through Redis, so that all see one order).
  * - A backend that can lose messages on their way to this process's listeners (Redis's pub/sub
  *   while its subscriber connection is down) makes up for it from the history, and calls
- *   `onGap(topic, after)` when it cannot: `after` is the newest id the listeners got, and no
- *   message that came after the loss reaches them after the call without them having been told.
+ *   `onGap(topic, after)` when it cannot: `after` is the newest id the listeners got before the
+ *   call (what it could bring back included); what they get after the call came after the loss.
  *   One that cannot lose them (memory) never calls it.
  * - Listeners receive each topic's messages in id order.
  * - `replay(topic, since)` resolves to what is kept after `since` (see `TopicReplay`); without
