@@ -126,8 +126,8 @@ export class TopicSubscribers {
    * in the envelope get the seam with `"gap":true` (what follows is live, as after a resume's
    * replay), and so do the settling ones (they stay settling: messages up to their own seam may
    * still come); those being replayed to get it in their own seam. Those whose replay is still to
-   * be asked for read the stream after the loss: nothing to tell them. Returns the subscribers told
-   * (and those that were not, raw ones), by how they receive messages.
+   * be asked for read the stream after the loss: nothing to tell them. Returns the live and
+   * settling subscribers hit, by how they receive messages (nothing on the wire tells raw ones).
    */
   gap(after: string | undefined): { raw: Connection[]; enveloped: Connection[] } {
     const raw = [...this.#raw];
