@@ -4,12 +4,12 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
-import { createTopics, stats, type Connection, type TopicGap, type TopicHistoryOptions, type Topics, type UpsocketChannels } from '../../src/index.js';
+import { createTopics, reconnecting, stats, type Connection, type TopicGap, type TopicHistoryOptions, type Topics, type UpsocketChannels } from '../../src/index.js';
 import { createRedisBackend } from '../../src/topics/redis/index.js';
 import { onCleanup } from '../helpers/cleanup.js';
 import { describeNeeding, redisServer } from '../helpers/external-programs.js';
 import { RedisServer } from '../helpers/redis-server.js';
-import { delay } from '../helpers/server.js';
+import { delay, until } from '../helpers/server.js';
 import { messagesAndSeams, nextEnvelope, readUntil, readUntilSeam, receive, startHistoryServer, type Enveloped } from './history-server.js';
 import { startAppProcess } from './resume-across-processes.js';
 
@@ -158,6 +158,31 @@ describeNeeding('topics history with the Redis backend: a subscriber connection 
     expect(published).toEqual([{ topic: 'room', after: ids[9], subscribers: 2 }]);
     expect(stats().topicGaps - gapsBefore).toBe(1);
     expect(await enveloped.next(200).catch(() => 'nothing')).toBe('nothing');
+  });
+
+  it("reaches a reconnecting({ resume: true }) client's onGap while it stays connected", async () => {
+    const redis = await RedisServer.start();
+    const here = redisTopics(redis.url, { maxMessages: 2 }, { redisOptions: { retryStrategy: () => 500 } });
+    const elsewhere = redisTopics(redis.url, { maxMessages: 2 });
+    onCleanup(() => elsewhere.close());
+    const { wsUrl } = await startHistoryServer(here);
+    const texts: string[] = [];
+    const gaps: string[] = [];
+    const client = reconnecting(`${wsUrl}/sub/room`, async (connection) => {
+      for await (const message of connection) texts.push((message.json() as Enveloped).text!);
+    }, { resume: true, onGap: (topic) => void gaps.push(topic) });
+    onCleanup(() => client.close());
+    await client.opened();
+    while ((await redis.subscribers('upsocket:room')) !== 1) await delay(20);
+    await elsewhere.publish('room', 'before');
+    await until(() => texts.length === 1);
+    expect(await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBe(1);
+    for (let index = 0; index < 5; index++) await elsewhere.publish('room', `away ${index}`);
+    while ((await redis.subscribers('upsocket:room')) !== 1) await delay(20);
+    await elsewhere.publish('room', 'after');
+    await until(() => texts.at(-1) === 'after');
+    expect(texts).toEqual(['before', 'away 3', 'away 4', 'after']);
+    expect(gaps).toEqual(['room']);
   });
 
   it('a restart without persistence under connected subscribers ends in the gap seam: the stream they were fed from is gone', async () => {
