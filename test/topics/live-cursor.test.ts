@@ -16,12 +16,12 @@ describe('LiveCursor', () => {
     emitted.push(message(1));
 
     // First reconnect: m2 and m3 were lost; m4 arrives live while the first replay is pending.
-    expect(cursor.hold()).toEqual(['room']);
+    cursor.hold(['room']);
     const firstReplay = deferred<TopicReplay>();
     const first = cursor.backfill('room', () => firstReplay.promise);
     expect(cursor.accept('room', message(4))).toBe(false);
     // Second reconnect before the first backfill is done: m5 and m6 lost, m7 live.
-    expect(cursor.hold()).toEqual(['room']);
+    cursor.hold(['room']);
     const secondReplay = deferred<TopicReplay>();
     const second = cursor.backfill('room', () => secondReplay.promise);
     expect(cursor.accept('room', message(7))).toBe(false);
@@ -42,7 +42,7 @@ describe('LiveCursor', () => {
     const events: string[] = [];
     const cursor = new LiveCursor((_topic, each) => events.push(each.payload.toString()), (topic, after) => events.push(`gap ${topic} after ${after}`));
     cursor.accept('room', message(1));
-    cursor.hold();
+    cursor.hold(['room']);
     const replay = deferred<TopicReplay>();
     const backfill = cursor.backfill('room', () => replay.promise);
     cursor.accept('room', message(9));
@@ -55,8 +55,8 @@ describe('LiveCursor', () => {
     const events: string[] = [];
     const cursor = new LiveCursor((_topic, each) => events.push(each.payload.toString()), (topic, after) => events.push(`gap after ${after}`));
     cursor.accept('room', message(1));
-    cursor.hold();
-    cursor.hold();
+    cursor.hold(['room']);
+    cursor.hold(['room']);
     const failing = deferred<TopicReplay>();
     const first = cursor.backfill('room', () => failing.promise);
     failing.reject(new Error('down'));
@@ -76,7 +76,7 @@ describe('LiveCursor', () => {
     cursor.replayed('room', '1-3');
     cursor.replayed('room', '1-6');
     cursor.replayed('empty', undefined);
-    expect(cursor.hold().sort()).toEqual(['empty', 'room']);
+    cursor.hold(['empty', 'room']);
     const asked: [string, string, boolean][] = [];
     const replay = (topic: string, since: string, fromStart: boolean): Promise<TopicReplay> => {
       asked.push([topic, since, fromStart]);
@@ -87,7 +87,7 @@ describe('LiveCursor', () => {
     expect(texts(emitted)).toEqual(['m4']);
     // Once a live message passed, the floor no longer matters.
     cursor.replayed('room', '1-1');
-    cursor.hold();
+    cursor.hold(['room']);
     await cursor.backfill('room', replay);
     expect(asked.at(-1)).toEqual(['room', '1-4', false]);
   });
@@ -97,7 +97,7 @@ describe('LiveCursor', () => {
     const cursor = new LiveCursor((_topic, each) => events.push(each.payload.toString()), (_topic, after) => events.push(`gap after ${after}`));
     cursor.accept('quiet', message(1));
     cursor.accept('busy', message(1));
-    cursor.hold();
+    cursor.hold(['quiet', 'busy']);
     cursor.accept('busy', message(5));
     const asked: string[] = [];
     const failing = (topic: string): Promise<TopicReplay> => {
@@ -112,8 +112,23 @@ describe('LiveCursor', () => {
     expect(asked).toEqual(['busy']);
     expect(events).toEqual(['gap after 1-1', 'm5']);
     // The next resubscribe backfills the quiet topic from where it was.
-    cursor.hold();
+    cursor.hold(['quiet']);
     await cursor.backfill('quiet', (topic, since) => Promise.resolve({ messages: [message(2)], last: since, gap: false }));
     expect(events.at(-1)).toBe('m2');
+  });
+
+  it('holds a topic with no live message and no replay yet, and backfills it from a replay that answered meanwhile', async () => {
+    const emitted: PreparedMessage[] = [];
+    const cursor = new LiveCursor((_topic, each) => emitted.push(each), () => expect.fail('no gap'));
+    cursor.hold(['room']);
+    expect(cursor.accept('room', message(9))).toBe(false);
+    cursor.replayed('room', '1-6');
+    const asked: string[] = [];
+    await cursor.backfill('room', (_topic, since) => {
+      asked.push(since);
+      return Promise.resolve({ messages: [message(7), message(8)], last: '1-8', gap: false });
+    });
+    expect(asked).toEqual(['1-6']);
+    expect(texts(emitted)).toEqual(['m7', 'm8', 'm9']);
   });
 });

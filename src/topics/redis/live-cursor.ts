@@ -57,19 +57,18 @@ export class LiveCursor {
   }
 
   /**
-   * Call before resubscribing: holds the live messages of every topic seen so far. Returns those
-   * topics; call `backfill()` once for each. Holds taken while a backfill is pending (a cluster can
+   * Call before resubscribing, with every topic that has listeners: holds their live messages;
+   * call `backfill()` once for each. Holds taken while a backfill is pending (a cluster can
    * replace several shards' subscriber connections in a row) add up: what was held so far stays
-   * held, and is let through after the last of them.
+   * held, and is let through after the last of them. A topic with no live message and no replay
+   * yet is held too: its first subscriber's replay may answer before its backfill starts.
    */
-  hold(): string[] {
-    const topics = [...new Set([...this.#last.keys(), ...this.#floor.keys()])];
+  hold(topics: readonly string[]): void {
     for (const topic of topics) {
       const held = this.#held.get(topic);
       if (held === undefined) this.#held.set(topic, { messages: [], pending: 1 });
       else held.pending++;
     }
-    return topics;
   }
 
   /**

@@ -163,11 +163,13 @@ export class RedisBackend implements TopicBackend {
   }
 
   #resubscribe(): void {
-    const channels = [...this.#listeners.topics()].map((topic) => this.#prefix + topic);
+    const topics = [...this.#listeners.topics()];
+    const channels = topics.map((topic) => this.#prefix + topic);
     if (channels.length === 0) return;
     const attempt = ++this.#resubscribes;
     // With history, what pub/sub lost while we were away is read from the streams.
-    const missed = this.#history === undefined ? [] : this.#cursor.hold();
+    const missed = this.#history === undefined ? [] : topics;
+    this.#cursor.hold(missed);
     this.#link.subscribe(channels).then(
       async () => {
         const backfilled = await Promise.all(missed.map((topic) => this.#backfill(topic, attempt)));
