@@ -48,6 +48,8 @@ export {
   type SubscribeOptions,
   type SubscribeResult,
   type TopicBackend,
+  type TopicGap,
+  type TopicGapListener,
   type TopicHistoryOptions,
   type TopicListener,
   type TopicReplay,

@@ -37,6 +37,8 @@ export interface UpsocketStats {
   topicPublishes: number;
   topicDeliveries: number;
   slowSubscriberCloses: number;
+  /** Times a topic's subscribers here missed messages the history could not bring back (`upsocket:topic-gap`). */
+  topicGaps: number;
 }
 
 type Counts = Omit<UpsocketStats, 'openConnections' | 'rateLimitedConnections'>;
@@ -52,7 +54,7 @@ function startCounting(): Counts {
     upgrades: 0, opened: 0, closed: 0, closedByCode: {}, refused: 0, refusedByStatus: {}, errors: 0,
     messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, receivePauses: 0, sendPauses: 0,
     rateLimitPauses: 0, rateLimitCloses: 0,
-    heartbeatTimeouts: 0, topicPublishes: 0, topicDeliveries: 0, slowSubscriberCloses: 0,
+    heartbeatTimeouts: 0, topicPublishes: 0, topicDeliveries: 0, slowSubscriberCloses: 0, topicGaps: 0,
   };
   subscribe('upsocket:upgrade', () => c.upgrades++);
   subscribe('upsocket:open', () => c.opened++);
@@ -89,6 +91,7 @@ function startCounting(): Counts {
     c.topicDeliveries += (message as UpsocketChannels['upsocket:deliver']).subscribers;
   });
   subscribe('upsocket:slow-subscriber', () => c.slowSubscriberCloses++);
+  subscribe('upsocket:topic-gap', () => c.topicGaps++);
   return c;
 }
 

@@ -11,6 +11,14 @@ export interface TopicHistoryOptions {
   maxAge?: number | undefined;
 }
 
+/**
+ * Given to `keepHistory()`: messages of `topic` went missing on their way to this process's
+ * listeners (for Redis: its subscriber connection was down longer than the history reaches, or the
+ * stream was lost meanwhile). `after` is the newest id the listeners got before the call
+ * (undefined when none); the topic's next messages come after the hole.
+ */
+export type TopicGapListener = (topic: string, after: string | undefined) => void;
+
 /** What a backend keeping history answers to `replay()`. */
 export interface TopicReplay {
   /** The kept messages after the id asked for, oldest first, each with its `id`. */
@@ -18,9 +26,10 @@ export interface TopicReplay {
   /** The topic's newest id (at least the last of `messages`); undefined before its first message. */
   last: string | undefined;
   /**
-   * True when messages after the id asked for are missing from `messages`: dropped by the
-   * history's bounds, or the id is not one this history can place (another process's epoch, a
-   * malformed id), in which case `messages` holds everything kept after it.
+   * False only when `since` is an id this very history gave and everything after it is kept.
+   * True when messages after it were dropped by the history's bounds, or it is not an id this
+   * history can place: another process's epoch, a history lost and recreated (Redis FLUSHALL,
+   * restart, eviction, DEL), never given, malformed; `messages` then holds what is kept after it.
    */
   gap: boolean;
 }
@@ -46,13 +55,18 @@ export interface TopicReplay {
  *   `UPSOCKET_TOPICS_CLOSED`.
  *
  * History is optional: a backend that keeps it has both `keepHistory()` and `replay()`.
- * - `keepHistory(bounds)` is called once, by `createTopics({ history })`, before any other call,
- *   with the resolved `TopicHistoryOptions` (`maxAge` is `Infinity` for no limit).
+ * - `keepHistory(bounds, onGap)` is called once, by `createTopics({ history })`, before any other
+ *   call, with the resolved `TopicHistoryOptions` (`maxAge` is `Infinity` for no limit).
  *   From then on the backend gives every message published to a topic an id (`message.withId(id)`,
  *   `"<ms>-<seq>"`, see `compareIds()`) greater than the topic's previous ones, hands listeners
  *   the message with its id, and keeps it within the bounds. Local listeners may then get it once
  *   the id is known rather than before `publish()` returns (the Redis backend hands every process,
  *   this one included, its messages through Redis, so that all see one order).
+ * - A backend that can lose messages on their way to this process's listeners (Redis's pub/sub
+ *   while its subscriber connection is down) makes up for it from the history, and calls
+ *   `onGap(topic, after)` when it cannot: `after` is the newest id the listeners got before the
+ *   call (what it could bring back included); what they get after the call came after the loss.
+ *   One that cannot lose them (memory) never calls it.
  * - Listeners receive each topic's messages in id order.
  * - `replay(topic, since)` resolves to what is kept after `since` (see `TopicReplay`); without
  *   `since`, to no messages and the topic's newest id.
@@ -66,6 +80,7 @@ export interface TopicBackend {
   subscribe(topic: string, listener: TopicListener): Promise<void>;
   unsubscribe(topic: string, listener: TopicListener): Promise<void>;
   close(): Promise<void>;
-  keepHistory?(bounds: { maxMessages: number; maxAge: number }): void;
+  /** `onGap` is optional so that backends written before it still fit; `createTopics()` always gives it. */
+  keepHistory?(bounds: { maxMessages: number; maxAge: number }, onGap?: TopicGapListener): void;
   replay?(topic: string, since: string | undefined): Promise<TopicReplay>;
 }

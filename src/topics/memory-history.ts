@@ -39,13 +39,19 @@ class TopicLog {
   }
 }
 
+/** The last epoch given in this process: two histories never share one, even made in the same ms. */
+let lastEpoch = 0;
+
 /**
  * @internal The memory backend's history: per topic, the last `maxMessages` messages no older
  * than `maxAge`. Ids are `<epoch>-<seq>`: the epoch is when this history was created, so a process
- * started later (with a clock that moved on) gives ids greater than any from before.
+ * started later (with a clock that moved on) gives ids greater than any from before. An id is this
+ * history's only when its epoch is: the epoch is what tells "this history" from another process's
+ * or an earlier one's, whose sequence numbers would otherwise look like ours. Two processes whose
+ * histories were created in the same ms share an epoch, the one case it cannot tell apart.
  */
 export class MemoryHistory {
-  readonly #epoch = Date.now();
+  readonly #epoch = (lastEpoch = Math.max(Date.now(), lastEpoch + 1));
   readonly #maxMessages: number;
   readonly #maxAge: number;
   readonly #logs = new Map<string, TopicLog>();

@@ -11,6 +11,10 @@ export const SLOW_SUBSCRIBER_REASON = 'Too far behind: reconnect to catch up';
 export interface CatchingUp {
   envelope: boolean;
   live: PreparedMessage[];
+  /** Set once its replay was asked for: a gap in the live messages after that may not be in it. */
+  replaying: boolean;
+  /** The backend lost live messages after the replay was asked for. */
+  missed: boolean;
 }
 
 /** A subscriber just replayed to, until the first live message after its seam: `after` is the seam. */
@@ -58,7 +62,7 @@ export class TopicSubscribers {
 
   /** Adds a subscriber that receives nothing until `finishCatchUp()`; live messages wait for it. */
   addCatchingUp(connection: Connection, envelope: boolean): CatchingUp {
-    const waiting: CatchingUp = { envelope, live: [] };
+    const waiting: CatchingUp = { envelope, live: [], replaying: false, missed: false };
     (this.#catchingUp ??= new Map()).set(connection, waiting);
     return waiting;
   }
@@ -87,19 +91,21 @@ export class TopicSubscribers {
   /**
    * Ends a catch-up, all in one go so no live message can come between: sends `replay`'s
    * messages, the seam (in the envelope), then the live messages that arrived meanwhile and come
-   * after the seam, and makes `connection` a live subscriber. Returns the seam's id. Does nothing
-   * when `waiting` (what `addCatchingUp()` returned) is over: the connection left in the meantime,
-   * perhaps to subscribe again with another catch-up of its own.
+   * after the seam, and makes `connection` a live subscriber. Returns the seam's id, and whether
+   * messages are missing: the replay's gap, or a gap in the live messages meanwhile that the replay
+   * did not reach past. Does nothing when `waiting` (what `addCatchingUp()` returned) is over: the
+   * connection left in the meantime, perhaps to subscribe again with another catch-up of its own.
    */
-  finishCatchUp(connection: Connection, waiting: CatchingUp, replay: TopicReplay): string | undefined {
+  finishCatchUp(connection: Connection, waiting: CatchingUp, replay: TopicReplay): { after: string | undefined; gap: boolean } {
     let after = replay.last;
-    if (this.#catchingUp?.get(connection) !== waiting) return after;
+    if (this.#catchingUp?.get(connection) !== waiting) return { after, gap: replay.gap };
     this.#catchingUp.delete(connection);
     const { envelope, live } = waiting;
     const newest = replay.messages.at(-1)?.id;
     if (newest !== undefined && (after === undefined || compareIds(newest, after) > 0)) after = newest;
+    const gap = replay.gap || waiting.missed;
     for (const message of replay.messages) this.#sendOne(connection, message, envelope);
-    if (envelope) this.sendSeam(connection, after, replay.gap);
+    if (envelope) this.sendSeam(connection, after, gap);
     let wentLive = after === undefined;
     for (const message of live) {
       // Published before the seam: replayed above, or before the `since` the client had.
@@ -110,7 +116,25 @@ export class TopicSubscribers {
     }
     if (wentLive) this.add(connection, envelope);
     else (this.#settling ??= new Map()).set(connection, { envelope, after });
-    return after;
+    return { after, gap };
+  }
+
+  /**
+   * The backend lost live messages of this topic (`after`: the newest id handed out before the
+   * notice). Every subscriber whose replay was asked for before now may lack some: the live ones
+   * in the envelope get the seam with `"gap":true` (what follows is live, as after a resume's
+   * replay), and so do the settling ones (they stay settling: messages up to their own seam may
+   * still come); those being replayed to get it in their own seam. Those whose replay is still to
+   * be asked for read the stream after the loss: nothing to tell them. Returns the live and
+   * settling subscribers hit, by how they receive messages (nothing on the wire tells raw ones).
+   */
+  gap(after: string | undefined): { raw: Connection[]; enveloped: Connection[] } {
+    const raw = [...this.#raw];
+    const enveloped = [...(this.#enveloped ?? [])];
+    for (const [connection, settling] of this.#settling ?? []) (settling.envelope ? enveloped : raw).push(connection);
+    for (const connection of enveloped) this.sendSeam(connection, after, true);
+    for (const waiting of this.#catchingUp?.values() ?? []) if (waiting.replaying) waiting.missed = true;
+    return { raw: raw.filter(isOpen), enveloped: enveloped.filter(isOpen) };
   }
 
   /** The envelope's seam marker: what follows is live. */
@@ -131,6 +155,10 @@ export class TopicSubscribers {
     // A replay is bounded by the history: no slow-subscriber check while it is written.
     if (connection.state === 'open') sendShared(connection, envelope ? envelopeOf(message, this.#topic) : sharedOf(message));
   }
+}
+
+function isOpen(connection: Connection): boolean {
+  return connection.state === 'open';
 }
 
 /** Sends `shared` to every open connection that is not too far behind; returns how many got it. */

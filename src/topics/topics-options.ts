@@ -1,5 +1,5 @@
-import { UpsocketError } from '../core/index.js';
-import { aBoolean, defineOptions, positiveInteger, type OptionCheck } from '../core/internal.js';
+import { UpsocketError, type Connection } from '../core/index.js';
+import { aBoolean, aFunction, defineOptions, positiveInteger, type OptionCheck } from '../core/internal.js';
 import type { TopicBackend, TopicHistoryOptions } from './backend.js';
 
 /** Options of `createTopics()`. */
@@ -21,6 +21,28 @@ export interface TopicsOptions {
   history?: TopicHistoryOptions | undefined;
   /** Deliver messages in the envelope (see docs/topics.md, "The envelope") unless `subscribe()` says otherwise. Default: false. */
   envelope?: boolean | undefined;
+  /**
+   * With `history`: messages of `topic` never reached this process's subscribers and could not be
+   * read back from the history (with Redis: this process's subscriber connection was down longer
+   * than the history reaches, or Redis lost the stream meanwhile). Subscribers with the envelope
+   * got the seam `{"topic","after","gap":true}` in their stream; those in `gap.raw` got nothing
+   * that says so: resync them (send them a snapshot, or close them so their client resumes).
+   * Default: one line on stderr when `gap.raw` is not empty.
+   *
+   * @example
+   * createTopics({ history: {}, onGap: (topic, { raw }) => raw.forEach((connection) => void connection.close(1012, 'resync')) })
+   */
+  onGap?: ((topic: string, gap: TopicGap) => void) | undefined;
+}
+
+/** What `onGap` hears: the subscribers in this process that missed messages of a topic. */
+export interface TopicGap {
+  /** The newest id of the topic its subscribers got before the missing messages (the seam's `after`). */
+  after: string | undefined;
+  /** Subscribers that receive raw messages: nothing on the wire told them. */
+  raw: Connection[];
+  /** Subscribers with the envelope: they got the seam with `"gap":true`. */
+  enveloped: Connection[];
 }
 
 /** Options of `topics.subscribe()`. */
@@ -48,9 +70,11 @@ export interface SubscribeOptions {
 export interface SubscribeResult {
   /**
    * True when messages after `since` could not be replayed: dropped by the history's bounds, the
-   * id is from another process's history (a restart) or malformed, or the topics keep no history.
-   * The subscriber should resync (from a database, say). False without a resume point (no
-   * `since` and none in the upgrade URL, or `since: null`).
+   * id is from another history (a restarted process, a Redis stream lost and recreated), never
+   * given or malformed, or the topics keep no history; also when live messages never reached this
+   * process while the subscription caught up (see `onGap`). The subscriber should resync (from a
+   * database, say). False without a resume point (no `since` and none in the upgrade URL, or
+   * `since: null`), unless live messages were lost so.
    */
   gap: boolean;
   /** The id of the topic's last message before the live ones (the seam); undefined without history or before any message. */
@@ -74,11 +98,13 @@ export const topicsOptions = defineOptions<{
   maxBufferedAmount: number;
   history: TopicHistoryOptions | undefined;
   envelope: boolean;
+  onGap: ((topic: string, gap: TopicGap) => void) | undefined;
 }>({
   backend: { default: undefined },
   maxBufferedAmount: { default: 1024 * 1024, check: positiveInteger },
   history: { default: undefined, check: historyCheck },
   envelope: { default: false, check: aBoolean },
+  onGap: { default: undefined, check: aFunction() },
 });
 
 const sinceCheck: OptionCheck<string | null | undefined> = (value, key) => {

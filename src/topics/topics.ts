@@ -1,11 +1,11 @@
 import { UpsocketError, type Connection } from '../core/index.js';
-import { publishTopicPublish } from '../core/internal.js';
-import type { TopicBackend, TopicReplay } from './backend.js';
+import { publishTopicGap, publishTopicPublish } from '../core/internal.js';
+import type { TopicBackend, TopicGapListener, TopicReplay } from './backend.js';
 import { createMemoryBackend } from './memory-backend.js';
 import { PreparedMessage } from './prepared-message.js';
 import { RequestResumePoints } from './request-resume-points.js';
 import { TopicSubscribers, type CatchingUp } from './topic-subscribers.js';
-import { historyOptions, subscribeOptions, topicsOptions, type SubscribeOptions, type SubscribeResult, type TopicsOptions } from './topics-options.js';
+import { historyOptions, subscribeOptions, topicsOptions, type SubscribeOptions, type SubscribeResult, type TopicGap, type TopicsOptions } from './topics-options.js';
 
 const resolved = Promise.resolve();
 const NOTHING_NEW: SubscribeResult = Object.freeze({ gap: false, after: undefined });
@@ -28,18 +28,27 @@ function assertTopic(name: unknown): asserts name is string {
   }
 }
 
-/** The backend, told to keep history when asked for; throws when it cannot. */
-function backendOf(options: TopicsOptions | undefined): { backend: TopicBackend; maxBufferedAmount: number; history: boolean; envelope: boolean } {
-  const { backend = createMemoryBackend(), maxBufferedAmount, history, envelope } = topicsOptions.resolve('createTopics()', options);
-  if (history === undefined) return { backend, maxBufferedAmount, history: false, envelope };
+/** `onGap`'s default: raw subscribers were told nothing, so say it somewhere. */
+function logGap(topic: string, { after, raw }: TopicGap): void {
+  if (raw.length === 0) return;
+  console.error(`upsocket: ${raw.length} raw subscriber(s) of topic "${topic}" missed messages after ${after ?? 'its start'} that the history no longer had; set createTopics({ onGap }) to resync them`);
+}
+
+/** The backend, told to keep history when asked for (with `onGap` for what it loses); throws when it cannot. */
+function backendOf(
+  options: TopicsOptions | undefined,
+  onGap: TopicGapListener,
+): { backend: TopicBackend; maxBufferedAmount: number; history: boolean; envelope: boolean; gap: (topic: string, gap: TopicGap) => void } {
+  const { backend = createMemoryBackend(), maxBufferedAmount, history, envelope, onGap: gap = logGap } = topicsOptions.resolve('createTopics()', options);
+  if (history === undefined) return { backend, maxBufferedAmount, history: false, envelope, gap };
   if (backend.keepHistory === undefined || backend.replay === undefined) {
     throw new UpsocketError(
       'UPSOCKET_INVALID_OPTION',
       'createTopics(): history needs a backend that keeps history (with keepHistory() and replay()), and this one does not: the memory and Redis backends do',
     );
   }
-  backend.keepHistory(historyOptions.resolve('createTopics() history', history));
-  return { backend, maxBufferedAmount, history: true, envelope };
+  backend.keepHistory(historyOptions.resolve('createTopics() history', history), onGap);
+  return { backend, maxBufferedAmount, history: true, envelope, gap };
 }
 
 /**
@@ -82,15 +91,17 @@ export class Topics {
   /** With history: the resume points of the connections' upgrade URLs, for subscribes without `since`. */
   readonly #requestResumePoints = new RequestResumePoints();
   readonly #deliver = (topic: string, message: PreparedMessage): void => this.#subscribers.get(topic)?.deliver(message, this.#maxBufferedAmount);
+  readonly #onGap: (topic: string, gap: TopicGap) => void;
   #closed = false;
 
   /** @internal Use `createTopics()`. */
   constructor(options?: TopicsOptions) {
-    const { backend, maxBufferedAmount, history, envelope } = backendOf(options);
+    const { backend, maxBufferedAmount, history, envelope, gap } = backendOf(options, (topic, after) => this.#gap(topic, after));
     this.#backend = backend;
     this.#maxBufferedAmount = maxBufferedAmount;
     this.#history = history;
     this.#envelope = envelope;
+    this.#onGap = gap;
   }
 
   /**
@@ -225,15 +236,25 @@ export class Topics {
       failure = error;
     }
     try {
+      waiting.replaying = true;
       replay = await this.#backend.replay!(name, since);
     } catch (error) {
       failure ??= error;
       replay = { messages: [], last: undefined, gap: since !== undefined };
     }
     // Gone meanwhile (closed, unsubscribed, these topics closed): finishCatchUp() does nothing.
-    const after = this.#subscribers.get(name)?.finishCatchUp(connection, waiting, replay) ?? replay.last;
+    const result = this.#subscribers.get(name)?.finishCatchUp(connection, waiting, replay) ?? { after: replay.last, gap: replay.gap };
     if (failure !== undefined) throw failure;
-    return { gap: replay.gap, after };
+    return result;
+  }
+
+  /** The backend's `onGap`: tell the topic's subscribers here, then the app. */
+  #gap(topic: string, after: string | undefined): void {
+    const subscribers = this.#subscribers.get(topic);
+    if (this.#closed || subscribers === undefined) return;
+    const told = subscribers.gap(after);
+    publishTopicGap(topic, after, told.raw.length + told.enveloped.length);
+    this.#onGap(topic, { after, ...told });
   }
 
   #leave(connection: Connection, name: string): Promise<void> {

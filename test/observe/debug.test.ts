@@ -39,6 +39,12 @@ describe('NODE_DEBUG=upsocket', () => {
     ]);
   });
 
+  it('prints a topic gap with the id before it and how many subscribers it hit', async () => {
+    const { stderr } = await debugOutput('upsocket', 'test/fixtures/debug-topic-gap.ts');
+    const lines = stderr.split('\n').filter((line) => line.startsWith('UPSOCKET '));
+    expect(lines).toEqual([expect.stringMatching(/^UPSOCKET \d+: topic gap room after \d+-1: 2 subscriber\(s\) missed messages$/)]);
+  });
+
   it('prints nothing without it', async () => {
     const { stderr } = await debugOutput(undefined);
     expect(stderr).not.toMatch(/UPSOCKET/);

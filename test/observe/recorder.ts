@@ -21,6 +21,7 @@ export const channelNames: (keyof UpsocketChannels)[] = [
   'upsocket:publish',
   'upsocket:deliver',
   'upsocket:slow-subscriber',
+  'upsocket:topic-gap',
 ];
 
 /** Everything published on upsocket's channels until the test ends. */

@@ -64,6 +64,7 @@ describe('stats()', () => {
       topicPublishes: 0,
       topicDeliveries: 0,
       slowSubscriberCloses: 0,
+      topicGaps: 0,
     });
   });
 

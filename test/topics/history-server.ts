@@ -50,6 +50,18 @@ export async function receive(client: TestClient, count: number): Promise<Envelo
   return frames;
 }
 
+/** Reads envelope frames until `done(frames)` says it has them all. */
+export async function readUntil(client: TestClient, done: (frames: Enveloped[]) => boolean, timeout?: number): Promise<Enveloped[]> {
+  const frames: Enveloped[] = [];
+  while (!done(frames)) frames.push(await nextEnvelope(client, timeout));
+  return frames;
+}
+
+/** The texts of the messages among `frames`, and the seams (frames without an id). */
+export function messagesAndSeams(frames: Enveloped[]): { texts: (string | undefined)[]; seams: Enveloped[] } {
+  return { texts: frames.filter((frame) => frame.id !== undefined).map((frame) => frame.text), seams: frames.filter((frame) => frame.id === undefined) };
+}
+
 /** Reads envelope frames up to and including the seam marker; returns the messages before it and the seam. */
 export async function readUntilSeam(client: TestClient): Promise<{ replayed: Enveloped[]; seam: Enveloped }> {
   const replayed: Enveloped[] = [];

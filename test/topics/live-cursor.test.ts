@@ -10,21 +10,20 @@ const texts = (messages: PreparedMessage[]): string[] => messages.map((each) => 
 
 describe('LiveCursor', () => {
   it('holds live messages until the last of two overlapping backfills is done, then lets each through once, in order', async () => {
-    const cursor = new LiveCursor();
     const emitted: PreparedMessage[] = [];
-    const emit = (each: PreparedMessage): number => emitted.push(each);
+    const cursor = new LiveCursor((_topic, each) => emitted.push(each), () => expect.fail('no gap'));
     expect(cursor.accept('room', message(1))).toBe(true);
     emitted.push(message(1));
 
     // First reconnect: m2 and m3 were lost; m4 arrives live while the first replay is pending.
-    expect(cursor.hold()).toEqual(['room']);
+    cursor.hold(['room']);
     const firstReplay = deferred<TopicReplay>();
-    const first = cursor.backfill('room', () => firstReplay.promise, emit);
+    const first = cursor.backfill('room', () => firstReplay.promise);
     expect(cursor.accept('room', message(4))).toBe(false);
     // Second reconnect before the first backfill is done: m5 and m6 lost, m7 live.
-    expect(cursor.hold()).toEqual(['room']);
+    cursor.hold(['room']);
     const secondReplay = deferred<TopicReplay>();
-    const second = cursor.backfill('room', () => secondReplay.promise, emit);
+    const second = cursor.backfill('room', () => secondReplay.promise);
     expect(cursor.accept('room', message(7))).toBe(false);
 
     firstReplay.resolve({ messages: [message(2), message(3), message(4)], last: '1-4', gap: false });
@@ -37,5 +36,99 @@ describe('LiveCursor', () => {
     await second;
     expect(texts(emitted)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8']);
     expect(cursor.accept('room', message(9))).toBe(true);
+  });
+
+  it('signals a gap between the backfilled messages and the held ones when the history no longer reached back', async () => {
+    const events: string[] = [];
+    const cursor = new LiveCursor((_topic, each) => events.push(each.payload.toString()), (topic, after) => events.push(`gap ${topic} after ${after}`));
+    cursor.accept('room', message(1));
+    cursor.hold(['room']);
+    const replay = deferred<TopicReplay>();
+    const backfill = cursor.backfill('room', () => replay.promise);
+    cursor.accept('room', message(9));
+    replay.resolve({ messages: [message(7), message(8)], last: '1-8', gap: true });
+    await backfill;
+    expect(events).toEqual(['m7', 'm8', 'gap room after 1-8', 'm9']);
+  });
+
+  it('signals a gap when the replay failed and no other backfill is pending, not while one is', async () => {
+    const events: string[] = [];
+    const cursor = new LiveCursor((_topic, each) => events.push(each.payload.toString()), (topic, after) => events.push(`gap after ${after}`));
+    cursor.accept('room', message(1));
+    cursor.hold(['room']);
+    cursor.hold(['room']);
+    const failing = deferred<TopicReplay>();
+    const first = cursor.backfill('room', () => failing.promise);
+    failing.reject(new Error('down'));
+    await expect(first).rejects.toThrow('down');
+    expect(events).toEqual([]);
+    const second = deferred<TopicReplay>();
+    const last = cursor.backfill('room', () => second.promise);
+    second.reject(new Error('down'));
+    await expect(last).rejects.toThrow('down');
+    expect(events).toEqual(['gap after 1-1']);
+  });
+
+  it('backfills a topic that had no live message yet from the earliest point its replays reached', async () => {
+    const emitted: PreparedMessage[] = [];
+    const cursor = new LiveCursor((_topic, each) => emitted.push(each), () => expect.fail('no gap'));
+    cursor.replayed('room', '1-5');
+    cursor.replayed('room', '1-3');
+    cursor.replayed('room', '1-6');
+    cursor.replayed('empty', undefined);
+    cursor.hold(['empty', 'room']);
+    const asked: [string, string, boolean][] = [];
+    const replay = (topic: string, since: string, fromStart: boolean): Promise<TopicReplay> => {
+      asked.push([topic, since, fromStart]);
+      return Promise.resolve({ messages: topic === 'room' ? [message(4)] : [], last: undefined, gap: false });
+    };
+    await Promise.all([cursor.backfill('room', replay), cursor.backfill('empty', replay)]);
+    expect(asked).toEqual([['room', '1-3', false], ['empty', '0-0', true]]);
+    expect(texts(emitted)).toEqual(['m4']);
+    // Once a live message passed, the floor no longer matters.
+    cursor.replayed('room', '1-1');
+    cursor.hold(['room']);
+    await cursor.backfill('room', replay);
+    expect(asked.at(-1)).toEqual(['room', '1-4', false]);
+  });
+
+  it('after a failed resubscribe reads the stream only to let held messages out, and leaves the rest to the next backfill', async () => {
+    const events: string[] = [];
+    const cursor = new LiveCursor((_topic, each) => events.push(each.payload.toString()), (_topic, after) => events.push(`gap after ${after}`));
+    cursor.accept('quiet', message(1));
+    cursor.accept('busy', message(1));
+    cursor.hold(['quiet', 'busy']);
+    cursor.accept('busy', message(5));
+    const asked: string[] = [];
+    const failing = (topic: string): Promise<TopicReplay> => {
+      asked.push(topic);
+      return Promise.reject(new Error('down'));
+    };
+    await cursor.backfill('quiet', failing, false);
+    expect(asked).toEqual([]);
+    expect(events).toEqual([]);
+    // Held messages go out: past a hole the failed read could not fill.
+    await expect(cursor.backfill('busy', failing, false)).rejects.toThrow('down');
+    expect(asked).toEqual(['busy']);
+    expect(events).toEqual(['gap after 1-1', 'm5']);
+    // The next resubscribe backfills the quiet topic from where it was.
+    cursor.hold(['quiet']);
+    await cursor.backfill('quiet', (topic, since) => Promise.resolve({ messages: [message(2)], last: since, gap: false }));
+    expect(events.at(-1)).toBe('m2');
+  });
+
+  it('holds a topic with no live message and no replay yet, and backfills it from a replay that answered meanwhile', async () => {
+    const emitted: PreparedMessage[] = [];
+    const cursor = new LiveCursor((_topic, each) => emitted.push(each), () => expect.fail('no gap'));
+    cursor.hold(['room']);
+    expect(cursor.accept('room', message(9))).toBe(false);
+    cursor.replayed('room', '1-6');
+    const asked: string[] = [];
+    await cursor.backfill('room', (_topic, since) => {
+      asked.push(since);
+      return Promise.resolve({ messages: [message(7), message(8)], last: '1-8', gap: false });
+    });
+    expect(asked).toEqual(['1-6']);
+    expect(texts(emitted)).toEqual(['m7', 'm8', 'm9']);
   });
 });

@@ -11,10 +11,11 @@ import { expectDropAndResume } from './history-server.js';
 const fixtures = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 /**
- * `join` connects to this process's history server; `env` tells the second app process
- * (test/fixtures/topics-history-node.ts) where Redis is: REDIS_URL or REDIS_CLUSTER.
+ * A second app process (test/fixtures/topics-history-node.ts: history of 1000, envelope on),
+ * stopped after the test; `env` tells it where Redis is: REDIS_URL or REDIS_CLUSTER. `join`
+ * subscribes to a topic there, resuming from `since` when given.
  */
-export async function expectResumeOnAnotherProcess(join: (topic: string) => Promise<TestClient>, env: Record<string, string>): Promise<void> {
+export async function startAppProcess(env: Record<string, string>): Promise<{ port: number; join: (topic: string, since?: string) => Promise<TestClient> }> {
   const app = fork(fixtures('topics-history-node.ts'), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, ...env },
@@ -27,9 +28,15 @@ export async function expectResumeOnAnotherProcess(join: (topic: string) => Prom
     await exited;
   });
   const [{ port }] = (await once(app, 'message')) as [{ port: number }];
+  const join = (topic: string, since?: string): Promise<TestClient> => {
+    const query = since === undefined ? '' : `?${new URLSearchParams({ 'upsocket-resume': JSON.stringify({ [topic]: since }) })}`;
+    return TestClient.connect(`ws://127.0.0.1:${port}/sub/${encodeURIComponent(topic)}${query}`);
+  };
+  return { port, join };
+}
 
-  await expectDropAndResume(join, `ws://127.0.0.1:${port}/pub/room`, (lastId) => {
-    const query = new URLSearchParams({ 'upsocket-resume': JSON.stringify({ room: lastId }) });
-    return TestClient.connect(`ws://127.0.0.1:${port}/sub/room?${query}`);
-  });
+/** `join` connects to this process's history server; `env` as for `startAppProcess()`. */
+export async function expectResumeOnAnotherProcess(join: (topic: string) => Promise<TestClient>, env: Record<string, string>): Promise<void> {
+  const app = await startAppProcess(env);
+  await expectDropAndResume(join, `ws://127.0.0.1:${app.port}/pub/room`, (lastId) => app.join('room', lastId));
 }

@@ -140,6 +140,22 @@ describe('topics with history (memory backend)', () => {
     expect(results.map((result) => result.gap)).toEqual([true, true, true]);
   });
 
+  it('gives two histories made in the same ms different epochs: an id of one is a gap in the other', async () => {
+    const start = Date.now();
+    while (Date.now() === start); // the start of a ms, so that both are made within it
+    const [first, second] = [historyTopics({}), historyTopics({})];
+    const [theirs] = await publishAndRecord(first.backend, first.topics, 'room', 1);
+    const ours = await publishAndRecord(second.backend, second.topics, 'room', 3);
+    expect(theirs!.split('-')[0]).not.toBe(ours[0]!.split('-')[0]);
+    const { join, results } = await startHistoryServer(second.topics);
+    await first.topics.close();
+    const client = await join('room', theirs);
+    const { replayed, seam } = await readUntilSeam(client);
+    expect(replayed.map((frame) => frame.id)).toEqual(ours);
+    expect(seam).toEqual({ topic: 'room', after: ours[2], gap: true });
+    expect(results).toEqual([{ gap: true, after: ours[2] }]);
+  });
+
   it('without history: no ids, and since is answered with a gap', async () => {
     const topics = createTopics({ envelope: true });
     const { join, results } = await startHistoryServer(topics);

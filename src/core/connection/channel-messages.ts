@@ -55,6 +55,11 @@ export interface UpsocketChannels {
   'upsocket:deliver': { topic: string; subscribers: number };
   /** A topic subscriber more than `maxBufferedAmount` behind was closed with 1013. */
   'upsocket:slow-subscriber': { connection: Connection; topic: string; backlog: number };
+  /**
+   * Messages of `topic` (with history) never reached `subscribers` subscribers of this process and
+   * could not be read back from the history; `after` is the newest id they got before (see `onGap`).
+   */
+  'upsocket:topic-gap': { topic: string; after: string | undefined; subscribers: number };
 }
 
 /** A channel's name. */

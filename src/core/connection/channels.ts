@@ -8,7 +8,7 @@ export type Direction = 'receive' | 'send';
  * channel-messages.ts); `publish.ts` is the only code that publishes.
  */
 export const channels: Readonly<Record<
-  'upgrade' | 'refused' | 'open' | 'close' | 'error' | 'heartbeatTimeout' | 'pause' | 'resume' | 'message' | 'publish' | 'deliver' | 'slowSubscriber',
+  'upgrade' | 'refused' | 'open' | 'close' | 'error' | 'heartbeatTimeout' | 'pause' | 'resume' | 'message' | 'publish' | 'deliver' | 'slowSubscriber' | 'topicGap',
   Channel
 >> = {
   upgrade: channel('upsocket:upgrade'),
@@ -23,6 +23,7 @@ export const channels: Readonly<Record<
   publish: channel('upsocket:publish'),
   deliver: channel('upsocket:deliver'),
   slowSubscriber: channel('upsocket:slow-subscriber'),
+  topicGap: channel('upsocket:topic-gap'),
 };
 
 /** @internal Every channel name, for subscribers that listen to all of them. */

@@ -78,3 +78,9 @@ export function publishDeliver(topic: string, subscribers: number): void {
 export function publishSlowSubscriber(connection: unknown, topic: string, backlog: number): void {
   if (channels.slowSubscriber.hasSubscribers) channels.slowSubscriber.publish({ connection, topic, backlog });
 }
+
+/** @internal Messages of `topic` after `after` went missing for `subscribers` local subscribers (rare: one debug line). */
+export function publishTopicGap(topic: string, after: string | undefined, subscribers: number): void {
+  if (channels.topicGap.hasSubscribers) channels.topicGap.publish({ topic, after, subscribers });
+  if (debugging) debug('topic gap %s after %s: %d subscriber(s) missed messages', topic, after ?? '(none)', subscribers);
+}

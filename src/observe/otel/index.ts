@@ -81,6 +81,7 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
     'upsocket:publish': () => meters.topicPublishes.add(1),
     'upsocket:deliver': ({ subscribers }) => meters.topicDeliveries.add(subscribers),
     'upsocket:slow-subscriber': () => meters.slowSubscribers.add(1),
+    'upsocket:topic-gap': () => meters.topicGaps.add(1),
   };
   const subscribed = Object.entries(listeners) as [string, (message: unknown) => void][];
   for (const [name, listener] of subscribed) subscribe(name, listener);

@@ -34,6 +34,7 @@ export function createInstruments(meterProvider: MeterProvider | undefined) {
     topicPublishes: meter.createCounter('upsocket.topic.publishes', { unit: '{message}', description: 'topics.publish() calls' }),
     topicDeliveries: meter.createCounter('upsocket.topic.deliveries', { unit: '{message}', description: 'Topic messages written to local subscribers' }),
     slowSubscribers: meter.createCounter('upsocket.topic.slow_subscriber_closes', { unit: '{connection}', description: 'Subscribers closed with 1013' }),
+    topicGaps: meter.createCounter('upsocket.topic.gaps', { unit: '{gap}', description: 'Times subscribers missed topic messages the history could not bring back' }),
   };
 }
 

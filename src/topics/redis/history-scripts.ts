@@ -48,22 +48,41 @@ return id
 }
 
 /**
- * KEYS[1] the topic's stream. ARGV: [1] where XRANGE starts ('' for no entries at all),
- * [2] maxAge in ms ('0': none). Returns { last id, the id before the oldest kept entry, entries }:
- * the second is the last id when nothing is kept; both are '' when the stream does not exist.
+ * KEYS[1] the topic's stream. ARGV: [1] since: '' for none (no entries, no gap), '-' for something
+ * that is not an id (every kept entry, a gap), else the id; [2] maxAge in ms ('0': none); [3] '1'
+ * when since is '0-0' meaning "from the start of a stream that did not exist" (the backend's own
+ * backfill of a topic whose stream was empty when subscribed), else '0'. Returns
+ * { last id ('' when the stream does not exist), gap (1 or 0), the entries after since }.
+ *
+ * A replay from \`since\` is whole only when \`since\` is an id this very stream gave and still
+ * accounts for: a kept entry's id, the id the oldest kept entry records as its predecessor (unless
+ * '0-0': every new stream's first entry says that, a stream recreated after FLUSHALL, a restart
+ * without persistence, eviction or DEL included), or the last generated id of a stream trimming
+ * emptied. Anything else is an id from before a trim, from an older incarnation of the key, or
+ * never given: a gap. Comparing ids would not do: a recreated stream's ids are all greater than
+ * the lost one's, so an old \`since\` sorts before its first entry just as a trimmed one does.
  */
 export const REPLAY_SCRIPT = `${LAST_ID}${TRIM_BY_AGE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return { '', '', {} } end
+local since = ARGV[1]
+local fromStart = ARGV[3] == '1'
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if since == '' or fromStart then return { '', 0, {} } end
+  return { '', 1, {} }
+end
 trimByAge(KEYS[1], ARGV[2])
 local last = lastId(KEYS[1])
-local dropped = last
+if since == '' then return { last, 0, {} } end
+if since == '-' then return { last, 1, redis.call('XRANGE', KEYS[1], '-', '+') } end
+local entries = redis.call('XRANGE', KEYS[1], '(' .. since, '+')
+if #redis.call('XRANGE', KEYS[1], since, since, 'COUNT', 1) > 0 then return { last, 0, entries } end
 local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
-if #oldest > 0 then
-  local fields = oldest[1][2]
-  for i = 1, #fields, 2 do
-    if fields[i] == 'r' then dropped = fields[i + 1] end
-  end
+if #oldest == 0 then
+  if since == last then return { last, 0, entries } end
+  return { last, 1, entries }
 end
-if ARGV[1] == '' then return { last, dropped, {} } end
-return { last, dropped, redis.call('XRANGE', KEYS[1], ARGV[1], '+') }
+local fields = oldest[1][2]
+for i = 1, #fields, 2 do
+  if fields[i] == 'r' and fields[i + 1] == since and (since ~= '0-0' or fromStart) then return { last, 0, entries } end
+end
+return { last, 1, entries }
 `;

@@ -2,16 +2,38 @@ import type { TopicReplay } from '../backend.js';
 import { compareIds } from '../../wire/index.js';
 import type { PreparedMessage } from '../prepared-message.js';
 
+/** Reads what a topic's history keeps after `since`; `fromStart`: `since` is '0-0', the start of a stream that did not exist yet. */
+export type BackfillReplay = (topic: string, since: string, fromStart: boolean) => Promise<TopicReplay>;
+
+/** Where a topic's backfill starts: before its first live message, the earliest point a subscriber's replay reached. */
+const START = '0-0';
+
 /**
  * @internal With history: where each topic's live messages (from pub/sub) got to in this process,
  * so that what pub/sub lost while the subscriber connection was down is read from the stream once
  * it is back. Messages pass in id order, each once: during a backfill, live ones are held, then
- * those after the backfilled ones are let through.
+ * those after the backfilled ones are let through. When the stream no longer holds everything
+ * since (trimmed, or lost with Redis), or could not be read, `gap` says so, between the
+ * backfilled messages and the held ones.
  */
 export class LiveCursor {
   readonly #last = new Map<string, string>();
+  /**
+   * Topics with no live message yet: the earliest `last` a replay of theirs answered (START for a
+   * stream that did not exist). Every subscriber was replayed to up to at least there, so a
+   * backfill from it misses nothing and repeats nothing.
+   */
+  readonly #floor = new Map<string, string>();
   /** Per topic being backfilled: the live messages held meanwhile, and how many backfills are pending. */
   readonly #held = new Map<string, { messages: PreparedMessage[]; pending: number }>();
+  readonly #emit: (topic: string, message: PreparedMessage) => void;
+  readonly #gap: (topic: string, after: string | undefined) => void;
+
+  /** `emit` hands a message to the listeners; `gap` tells them messages before the next ones are missing. */
+  constructor(emit: (topic: string, message: PreparedMessage) => void, gap: (topic: string, after: string | undefined) => void) {
+    this.#emit = emit;
+    this.#gap = gap;
+  }
 
   /** Whether to hand `message` (which has an id) to the listeners now. */
   accept(topic: string, message: PreparedMessage): boolean {
@@ -24,34 +46,62 @@ export class LiveCursor {
   }
 
   /**
-   * Call before resubscribing: holds the live messages of every topic seen so far. Returns those
-   * topics; call `backfill()` once for each. Holds taken while a backfill is pending (a cluster can
-   * replace several shards' subscriber connections in a row) add up: what was held so far stays
-   * held, and is let through after the last of them.
+   * A replay of `topic`, which has listeners, answered `last` (after the subscription was made):
+   * until its first live message, a backfill starts there.
    */
-  hold(): string[] {
-    const topics = [...this.#last.keys()];
+  replayed(topic: string, last: string | undefined): void {
+    if (this.#last.has(topic)) return;
+    const floor = this.#floor.get(topic);
+    const point = last ?? START;
+    if (floor === undefined || compareIds(point, floor) < 0) this.#floor.set(topic, point);
+  }
+
+  /**
+   * Call before resubscribing, with every topic that has listeners: holds their live messages;
+   * call `backfill()` once for each. Holds taken while a backfill is pending (a cluster can
+   * replace several shards' subscriber connections in a row) add up: what was held so far stays
+   * held, and is let through after the last of them. A topic with no live message and no replay
+   * yet is held too: its first subscriber's replay may answer before its backfill starts.
+   */
+  hold(topics: readonly string[]): void {
     for (const topic of topics) {
       const held = this.#held.get(topic);
       if (held === undefined) this.#held.set(topic, { messages: [], pending: 1 });
       else held.pending++;
     }
-    return topics;
   }
 
   /**
-   * Hands the listeners, through `emit`, what `replay` kept after the topic's last live message,
-   * then what was held meanwhile, in order and once; then lets live messages through again.
+   * Hands the listeners what `replay` kept after the topic's last live message, then (when the
+   * replay says messages are missing, or it failed and no other backfill is pending to make up for
+   * it) the gap, then what was held meanwhile, in order and once; then lets live messages through
+   * again. Rejects with the replay's error, after letting the held messages through.
+   *
+   * `subscribed` false: the resubscribe failed, so no live message flows until the next one, whose
+   * backfill starts from the same point; the stream is read only when live messages were held
+   * meanwhile (a cluster's other shards), which go out after it.
    */
-  async backfill(topic: string, replay: (topic: string, since: string) => Promise<TopicReplay>, emit: (message: PreparedMessage) => void): Promise<void> {
-    const last = this.#last.get(topic);
+  async backfill(topic: string, replay: BackfillReplay, subscribed = true): Promise<void> {
+    const since = this.#last.get(topic) ?? this.#floor.get(topic);
+    const heldAny = (): boolean => (this.#held.get(topic)?.messages.length ?? 0) > 0;
+    let gap = false;
+    let failed = true;
     try {
-      if (last !== undefined) for (const message of (await replay(topic, last)).messages) if (this.#advance(topic, message)) emit(message);
+      if (since !== undefined && (subscribed || heldAny())) {
+        const result = await replay(topic, since, !this.#last.has(topic) && since === START);
+        for (const message of result.messages) if (this.#advance(topic, message)) this.#emit(topic, message);
+        gap = result.gap;
+      }
+      failed = false;
     } finally {
       const held = this.#held.get(topic);
-      if (held !== undefined && --held.pending === 0) {
+      const last = held !== undefined && --held.pending === 0;
+      // A failed read leaves a hole the next live message would step over, unless another
+      // backfill is still to come (it starts from where this one would have).
+      if (gap || (failed && last && (subscribed || held.messages.length > 0))) this.#gap(topic, this.#last.get(topic) ?? this.#floorId(topic));
+      if (last) {
         this.#held.delete(topic);
-        for (const message of held.messages) if (this.#advance(topic, message)) emit(message);
+        for (const message of held.messages) if (this.#advance(topic, message)) this.#emit(topic, message);
       }
     }
   }
@@ -59,7 +109,13 @@ export class LiveCursor {
   /** The topic has no listeners left here. */
   forget(topic: string): void {
     this.#last.delete(topic);
+    this.#floor.delete(topic);
     this.#held.delete(topic);
+  }
+
+  #floorId(topic: string): string | undefined {
+    const floor = this.#floor.get(topic);
+    return floor === START ? undefined : floor;
   }
 
   #advance(topic: string, message: PreparedMessage): boolean {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { UpsocketError } from '../../core/index.js';
 import { guardedOnError } from '../../core/internal.js';
 import type { PreparedMessage } from '../prepared-message.js';
-import type { TopicBackend, TopicListener, TopicReplay } from '../backend.js';
+import type { TopicBackend, TopicGapListener, TopicListener, TopicReplay } from '../backend.js';
 import { TopicListeners } from '../listeners.js';
 import { clusterLink } from './cluster-link.js';
 import { decodeEnvelope, encodeEnvelope, ORIGIN_LENGTH } from './envelope.js';
@@ -13,10 +13,6 @@ import { disconnect, noop, type RedisClient, type RedisLink } from './redis-link
 import type { RedisBackendOptions } from './redis-options.js';
 import { resolveRedisOptions } from './resolve-options.js';
 import { singleNodeLink } from './single-link.js';
-
-function noReplay(): Promise<TopicReplay> {
-  return Promise.resolve({ messages: [], last: undefined, gap: true });
-}
 
 /** @internal See `createRedisBackend()`. */
 export class RedisBackend implements TopicBackend {
@@ -38,7 +34,12 @@ export class RedisBackend implements TopicBackend {
   /** Set by keepHistory(): then messages go through the topic's stream (redis-history.ts). */
   #history: RedisHistory | undefined;
   /** With history: each topic's last live message, to backfill from the stream after a reconnect. */
-  readonly #cursor = new LiveCursor();
+  readonly #cursor = new LiveCursor(
+    (topic, message) => this.#emit(topic, message),
+    (topic, after) => this.#gap(topic, after),
+  );
+  /** keepHistory()'s: told when a backfill could not bring everything pub/sub lost. */
+  #onGap: TopicGapListener | undefined;
   /**
    * Resubscribing failed, and has not succeeded since: its failures are reported once per outage.
    * A cluster retries a down shard many times in one outage, each retry ending in
@@ -88,15 +89,25 @@ export class RedisBackend implements TopicBackend {
     });
   }
 
-  keepHistory(bounds: { maxMessages: number; maxAge: number }): void {
+  keepHistory(bounds: { maxMessages: number; maxAge: number }, onGap?: TopicGapListener): void {
     this.#history = new RedisHistory(this.#link, bounds);
+    this.#onGap = onGap;
   }
 
   replay(topic: string, since: string | undefined): Promise<TopicReplay> {
     this.#assertOpen('replay');
-    const history = this.#history;
-    if (history === undefined) throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'replay() needs history: call keepHistory() first');
-    return this.#whenPublisherReady(() => history.replay(this.#prefix + topic, since)).catch((error: unknown) => {
+    if (this.#history === undefined) throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'replay() needs history: call keepHistory() first');
+    return this.#replay(topic, since, false).then((replay) => {
+      // Topics replays to each subscriber once its subscription is made: what pub/sub loses
+      // before the topic's first live message is read back from there.
+      if (this.#listeners.has(topic)) this.#cursor.replayed(topic, replay.last);
+      return replay;
+    });
+  }
+
+  #replay(topic: string, since: string | undefined, fromStart: boolean): Promise<TopicReplay> {
+    const history = this.#history!;
+    return this.#whenPublisherReady(() => history.replay(this.#prefix + topic, since, fromStart)).catch((error: unknown) => {
       throw this.#unavailable(`Cannot replay topic "${topic}"`, error, 'Nothing was replayed.');
     });
   }
@@ -152,27 +163,31 @@ export class RedisBackend implements TopicBackend {
   }
 
   #resubscribe(): void {
-    const channels = [...this.#listeners.topics()].map((topic) => this.#prefix + topic);
+    const topics = [...this.#listeners.topics()];
+    const channels = topics.map((topic) => this.#prefix + topic);
     if (channels.length === 0) return;
     const attempt = ++this.#resubscribes;
     // With history, what pub/sub lost while we were away is read from the streams.
-    const missed = this.#history === undefined ? [] : this.#cursor.hold();
+    const missed = this.#history === undefined ? [] : topics;
+    this.#cursor.hold(missed);
     this.#link.subscribe(channels).then(
       async () => {
         const backfilled = await Promise.all(missed.map((topic) => this.#backfill(topic, attempt)));
         if (backfilled.every(Boolean)) this.#recovered(attempt);
       },
       (error: unknown) => {
-        for (const topic of missed) void this.#cursor.backfill(topic, noReplay, (message) => this.#emit(topic, message));
         this.#resubscribeFailed(attempt, this.#unavailable(`Cannot resubscribe to ${channels.length} topic(s)`, error, 'Retrying on the next reconnect.'));
+        // What was held meanwhile goes out after what the streams kept; the next reconnect's
+        // backfill starts from there.
+        for (const topic of missed) void this.#backfill(topic, attempt, false);
       },
     );
   }
 
-  /** Whether the backfill succeeded; its failure is reported as part of the outage. */
-  async #backfill(topic: string, attempt: number): Promise<boolean> {
+  /** Whether the backfill succeeded; its failure is reported as part of the outage. `subscribed`: see LiveCursor.backfill(). */
+  async #backfill(topic: string, attempt: number, subscribed = true): Promise<boolean> {
     try {
-      await this.#cursor.backfill(topic, (name, since) => this.replay(name, since), (message) => this.#emit(topic, message));
+      await this.#cursor.backfill(topic, (name, since, fromStart) => this.#replay(name, since, fromStart), subscribed);
       return true;
     } catch (error) {
       this.#resubscribeFailed(attempt, error instanceof Error ? error : new Error(String(error)));
@@ -200,6 +215,15 @@ export class RedisBackend implements TopicBackend {
   #emit(topic: string, message: PreparedMessage): void {
     try {
       this.#listeners.emit(topic, message);
+    } catch (error) {
+      this.#report(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #gap(topic: string, after: string | undefined): void {
+    if (this.#closed || !this.#listeners.has(topic)) return;
+    try {
+      this.#onGap?.(topic, after);
     } catch (error) {
       this.#report(error instanceof Error ? error : new Error(String(error)));
     }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { TopicReplay } from '../backend.js';
-import { compareIds, parseId } from '../../wire/index.js';
+import { parseId } from '../../wire/index.js';
 import { PreparedMessage } from '../prepared-message.js';
 import { headerWithId } from './envelope.js';
 import { publishScript, REPLAY_SCRIPT } from './history-scripts.js';
@@ -9,8 +9,8 @@ import type { RedisClient, RedisLink } from './redis-link.js';
 /** The scripts, as ioredis defines them on the connection (EVALSHA, loading the script when Redis lacks it). */
 interface HistoryCommands {
   upsocketPublishBuffer(key: string, channel: string, header: Buffer, payload: Buffer, maxMessages: string, maxAge: string, kind: string): Promise<Buffer>;
-  /** The last id, the id before the oldest kept entry, the entries from `start`. */
-  upsocketReplayBuffer(key: string, start: string, maxAge: string): Promise<[Buffer, Buffer, [Buffer, Buffer[]][]]>;
+  /** The last id, whether there is a gap (1) or not (0), the entries after `since` (REPLAY_SCRIPT). */
+  upsocketReplayBuffer(key: string, since: string, maxAge: string, fromStart: string): Promise<[Buffer, number, [Buffer, Buffer[]][]]>;
 }
 
 const NO_MESSAGES: PreparedMessage[] = [];
@@ -42,18 +42,23 @@ export class RedisHistory {
     return id.toString('latin1');
   }
 
-  async replay(key: string, since: string | undefined): Promise<TopicReplay> {
-    const valid = since !== undefined && parseId(since) !== undefined;
-    const start = since === undefined ? '' : valid ? `(${since}` : '-';
-    const [lastBuffer, droppedBuffer, entries] = await this.#client.upsocketReplayBuffer(key, start, this.#maxAge);
+  /** `fromStart`: `since` is '0-0', meaning the start of a stream that did not exist yet (see REPLAY_SCRIPT). */
+  async replay(key: string, since: string | undefined, fromStart = false): Promise<TopicReplay> {
+    const [lastBuffer, gap, entries] = await this.#client.upsocketReplayBuffer(key, sinceArgument(since), this.#maxAge, fromStart ? '1' : '0');
     const last = lastBuffer.length === 0 ? undefined : lastBuffer.toString('latin1');
     if (since === undefined) return { messages: NO_MESSAGES, last, gap: false };
-    const messages = entries.map(toMessage).filter((message) => message !== undefined);
-    // Not an id, no stream (never written, or deleted), or an id this stream never gave.
-    if (!valid || last === undefined || compareIds(since, last) > 0) return { messages, last, gap: true };
-    // Something after `since` was dropped when the entry before the oldest kept one came after it.
-    return { messages, last, gap: compareIds(since, droppedBuffer.toString('latin1')) < 0 };
+    return { messages: entries.map(toMessage).filter((message) => message !== undefined), last, gap: gap === 1 };
   }
+}
+
+/**
+ * REPLAY_SCRIPT's first argument: '' without `since`, '-' for what is not a stream id Redis
+ * takes (malformed, or a part over 2^53, which XRANGE may refuse), else `since` itself.
+ */
+function sinceArgument(since: string | undefined): string {
+  if (since === undefined) return '';
+  const position = parseId(since);
+  return position === undefined || position.ms > Number.MAX_SAFE_INTEGER || position.seq > Number.MAX_SAFE_INTEGER ? '-' : since;
 }
 
 /** A stream entry as a message; undefined for an entry upsocket did not write. */
