@@ -78,19 +78,31 @@ function consumerDependencies(): Set<string> {
   for (const specifier of imported) {
     if (specifier.startsWith('node:') || specifier === 'upsocket' || specifier.startsWith('upsocket/')) continue;
     const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
-    const manifest = JSON.parse(readFileSync(join(ourModules, name, 'package.json'), 'utf8')) as {
-      peerDependencies?: Record<string, string>;
-      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-    };
+    const manifest = readManifest(name);
     const peers = Object.keys(manifest.peerDependencies ?? {}).filter((peer) => !manifest.peerDependenciesMeta?.[peer]?.optional);
     for (const dependency of [name, ...peers]) {
       names.add(dependency);
+      // Only for a package without types of its own, as the README's install table says
+      // (@koa/router 15 ships its own: its @types package, still among our dev dependencies, is not linked).
       const types = `@types/${dependency.replace(/^@(.*)\//, '$1__')}`;
-      if (existsSync(join(ourModules, types))) names.add(types);
+      if (!shipsTypes(readManifest(dependency)) && existsSync(join(ourModules, types))) names.add(types);
     }
   }
   return names;
 }
+
+interface Manifest {
+  types?: string;
+  typings?: string;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+function readManifest(name: string): Manifest {
+  return JSON.parse(readFileSync(join(ourModules, name, 'package.json'), 'utf8')) as Manifest;
+}
+
+const shipsTypes = (manifest: Manifest): boolean => manifest.types !== undefined || manifest.typings !== undefined;
 
 function link(name: string): void {
   const target = join(workspace, 'node_modules', name);
