@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { io as connectSocketIo } from 'socket.io-client';
 import { onCleanup } from '../../helpers/cleanup.js';
-import { runQuickstart } from '../../helpers/quickstart-process.js';
+import { runExample } from '../../helpers/example-process.js';
 import { TestClient } from '../../helpers/ws-client.js';
 
 // The "Sharing the server" snippets, run verbatim: each upgrade goes to the server its path names,
 // whatever query string the client adds (a token, a session id).
 describe('the "Sharing the server" quick starts', () => {
   it('share-ws.ts hands /other to the second ws server, query string or not, and the rest to upsocket', async () => {
-    const port = await runQuickstart('share-ws.ts');
+    const port = await runExample('quickstart/share-ws.ts');
     const url = `ws://127.0.0.1:${port}`;
     for (const path of ['/other', '/other?token=abc']) {
       const client = await TestClient.connect(`${url}${path}`);
@@ -21,7 +21,7 @@ describe('the "Sharing the server" quick starts', () => {
   }, 30_000);
 
   it('share-socketio.ts leaves socket.io its upgrades (with its query string and the app\'s) and upsocket the rest', async () => {
-    const port = await runQuickstart('share-socketio.ts');
+    const port = await runExample('quickstart/share-socketio.ts');
     const socket = connectSocketIo(`http://127.0.0.1:${port}`, { transports: ['websocket'], query: { token: 'abc' }, reconnection: false });
     onCleanup(() => socket.close());
     const greeting = await new Promise<string>((resolve, reject) => {
