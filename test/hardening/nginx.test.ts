@@ -1,21 +1,38 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attach, open, type Connection } from '../../src/adapters/node-http/index.js';
+import { onCleanup } from '../helpers/cleanup.js';
 import { describeNeeding, nginx } from '../helpers/external-programs.js';
 import { startExample, stopExample, type ExampleProcess } from '../helpers/example-process.js';
 import { deploymentConfig, Nginx, substitute } from '../helpers/nginx.js';
+import { delay, listen } from '../helpers/server.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
 
 // docs/deployment.md's nginx configuration, read out of the page, in front of the page's server
 // (examples/deployment/server.ts), both run as they are: only the ports and nginx's own paths change.
 const authorized = { authorization: 'Bearer let-me-in' };
 
-/** nginx as the page configures it, proxying to the server on `appPort`. */
-function startNginx(appPort: number): Promise<Nginx> {
+/** nginx as the page configures it, proxying to the server on `appPort`, with `site` changed by `adjust`. */
+function startNginx(appPort: number, adjust: (site: string) => string = (site) => site): Promise<Nginx> {
   const { site, main } = deploymentConfig();
-  return Nginx.start({
-    main,
-    site: substitute(substitute(site, 'listen 80;', 'listen 127.0.0.1:{port};'), 'server 127.0.0.1:3000;', `server 127.0.0.1:${appPort};`),
-  });
+  const ported = substitute(substitute(site, 'listen 80;', 'listen 127.0.0.1:{port};'), 'server 127.0.0.1:3000;', `server 127.0.0.1:${appPort};`);
+  return Nginx.start({ main, site: adjust(ported) });
 }
+
+async function echo(connection: Connection): Promise<void> {
+  for await (const message of connection) connection.sendText(message.text());
+}
+
+describe('docs/deployment.md', () => {
+  it('embeds examples/deployment/server.ts verbatim, the server the nginx tests run', () => {
+    const root = join(import.meta.dirname, '../..');
+    const page = readFileSync(join(root, 'docs/deployment.md'), 'utf8');
+    const server = readFileSync(join(root, 'examples/deployment/server.ts'), 'utf8');
+    expect([...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1])).toEqual([server]);
+  });
+});
 
 /** A client from its own loopback address (127.0.0.x), so each test is a different client to the caps. */
 function connectFrom(host: number, url: string, headers: Record<string, string> = {}): Promise<TestClient> {
@@ -99,5 +116,23 @@ describeNeeding('nginx in front of upsocket, configured as docs/deployment.md sa
       await ownProxy.stop();
       await stopExample(restarting);
     }
+  }, 30_000);
+
+  it('keeps an idle connection open past proxy_read_timeout while the heartbeat is shorter; without it nginx cuts it (1006)', async () => {
+    // The page's timing scaled down: proxy_read_timeout 1 s against a 250 ms heartbeat, idle for 2.5 s.
+    const server = http.createServer((req, res) => {
+      const heartbeat = req.url === '/beat' ? 250 : false;
+      if (!open(req, echo, { heartbeat })) res.writeHead(404).end();
+    });
+    const { server: listening } = await listen(server, attach(server, { onRefuse: () => {} }));
+    const { port } = listening.address() as { port: number };
+    const shortTimeout = await startNginx(port, (site) => substitute(site, 'proxy_read_timeout 75s;', 'proxy_read_timeout 1s;'));
+    onCleanup(() => shortTimeout.stop());
+    const base = `ws://127.0.0.1:${shortTimeout.port}`;
+    const [beating, quiet] = await Promise.all([TestClient.connect(`${base}/beat`), TestClient.connect(`${base}/quiet`)]);
+    await delay(2500);
+    beating.ws.send('still here');
+    expect(await beating.nextText()).toBe('still here');
+    expect((await quiet.closed).code).toBe(1006);
   }, 30_000);
 });
