@@ -73,6 +73,9 @@ export const openssl = program('openssl', 'openssl', ['openssl'], runs('version'
 /** Counts the instructions of the bench's handshake row (bench/measure/instructions.ts); callgrind_control comes with it. */
 export const valgrind = program('valgrind', 'valgrind', ['valgrind'], runs('--version'));
 
+/** Runs docs/deployment.md's nginx configuration in front of an upsocket server (test/hardening/nginx.test.ts). */
+export const nginx = program('nginx', 'nginx', ['nginx'], runs('-v'));
+
 /** The path of a program the suite checked for; throws if the suite did not. */
 export function pathOf(needed: ExternalProgram): string {
   const path = needed.path();

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // A user's project type-checks the quick starts against the packed package, under the tsconfigs
@@ -12,10 +12,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '../..');
 const quickstarts = join(root, 'examples/quickstart');
 const ourModules = join(root, 'node_modules');
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const resolve = createRequire(import.meta.url).resolve;
 
-// Every .ts file under examples/quickstart, so snippets added there are checked without editing this test.
-const snippets = readdirSync(quickstarts).filter((file) => file.endsWith('.ts'));
+/** A package's `tsc` as npm links it into node_modules/.bin: its manifest's bin (TypeScript 7 exports no `./bin/tsc`). */
+function tscOf(name: string): string {
+  const manifest = resolve(`${name}/package.json`);
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: { tsc: string } };
+  return join(dirname(manifest), bin.tsc);
+}
+
+/**
+ * The TypeScripts users have: 7, what `npm install typescript` gives today (the `typescript7` dev
+ * dependency, an npm alias), and 5.x, what many projects still pin (our own `typescript`).
+ */
+const compilers = [
+  { title: 'TypeScript 7', major: 7, tsc: tscOf('typescript7') },
+  { title: 'TypeScript 5', major: 5, tsc: tscOf('typescript') },
+] as const;
+type Compiler = (typeof compilers)[number];
+
+// Every .ts file under examples/quickstart, so snippets added there are checked without editing
+// this test. They are ES modules; the .cts ones show CommonJS (`import x = require(…)`), which only
+// a project compiling to CommonJS accepts.
+const esmSnippets = readdirSync(quickstarts).filter((file) => file.endsWith('.ts'));
+const commonjsSnippets = readdirSync(quickstarts).filter((file) => file.endsWith('.cts'));
+const snippets = [...esmSnippets, ...commonjsSnippets];
 
 let workspace: string;
 
@@ -23,9 +44,11 @@ beforeAll(() => {
   workspace = mkdtempSync(join(tmpdir(), 'upsocket-consumers-'));
   installPackedUpsocket(join(workspace, 'node_modules', 'upsocket'));
   for (const name of consumerDependencies()) link(name);
-  // Exactly what `tsc --init` of our TypeScript writes; the projects below extend it.
-  mkdirSync(join(workspace, 'init'));
-  execFileSync(process.execPath, [tsc, '--init'], { cwd: join(workspace, 'init'), stdio: 'ignore' });
+  // Exactly what `tsc --init` of each TypeScript writes; the projects below extend it.
+  for (const { major, tsc } of compilers) {
+    mkdirSync(join(workspace, `init-${major}`));
+    execFileSync(process.execPath, [tsc, '--init'], { cwd: join(workspace, `init-${major}`), stdio: 'ignore' });
+  }
 }, 60_000);
 
 afterAll(() => {
@@ -55,19 +78,31 @@ function consumerDependencies(): Set<string> {
   for (const specifier of imported) {
     if (specifier.startsWith('node:') || specifier === 'upsocket' || specifier.startsWith('upsocket/')) continue;
     const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
-    const manifest = JSON.parse(readFileSync(join(ourModules, name, 'package.json'), 'utf8')) as {
-      peerDependencies?: Record<string, string>;
-      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-    };
+    const manifest = readManifest(name);
     const peers = Object.keys(manifest.peerDependencies ?? {}).filter((peer) => !manifest.peerDependenciesMeta?.[peer]?.optional);
     for (const dependency of [name, ...peers]) {
       names.add(dependency);
+      // Only for a package without types of its own, as the README's install table says
+      // (@koa/router 15 ships its own: its @types package, still among our dev dependencies, is not linked).
       const types = `@types/${dependency.replace(/^@(.*)\//, '$1__')}`;
-      if (existsSync(join(ourModules, types))) names.add(types);
+      if (!shipsTypes(readManifest(dependency)) && existsSync(join(ourModules, types))) names.add(types);
     }
   }
   return names;
 }
+
+interface Manifest {
+  types?: string;
+  typings?: string;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+function readManifest(name: string): Manifest {
+  return JSON.parse(readFileSync(join(ourModules, name, 'package.json'), 'utf8')) as Manifest;
+}
+
+const shipsTypes = (manifest: Manifest): boolean => manifest.types !== undefined || manifest.typings !== undefined;
 
 function link(name: string): void {
   const target = join(workspace, 'node_modules', name);
@@ -80,51 +115,102 @@ interface Consumer {
   type: 'module' | 'commonjs';
   /** Overrides on top of the `tsc --init` defaults. */
   compilerOptions: Record<string, unknown>;
+  /** Whether the project compiles to CommonJS, so that the CommonJS quick starts belong in it. */
+  commonjs: boolean;
   /** Diagnostic codes that this setting reports whatever upsocket's types are (see the setting). */
   expected?: string[];
+  /** The TypeScript majors that still accept the setting; all when absent. */
+  only?: number[];
 }
+
+// A CommonJS project compiles its `import`s to require(), so its ES-module quick starts need
+// esModuleInterop for default imports (express, koa, next) and cannot keep verbatimModuleSyntax
+// (which forbids import syntax in CommonJS output); the .cts quick starts keep it. A top-level await
+// (next-server.ts, client.ts) is TS1378 or TS1309, and a top-level for-await TS1432, under CommonJS whatever the
+// types say, so those codes alone are allowed: such a project awaits inside an async function instead.
+const commonjsProject = { types: ['node'], esModuleInterop: true, verbatimModuleSyntax: false };
+const topLevelAwait = ['TS1378', 'TS1432', 'TS1309'];
 
 const consumers: Record<string, Consumer> = {
   // tsc --init writes `"types": []` (and says to add "node" for Node projects): the quick starts
-  // are Node servers, so they need it. "type": "module" because the quick starts are ESM, as a
-  // project that runs them with plain `node` would be.
+  // are Node servers, so they need it (the test below shows what happens without). "type": "module"
+  // because the quick starts are ESM, as a project that runs them with plain `node` would be; its
+  // .cts files are CommonJS all the same.
   'tsc --init (nodenext, strict, exactOptionalPropertyTypes)': {
     type: 'module',
     compilerOptions: { types: ['node'] },
+    commonjs: true,
   },
   'module esnext, moduleResolution bundler': {
     type: 'module',
     compilerOptions: { types: ['node'], module: 'esnext', moduleResolution: 'bundler' },
+    commonjs: false,
+  },
+  // tsc --init's nodenext in a package without "type": "module": every .ts file is CommonJS.
+  'tsc --init (nodenext) in a CommonJS package': {
+    type: 'commonjs',
+    compilerOptions: commonjsProject,
+    commonjs: true,
+    expected: topLevelAwait,
   },
   // moduleResolution node (node10) ignores the exports map; upsocket's typesVersions are its way in.
-  // A CommonJS project compiles its `import`s to require(), so it needs esModuleInterop for default
-  // imports (express, koa, next) and cannot keep verbatimModuleSyntax (which forbids import syntax in
-  // CommonJS output). Every quick start is compiled; a top-level await (next-server.ts, client.ts)
-  // is TS1378, and a top-level for-await TS1432, under CommonJS whatever the types say, so those
-  // codes alone are allowed: such a project awaits inside an async function instead.
+  // Next 15 writes it into a new app's tsconfig. TypeScript 7 removed it (TS5108).
   'module commonjs, moduleResolution node (node10)': {
     type: 'commonjs',
-    compilerOptions: { types: ['node'], module: 'commonjs', moduleResolution: 'node', esModuleInterop: true, verbatimModuleSyntax: false },
-    expected: ['TS1378', 'TS1432'],
+    compilerOptions: { ...commonjsProject, module: 'commonjs', moduleResolution: 'node' },
+    commonjs: true,
+    expected: topLevelAwait,
+    only: [5],
+  },
+  // What replaces node10 for a CommonJS project on TypeScript 7 (TypeScript 5 wants module es2015+ for bundler).
+  'module commonjs, moduleResolution bundler': {
+    type: 'commonjs',
+    compilerOptions: { ...commonjsProject, module: 'commonjs', moduleResolution: 'bundler' },
+    commonjs: true,
+    expected: topLevelAwait,
+    only: [7],
   },
 };
 
+/** A project beside the packed package, with these quick starts and a tsconfig extending `tsc --init`'s. */
+function project(compiler: Compiler, type: Consumer['type'], compilerOptions: Record<string, unknown>, files: string[]): string {
+  const directory = mkdtempSync(join(workspace, 'project-'));
+  for (const file of files) copyFileSync(join(quickstarts, file), join(directory, file));
+  writeFileSync(join(directory, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type }));
+  const tsconfig = { extends: `../init-${compiler.major}/tsconfig.json`, compilerOptions, files };
+  writeFileSync(join(directory, 'tsconfig.json'), JSON.stringify(tsconfig));
+  return directory;
+}
+
 describe('a TypeScript project that installs the packed package', () => {
   it('compiles at least the quick starts the README embeds', () => {
-    expect(snippets).toEqual(expect.arrayContaining(['node-http.ts', 'express.ts', 'koa.ts', 'next-server.ts', 'next-route.ts']));
+    expect(snippets).toEqual(
+      expect.arrayContaining(['node-http.ts', 'express.ts', 'koa.ts', 'next-server.ts', 'next-route.ts', 'node-http-commonjs.cts']),
+    );
   });
 
-  it.each(Object.entries(consumers))('type-checks every quick start under %s', (_title, consumer) => {
-    const project = mkdtempSync(join(workspace, 'project-'));
-    for (const file of snippets) copyFileSync(join(quickstarts, file), join(project, file));
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: consumer.type }));
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({ extends: '../init/tsconfig.json', compilerOptions: consumer.compilerOptions, include: ['*.ts'] }),
-    );
-    const errors = typeErrors(project).filter((error) => !consumer.expected?.includes(error.code));
-    expect(errors.map((error) => error.text).join('\n')).toBe('');
-  }, 60_000);
+  describe.each(compilers)('on $title', (compiler) => {
+    it('is that major', () => {
+      const version = execFileSync(process.execPath, [compiler.tsc, '--version'], { encoding: 'utf8' });
+      expect(version).toMatch(new RegExp(`^Version ${compiler.major}\\.`));
+    });
+
+    // What the docs tell users: `tsc --init` writes `"types": []`, so @types/node is not loaded and
+    // `import http from 'node:http'` does not resolve until "node" is added to types.
+    it('cannot find node:http under the bare tsc --init output', () => {
+      const directory = project(compiler, 'module', {}, ['node-http.ts']);
+      const missing = compiler.major >= 7 ? 'TS2591' : 'TS2307';
+      expect(typeErrors(compiler, directory)[0]?.text).toMatch(new RegExp(`^node-http\\.ts\\(1,18\\): error ${missing}: Cannot find .*'node:http'`));
+    });
+
+    const settings = Object.entries(consumers).filter(([, consumer]) => consumer.only?.includes(compiler.major) ?? true);
+    it.each(settings)('type-checks every quick start under %s', (_title, consumer) => {
+      const files = consumer.commonjs ? snippets : esmSnippets;
+      const directory = project(compiler, consumer.type, consumer.compilerOptions, files);
+      const errors = typeErrors(compiler, directory).filter((error) => !consumer.expected?.includes(error.code));
+      expect(errors.map((error) => error.text).join('\n')).toBe('');
+    }, 60_000);
+  });
 });
 
 interface Diagnostic {
@@ -132,11 +218,11 @@ interface Diagnostic {
   text: string;
 }
 
-/** Runs our TypeScript's `tsc --noEmit -p` and returns its errors, each with its continuation lines. */
-function typeErrors(project: string): Diagnostic[] {
+/** Runs `tsc --noEmit -p` and returns its errors, each with its continuation lines. */
+function typeErrors({ tsc }: Compiler, project: string): Diagnostic[] {
   let output = '';
   try {
-    execFileSync(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', project], { encoding: 'utf8' });
+    execFileSync(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', '.'], { cwd: project, encoding: 'utf8' });
   } catch (error) {
     output = (error as { stdout: string }).stdout;
     if (!output) throw error;

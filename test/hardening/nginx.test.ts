@@ -1,0 +1,138 @@
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attach, open, type Connection } from '../../src/adapters/node-http/index.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { describeNeeding, nginx } from '../helpers/external-programs.js';
+import { startExample, stopExample, type ExampleProcess } from '../helpers/example-process.js';
+import { deploymentConfig, Nginx, substitute } from '../helpers/nginx.js';
+import { delay, listen } from '../helpers/server.js';
+import { expectRefusal, TestClient } from '../helpers/ws-client.js';
+
+// docs/deployment.md's nginx configuration, read out of the page, in front of the page's server
+// (examples/deployment/server.ts), both run as they are: only the ports and nginx's own paths change.
+const authorized = { authorization: 'Bearer let-me-in' };
+
+/** nginx as the page configures it, proxying to the server on `appPort`, with `site` changed by `adjust`. */
+function startNginx(appPort: number, adjust: (site: string) => string = (site) => site): Promise<Nginx> {
+  const { site, main } = deploymentConfig();
+  const ported = substitute(substitute(site, 'listen 80;', 'listen 127.0.0.1:{port};'), 'server 127.0.0.1:3000;', `server 127.0.0.1:${appPort};`);
+  return Nginx.start({ main, site: adjust(ported) });
+}
+
+async function echo(connection: Connection): Promise<void> {
+  for await (const message of connection) connection.sendText(message.text());
+}
+
+describe('docs/deployment.md', () => {
+  it('embeds examples/deployment/server.ts verbatim, the server the nginx tests run', () => {
+    const root = join(import.meta.dirname, '../..');
+    const page = readFileSync(join(root, 'docs/deployment.md'), 'utf8');
+    const server = readFileSync(join(root, 'examples/deployment/server.ts'), 'utf8');
+    expect([...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1])).toEqual([server]);
+  });
+});
+
+/** A client from its own loopback address (127.0.0.x), so each test is a different client to the caps. */
+function connectFrom(host: number, url: string, headers: Record<string, string> = {}): Promise<TestClient> {
+  return TestClient.connect(url, undefined, { localAddress: `127.0.0.${host}`, headers: { ...authorized, ...headers } });
+}
+
+describeNeeding('nginx in front of upsocket, configured as docs/deployment.md says', { needs: [nginx] }, () => {
+  let app: ExampleProcess;
+  let proxy: Nginx;
+  let url: string;
+
+  beforeAll(async () => {
+    // Missing under UPSOCKET_EXTERNAL_CLIENTS=1: each test fails naming it (describeNeeding).
+    if (nginx.path() === undefined) return;
+    app = await startExample('deployment/server.ts');
+    proxy = await startNginx(app.port);
+    url = `ws://127.0.0.1:${proxy.port}/chat`;
+  }, 30_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    if (app) await stopExample(app);
+  });
+
+  it('keeps nginx within the descriptors a process may hold here (worker_rlimit_nofile ≤ 20000)', () => {
+    const limit = /worker_rlimit_nofile\s+(\d+);/.exec(deploymentConfig().main)?.[1];
+    expect(Number(limit)).toBeGreaterThan(0);
+    expect(Number(limit)).toBeLessThanOrEqual(20_000);
+  });
+
+  it('opens the WebSocket through nginx, which echoes, and the app sees the client\'s address, not nginx\'s', async () => {
+    const client = await connectFrom(2, url);
+    expect(JSON.parse(await client.nextText())).toEqual({ you: '127.0.0.2' });
+    client.ws.send('through nginx');
+    expect(await client.nextText()).toBe('through nginx');
+    expect(proxy.errorLog()).toBe('');
+  });
+
+  it('replaces the X-Forwarded-For and Forwarded a client sends, so it cannot choose its address', async () => {
+    const client = await connectFrom(3, url, { 'x-forwarded-for': '203.0.113.9', forwarded: 'for=203.0.113.9' });
+    expect(JSON.parse(await client.nextText())).toEqual({ you: '127.0.0.3' });
+  });
+
+  it('caps each client address on its own (trustProxy): one client at its max does not lock out the next', async () => {
+    const full = await Promise.all(Array.from({ length: 10 }, () => connectFrom(4, url)));
+    expect(full).toHaveLength(10);
+    const refused = await expectRefusal(url, { localAddress: '127.0.0.4', headers: authorized });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('10');
+    expect(refused.body).toContain('Too many connections from this client (connectionsPerClient: 10)');
+    // Another address gets in, even one claiming to be the full client.
+    const next = await connectFrom(5, url, { 'x-forwarded-for': '127.0.0.4', forwarded: 'for=127.0.0.4' });
+    expect(JSON.parse(await next.nextText())).toEqual({ you: '127.0.0.5' });
+  });
+
+  it('passes the auth middleware\'s refusal back as HTTP (401 and its body), before any 101', async () => {
+    const refused = await expectRefusal(url, { localAddress: '127.0.0.6' });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toBe('log in first');
+    expect(refused.headers.server).toMatch(/^nginx/);
+  });
+
+  it('keeps the host the browser addressed: a same-origin page is accepted, a foreign one gets 403', async () => {
+    const page = await connectFrom(7, url, { origin: `http://127.0.0.1:${proxy.port}` });
+    expect(JSON.parse(await page.nextText())).toEqual({ you: '127.0.0.7' });
+    const foreign = await expectRefusal(url, { localAddress: '127.0.0.7', headers: { ...authorized, origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
+  });
+
+  it('closes every connection with 1012 through nginx on SIGTERM, and the server exits', async () => {
+    const restarting = await startExample('deployment/server.ts');
+    const ownProxy = await startNginx(restarting.port);
+    try {
+      const clients = await Promise.all([8, 9].map((host) => connectFrom(host, `ws://127.0.0.1:${ownProxy.port}/chat`)));
+      for (const client of clients) await client.nextText();
+      const exited = new Promise((resolve) => restarting.child.once('exit', (code) => resolve(code)));
+      restarting.child.kill('SIGTERM');
+      for (const client of clients) expect(await client.closed).toEqual({ code: 1012, reason: 'restarting' });
+      expect(await exited).toBe(0);
+    } finally {
+      await ownProxy.stop();
+      await stopExample(restarting);
+    }
+  }, 30_000);
+
+  it('keeps an idle connection open past proxy_read_timeout while the heartbeat is shorter; without it nginx cuts it (1006)', async () => {
+    // The page's timing scaled down: proxy_read_timeout 1 s against a 250 ms heartbeat, idle for 2.5 s.
+    const server = http.createServer((req, res) => {
+      const heartbeat = req.url === '/beat' ? 250 : false;
+      if (!open(req, echo, { heartbeat })) res.writeHead(404).end();
+    });
+    const { server: listening } = await listen(server, attach(server, { onRefuse: () => {} }));
+    const { port } = listening.address() as { port: number };
+    const shortTimeout = await startNginx(port, (site) => substitute(site, 'proxy_read_timeout 75s;', 'proxy_read_timeout 1s;'));
+    onCleanup(() => shortTimeout.stop());
+    const base = `ws://127.0.0.1:${shortTimeout.port}`;
+    const [beating, quiet] = await Promise.all([TestClient.connect(`${base}/beat`), TestClient.connect(`${base}/quiet`)]);
+    await delay(2500);
+    beating.ws.send('still here');
+    expect(await beating.nextText()).toBe('still here');
+    expect((await quiet.closed).code).toBe(1006);
+  }, 30_000);
+});

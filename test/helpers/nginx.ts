@@ -1,0 +1,114 @@
+// A real nginx for tests, configured from the ```nginx blocks of docs/deployment.md, so the page
+// and what the test runs cannot drift. It runs in the foreground with its pid, logs and temp files
+// in a temporary directory (no root paths, nothing left behind), on a free loopback port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nginx, pathOf } from './external-programs.js';
+import { delay } from './server.js';
+
+const deploymentPage = join(import.meta.dirname, '../../docs/deployment.md');
+
+/** The page's nginx blocks: the site (inside `http`), then the settings outside `http`. */
+export function deploymentConfig(): { site: string; main: string } {
+  const blocks = [...readFileSync(deploymentPage, 'utf8').matchAll(/```nginx\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  if (blocks.length !== 2) throw new Error(`docs/deployment.md should have 2 nginx blocks (site, main), has ${blocks.length}`);
+  return { site: blocks[0]!, main: blocks[1]! };
+}
+
+/** `text` with its one occurrence of `from` replaced; throws when the page no longer says `from` exactly once. */
+export function substitute(text: string, from: string, to: string): string {
+  const count = text.split(from).length - 1;
+  if (count !== 1) throw new Error(`expected "${from}" once in docs/deployment.md's nginx config, found it ${count} times`);
+  return text.replace(from, to);
+}
+
+/** A loopback port nothing listens on right now (nginx cannot be told to pick one). */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export class Nginx {
+  private constructor(
+    readonly port: number,
+    readonly child: ChildProcess,
+    readonly directory: string,
+  ) {}
+
+  /**
+   * Starts nginx with `main` (settings outside `http`) and `site` (inside `http`), each with
+   * `{port}` standing for the port it listens on; resolves once that port accepts connections.
+   */
+  static async start({ main, site }: { main: string; site: string }): Promise<Nginx> {
+    const directory = mkdtempSync(join(tmpdir(), 'upsocket-nginx-'));
+    // Run as root, nginx's workers run as nobody; they must reach the temp directories.
+    chmodSync(directory, 0o755);
+    const port = await freePort();
+    const config = [
+      'daemon off;',
+      `pid ${directory}/nginx.pid;`,
+      `error_log ${directory}/error.log warn;`,
+      main,
+      'http {',
+      '    access_log off;',
+      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `    ${kind}_temp_path ${directory}/${kind};`),
+      site.replaceAll('{port}', String(port)),
+      '}',
+      '',
+    ].join('\n');
+    writeFileSync(join(directory, 'nginx.conf'), config);
+    const child = spawn(pathOf(nginx), ['-p', directory, '-c', join(directory, 'nginx.conf'), '-e', join(directory, 'error.log')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const started = new Nginx(port, child, directory);
+    for (let waited = 0; !(await accepts(port)); waited += 20) {
+      if (child.exitCode !== null || waited > 10_000) {
+        await started.stop();
+        throw new Error(`nginx did not start (exit ${child.exitCode}): ${stderr}\n${config}`);
+      }
+      await delay(20);
+    }
+    return started;
+  }
+
+  /** What nginx logged at warn and above (a failed proxy connection, a config warning). */
+  errorLog(): string {
+    try {
+      return readFileSync(join(this.directory, 'error.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Fast shutdown (SIGTERM closes its connections, WebSockets included), then removes its directory. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = once(this.child, 'exit');
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
