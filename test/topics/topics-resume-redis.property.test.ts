@@ -45,7 +45,7 @@ const steps: fc.Arbitrary<Step[]> = fc.array(
   { minLength: 1, maxLength: 12 },
 );
 
-/** A resuming client of one topic, as the README describes one: last id, dedupe, resync on a gap. */
+/** A resuming client of one topic, as docs/topics.md describes one: last id, dedupe, resync on a gap. */
 class Client {
   readonly topic: string;
   /** Where its first subscribe went live: everything published after it is owed to it. */
