@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -10,12 +11,19 @@ import { fileURLToPath } from 'node:url';
  * app.get('/upsocket.js', (req, res) => res.sendFile(browserClientFile))
  * // in the page: <script type="module">import { connectResumable } from '/upsocket.js'</script>
  */
-export const browserClientFile: string = fileURLToPath(new URL(builtFileRelativeHere(), import.meta.url));
+export const browserClientFile: string = locate();
 
 // Computed from this module's own URL, so importing upsocket reads no package.json and touches no
 // disk (a resolve through the package cost ~0.7 ms at every start). Built, this module sits in a
 // chunk in dist/ beside browser.min.js (test/package/package.test.ts checks every entry, ESM and
 // CJS); run from the sources (tests, examples), it is src/adapters/*.ts and the file is the last build's.
-function builtFileRelativeHere(): string {
-  return import.meta.url.endsWith('.ts') ? '../../dist/browser.min.js' : 'browser.min.js';
+// A bundler that gives the module no file: URL must not make importing upsocket throw: the path
+// is then where npm installs it for the process's directory.
+function locate(): string {
+  try {
+    const here = import.meta.url;
+    return fileURLToPath(new URL(here.endsWith('.ts') ? '../../dist/browser.min.js' : 'browser.min.js', here));
+  } catch {
+    return join(process.cwd(), 'node_modules/upsocket/dist/browser.min.js');
+  }
 }

@@ -2,7 +2,7 @@
 // run as written, as their own processes) and imported by a page in headless Chromium: the module
 // script a page without a bundler loads (issue 23). Needs `npm run build` first (dist/browser.min.js).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { browserClientFile } from 'upsocket';
 import { expect, it } from 'vitest';
@@ -35,6 +35,7 @@ describeNeeding('the browser client file, served by each documented snippet', { 
   it.each(['browser-file-express.ts', 'browser-file-koa.ts', 'browser-file-node-http.ts'])(
     '%s serves it as JavaScript, and a page imports connectResumable from it',
     async (file) => {
+      expect(existsSync(browserClientFile), `${browserClientFile} is missing: run npm run build first`).toBe(true);
       const origin = await runSnippet(file);
       const response = await fetch(`${origin}/upsocket.js`);
       expect(response.status).toBe(200);

@@ -3,11 +3,11 @@
 // the server drops one page's connection while the other keeps talking, and the dropped page shows
 // what it missed once each, in order, after it resumes (issue 23). Needs `npm run build` first: the
 // page loads dist/browser.min.js through browserClientFile.
+import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Page } from 'playwright-core';
-import { connect, HandshakeError } from 'upsocket';
+import { browserClientFile, connect, HandshakeError } from 'upsocket';
 import { expect, it } from 'vitest';
 import { onCleanup } from '../helpers/cleanup.js';
 import { launchChromium } from '../helpers/chromium.js';
@@ -15,8 +15,12 @@ import { chromium, describeNeeding } from '../helpers/external-programs.js';
 
 describeNeeding('the Express chat recipe in headless Chromium', { needs: [chromium] }, () => {
   it('shows a dropped page what it missed, once each, after it resumes', async () => {
-    process.env.PORT = '0';
+    expect(existsSync(browserClientFile), `${browserClientFile} is missing: run npm run build first`).toBe(true);
+    const port = process.env.PORT;
+    process.env.PORT = '0'; // the recipe listens on PORT
     const { server, upsocket, topics } = await import('../../examples/express-chat/server.js');
+    if (port === undefined) delete process.env.PORT;
+    else process.env.PORT = port;
     onCleanup(async () => {
       await upsocket.close({ timeout: 1000 });
       await topics.close();
