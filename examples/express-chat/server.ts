@@ -35,4 +35,5 @@ app.get('/chat/:room', requireUser, websocket(async (connection, req: Request<{ 
 
 export const server = http.createServer(app);
 export const upsocket = attach(server, { maxMessageSize: 16 * 1024 });
-server.listen(Number(process.env.PORT ?? 3000), () => console.log('chat at http://localhost:3000/login?name=alice'));
+const port = Number(process.env.PORT ?? 3000);
+server.listen(port, () => console.log(`chat at http://localhost:${port}/login?name=alice`));
