@@ -12,6 +12,13 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const snippetDir = join(root, 'examples/quickstart');
 const snippets = new Map(readdirSync(snippetDir).map((name) => [name, readFileSync(join(snippetDir, name), 'utf8')]));
 const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map(([, language, code]) => ({ language, code: code! }));
+// The README and the pages under docs/ (fragments included) are the documentation: a snippet or a
+// public name documented in either counts.
+const docs = readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' })
+  .filter((file) => file.endsWith('.md'))
+  .map((file) => readFileSync(join(root, 'docs', file), 'utf8'));
+const documentation = [readme, ...docs].join('\n');
+const documentedBlocks = [...documentation.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map(([, language, code]) => ({ language, code: code! }));
 
 describe('README', () => {
   it.each([
@@ -37,9 +44,9 @@ describe('README', () => {
     }
   });
 
-  it('embeds every file of examples/quickstart', () => {
-    const embedded = new Set(blocks.map(({ code }) => code));
-    for (const [name, text] of snippets) expect(embedded.has(text), `${name} is not in the README`).toBe(true);
+  it('embeds every file of examples/quickstart, in the README or a page of docs/', () => {
+    const embedded = new Set(documentedBlocks.map(({ code }) => code));
+    for (const [name, text] of snippets) expect(embedded.has(text), `${name} is not in the README or docs/`).toBe(true);
   });
 
   it('lists every error code the library defines', () => {
@@ -60,7 +67,7 @@ describe('README', () => {
       expect(names.length, file).toBeGreaterThan(0);
       for (const name of names) {
         // Named in code spans, as `name`, `name(…)`, `name<…>` or `new name(…)`.
-        if (!new RegExp(`\`(new )?${name}[\`(<.: ]`).test(readme)) undocumented.push(`${name} (${file.slice(root.length + 1)})`);
+        if (!new RegExp(`\`(new )?${name}[\`(<.: ]`).test(documentation)) undocumented.push(`${name} (${file.slice(root.length + 1)})`);
       }
     }
     expect(undocumented).toEqual([]);
