@@ -13,14 +13,27 @@ export const entries = {
   otel: 'src/observe/otel/index.ts',
 };
 
+/**
+ * Files exported as they are (a string in the exports map, no types, no CJS twin): the browser client
+ * as one minified ES module that an app serves to pages without a bundler (`browserClientFile`).
+ */
+export const files = {
+  'browser.min': entries.browser,
+};
+
 const { browser, ...nodeEntries } = entries;
-const common: Options = { format: ['esm', 'cjs'], dts: true, sourcemap: true, target: 'node20', treeshake: true };
+// No `treeshake`: it runs Rollup over esbuild's output, and Rollup appended a second
+// `//# sourceMappingURL` to every file. esbuild already drops what nothing imports.
+const common: Options = { format: ['esm', 'cjs'], dts: true, sourcemap: true, target: 'node20' };
 
 // `npm run build` empties dist/ first: two configs build side by side, and tsup's `clean` in one
 // would race the other's output.
 export default defineConfig([
-  { ...common, entry: nodeEntries, splitting: true },
+  // shims: browserClientFile reads import.meta.url, which the CJS build gets from __filename.
+  { ...common, entry: nodeEntries, splitting: true, shims: true },
   // Alone and unsplit: the Node client shares the browser's envelope code, and a shared chunk
   // would make dist/browser.js import another file. It has to be one self-contained file.
   { ...common, entry: { browser }, splitting: false },
+  // For pages: ES2022 (private fields, EventTarget subclasses), minified, with its source map beside it.
+  { entry: files, format: ['esm'], platform: 'browser', target: 'es2022', minify: true, sourcemap: true, splitting: false },
 ]);

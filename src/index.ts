@@ -27,6 +27,8 @@ export {
   type UpsocketChannels,
 } from './core/index.js';
 export { stats, type UpsocketStats } from './observe/stats.js';
+// The browser client's file, for serving it to pages (every adapter entry exports it too).
+export { browserClientFile } from './adapters/browser-client-file.js';
 export {
   connect,
   HandshakeError,

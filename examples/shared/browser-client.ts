@@ -7,9 +7,9 @@ let bundle: string | undefined;
 
 /**
  * upsocket/browser as one ES module for the chat page. The examples run from this repository's
- * sources, so it is bundled from src/browser on first use (a few ms). In your app, serve
- * `node_modules/upsocket/dist/browser.js` (one self-contained file) or import 'upsocket/browser'
- * from code your bundler builds.
+ * sources, so it is bundled from src/browser on first use (a few ms). In your app, serve the
+ * built file, `browserClientFile` (upsocket/browser.min.js; see examples/express-chat), or import
+ * 'upsocket/browser' from code your bundler builds.
  */
 export function browserClientScript(): string {
   bundle ??= buildSync({

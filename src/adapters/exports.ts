@@ -2,3 +2,4 @@
 // so `import { attach, open } from 'upsocket/express'` is the whole setup.
 export { attach, ClosedError, Connection, Message, UpsocketError } from '../core/index.js';
 export type { AttachOptions, Handler, OpenOptions, ShutdownOptions, UpsocketServer } from '../core/index.js';
+export { browserClientFile } from './browser-client-file.js';

@@ -5,4 +5,4 @@ export { connectResumable, ResumableClient } from './client.js';
 export { compareIds } from '../wire/index.js';
 // The events, their map and state type, and ResumableError: all of events.ts is public.
 export * from './events.js';
-export { type ResumableOptions, type WebSocketConstructor, type WebSocketLike } from './options.js';
+export { type ResumableOptions, type WebSocketConstructor, type WebSocketHandler, type WebSocketLike } from './options.js';

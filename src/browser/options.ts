@@ -1,18 +1,39 @@
 import { ResumableError } from './events.js';
 
-/** The part of the WebSocket API the client uses: the browser's, Node ≥ 22's global, or `ws`'s. */
+/**
+ * An event handler property of a `WebSocketLike`. Declared as a method's type so that its parameter
+ * is compared both ways: the DOM's `(ev: MessageEvent) => any` and `ws`'s
+ * `(event: WebSocket.MessageEvent) => void` take richer events than the fields the client reads, and
+ * a plain function type (strict, contravariant) would refuse both sockets (issue 23).
+ */
+export type WebSocketHandler<Event> = { handle(event: Event): void }['handle'];
+
+/**
+ * The part of the WebSocket API the client uses: the browser's, Node ≥ 22's global, or `ws`'s.
+ * Each handler names only the event fields the client reads.
+ *
+ * @example
+ * import { WebSocket } from 'ws'
+ * const socket: WebSocketLike = new WebSocket('ws://localhost:3000/chat')
+ */
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
-  onopen: ((event: never) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: never) => void) | null;
+  onopen: WebSocketHandler<unknown> | null;
+  onmessage: WebSocketHandler<{ readonly data: unknown }> | null;
+  onclose: WebSocketHandler<{ readonly code: number; readonly reason: string }> | null;
+  onerror: WebSocketHandler<unknown> | null;
   send(data: string | ArrayBuffer | ArrayBufferView): void;
   close(code?: number, reason?: string): void;
 }
 
-/** A WebSocket class: `new WebSocket(url, protocols)`. */
+/**
+ * A WebSocket class: `new WebSocket(url, protocols)`. The global `WebSocket` and `ws`'s both fit.
+ *
+ * @example
+ * import { WebSocket } from 'ws' // Node 20 has no global WebSocket
+ * const client = connectResumable('ws://localhost:3000/chat', { WebSocket })
+ */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** Options of `connectResumable()`. */

@@ -42,6 +42,8 @@ async function installUpsocket(versionDir: string): Promise<void> {
     format: ['esm', 'cjs'],
     target: 'node20',
     splitting: true,
+    // As the package's build (tsup.config.ts): browserClientFile reads import.meta.url, also in CJS.
+    shims: true,
     clean: true,
     silent: true,
   });

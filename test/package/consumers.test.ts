@@ -37,6 +37,9 @@ type Compiler = (typeof compilers)[number];
 const esmSnippets = readdirSync(quickstarts).filter((file) => file.endsWith('.ts'));
 const commonjsSnippets = readdirSync(quickstarts).filter((file) => file.endsWith('.cts'));
 const snippets = [...esmSnippets, ...commonjsSnippets];
+// Examples the README embeds whole, as a user would copy them: the name each gets in the project.
+const recipes: Record<string, string> = { 'express-chat.ts': join(root, 'examples/express-chat/server.ts') };
+const sourceOf = (file: string): string => recipes[file] ?? join(quickstarts, file);
 
 let workspace: string;
 
@@ -71,12 +74,13 @@ function installPackedUpsocket(target: string): void {
  * is the extracted tarball, so its declarations can see only what is linked here.
  */
 function consumerDependencies(): Set<string> {
-  const imported = snippets.flatMap((file) =>
-    [...readFileSync(join(quickstarts, file), 'utf8').matchAll(/\bfrom '([^']+)'/g)].map((match) => match[1] ?? ''),
+  const imported = [...snippets, ...Object.keys(recipes)].map(sourceOf).flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/\bfrom '([^']+)'/g)].map((match) => match[1] ?? ''),
   );
   const names = new Set(['@types/node']);
   for (const specifier of imported) {
-    if (specifier.startsWith('node:') || specifier === 'upsocket' || specifier.startsWith('upsocket/')) continue;
+    // A URL path is what a page imports (a comment's `from '/upsocket.js'`), not a package.
+    if (specifier.startsWith('node:') || specifier.startsWith('/') || specifier === 'upsocket' || specifier.startsWith('upsocket/')) continue;
     const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
     const manifest = readManifest(name);
     const peers = Object.keys(manifest.peerDependencies ?? {}).filter((peer) => !manifest.peerDependenciesMeta?.[peer]?.optional);
@@ -129,7 +133,8 @@ interface Consumer {
 // (next-server.ts, client.ts) is TS1378 or TS1309, and a top-level for-await TS1432, under CommonJS whatever the
 // types say, so those codes alone are allowed: such a project awaits inside an async function instead.
 const commonjsProject = { types: ['node'], esModuleInterop: true, verbatimModuleSyntax: false };
-const topLevelAwait = ['TS1378', 'TS1432', 'TS1309'];
+// import.meta likewise (TS1343: the recipe finds its page with import.meta.dirname, where such a project has __dirname).
+const topLevelAwait = ['TS1378', 'TS1432', 'TS1309', 'TS1343'];
 
 const consumers: Record<string, Consumer> = {
   // tsc --init writes `"types": []` (and says to add "node" for Node projects): the quick starts
@@ -175,7 +180,7 @@ const consumers: Record<string, Consumer> = {
 /** A project beside the packed package, with these quick starts and a tsconfig extending `tsc --init`'s. */
 function project(compiler: Compiler, type: Consumer['type'], compilerOptions: Record<string, unknown>, files: string[]): string {
   const directory = mkdtempSync(join(workspace, 'project-'));
-  for (const file of files) copyFileSync(join(quickstarts, file), join(directory, file));
+  for (const file of files) copyFileSync(sourceOf(file), join(directory, file));
   writeFileSync(join(directory, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type }));
   const tsconfig = { extends: `../init-${compiler.major}/tsconfig.json`, compilerOptions, files };
   writeFileSync(join(directory, 'tsconfig.json'), JSON.stringify(tsconfig));
@@ -205,7 +210,7 @@ describe('a TypeScript project that installs the packed package', () => {
 
     const settings = Object.entries(consumers).filter(([, consumer]) => consumer.only?.includes(compiler.major) ?? true);
     it.each(settings)('type-checks every quick start under %s', (_title, consumer) => {
-      const files = consumer.commonjs ? snippets : esmSnippets;
+      const files = [...(consumer.commonjs ? snippets : esmSnippets), ...Object.keys(recipes)];
       const directory = project(compiler, consumer.type, consumer.compilerOptions, files);
       const errors = typeErrors(compiler, directory).filter((error) => !consumer.expected?.includes(error.code));
       expect(errors.map((error) => error.text).join('\n')).toBe('');

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { entries } from '../../tsup.config.js';
+import { entries, files } from '../../tsup.config.js';
 
 // `npm test` builds dist/ before running vitest; these tests check what would be published.
 const root = join(import.meta.dirname, '../..');
@@ -11,7 +12,9 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, string | { import: { types: string; default: string }; require: { types: string; default: string } }>;
   typesVersions: Record<string, Record<string, string[]>>;
 };
-const subpaths = Object.keys(pkg.exports).filter((subpath) => subpath !== './package.json');
+// Modules (import and require conditions, with types) and files exported as they are (a string target).
+const subpaths = Object.keys(pkg.exports).filter((subpath) => subpath !== './package.json' && typeof pkg.exports[subpath] !== 'string');
+const fileSubpaths = Object.keys(pkg.exports).filter((subpath) => subpath !== './package.json' && typeof pkg.exports[subpath] === 'string');
 const specifier = (subpath: string) => (subpath === '.' ? 'upsocket' : `upsocket/${subpath.slice(2)}`);
 
 function conditionsOf(subpath: string) {
@@ -36,6 +39,37 @@ describe('the published package', () => {
       return base;
     });
     expect(fromExports.sort()).toEqual(Object.keys(entries).sort());
+    const fileExports = fileSubpaths.map((subpath) => String(pkg.exports[subpath]).replace(/^\.\/dist\//, '').replace(/\.js$/, ''));
+    expect(fileExports.sort()).toEqual(Object.keys(files).sort());
+    for (const subpath of fileSubpaths) expect(pkg.exports[subpath]).toBe(`./dist${subpath.slice(1)}`);
+  });
+
+  // tsup's Rollup tree-shaking pass appended a second comment to every file (issue 23).
+  it('ends every built script with exactly one sourceMappingURL, naming its own map', () => {
+    const scripts = readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter((file) => /\.c?js$/.test(file));
+    expect(scripts).toContain('browser.min.js');
+    for (const file of scripts) {
+      const comments = [...readFileSync(join(root, 'dist', file), 'utf8').matchAll(/\/\/# sourceMappingURL=(\S*)/g)].map((match) => match[1]);
+      expect(comments, file).toEqual([`${basename(file)}.map`]);
+    }
+  });
+
+  it('ships the browser client as one self-contained minified ES module, found through browserClientFile', () => {
+    const file = join(root, 'dist/browser.min.js');
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(/);
+    expect(text.length).toBeLessThan(8 * 1024);
+    expect(gzipSync(text).length).toBeLessThan(3 * 1024);
+    // Node imports it as a browser would: the same names as upsocket/browser.
+    const esm = (name: string) => node(['--input-type=module', '-e', `const m = await import('${name}'); console.log(Object.keys(m).sort().join())`]);
+    expect(esm('upsocket/browser.min.js')).toBe(esm('upsocket/browser'));
+    // require.resolve('upsocket/browser') is the CJS build; the file's own export and browserClientFile are this one.
+    expect(node(['-e', `console.log(require.resolve('upsocket/browser.min.js'))`]).trim()).toBe(file);
+    for (const subpath of ['.', './node-http', './express', './koa', './next']) {
+      const name = specifier(subpath);
+      expect(node(['--input-type=module', '-e', `console.log((await import('${name}')).browserClientFile)`]).trim(), name).toBe(file);
+      expect(node(['-e', `console.log(require('${name}').browserClientFile)`]).trim(), name).toBe(file);
+    }
   });
 
   // moduleResolution node (node10) ignores `exports`; typesVersions is what finds a subpath's types there.

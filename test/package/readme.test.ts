@@ -5,13 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { entries } from '../../tsup.config.js';
 import { codeBlocks, pages, root } from './docs-pages.js';
 
-// Every TypeScript block of the README and of the docs/ pages is a file under examples/quickstart
-// (or the chat recipe's examples/express-chat/server.ts), embedded verbatim: `tsc --noEmit`
-// compiles those files (and test/package/consumers.test.ts compiles the quick starts as a user's
+// Every TypeScript block of the README and of the docs/ pages is a file under examples/ (a quick
+// start of examples/quickstart, the chat recipe, the deployment page's server), embedded verbatim:
+// `tsc --noEmit` compiles those files (and test/package/consumers.test.ts compiles the quick starts as a user's
 // project would), so no snippet can stop compiling or lean on names it never defines.
 const readme = pages.find((page) => page.path === 'README.md')!.text;
 const snippetDir = join(root, 'examples/quickstart');
 const snippets = new Map(readdirSync(snippetDir).map((name) => [name, readFileSync(join(snippetDir, name), 'utf8')]));
+// Every program under examples/ that tsconfig.json compiles (examples/next/app is Next's to build):
+// the quick starts, the recipe, the deployment page's server.
+const examples = new Map(
+  readdirSync(join(root, 'examples'), { recursive: true, encoding: 'utf8' })
+    .filter((file) => /\.[cm]?ts$/.test(file) && !file.startsWith('next/app') && !file.includes('node_modules'))
+    .map((file) => [`examples/${file}`, readFileSync(join(root, 'examples', file), 'utf8')]),
+);
 const blocks = pages.flatMap((page) => codeBlocks(page.text).map((block) => ({ ...block, page: page.path })));
 // The recipe near the top of the README: a program and its page, both run in headless Chromium by
 // test/browser/chromium-express-chat.test.ts.
@@ -53,15 +60,15 @@ describe('README and docs/', () => {
     expect(readme.split('\n').length).toBeLessThanOrEqual(420);
   });
 
-  it('has no code block that is not a compiled snippet, the recipe\'s page or a shell command', () => {
+  it('has no code block that is not a compiled snippet, a page\'s markup or a shell command', () => {
     for (const { language, code, page } of blocks) {
-      // docs/design.md's diagrams are plain ``` blocks; every other block says what it is.
-      const languages = page === 'docs/design.md' ? ['ts', 'sh', 'text', 'html', ''] : ['ts', 'sh', 'text', 'html'];
+      // docs/design.md's diagrams are plain ``` blocks; every other block says what it is. The nginx
+      // blocks of docs/deployment.md run in test/hardening/nginx.test.ts.
+      const languages = ['ts', 'sh', 'text', 'html', 'nginx', ...(page === 'docs/design.md' ? [''] : [])];
       expect(languages, `a \`\`\`${language} block in ${page}: ${code.split('\n')[0]}`).toContain(language);
-      if (language === 'html') expect(code, `${page}: an html block that is not ${recipe.page}`).toBe(read(recipe.page));
       if (language !== 'ts') continue;
-      const file = [...snippets].find(([, text]) => text === code)?.[0] ?? (code === read(recipe.server) ? recipe.server : undefined);
-      expect(file, `no file in examples/quickstart is this block of ${page}:\n${code}`).toBeDefined();
+      const file = [...examples].find(([, text]) => text === code)?.[0];
+      expect(file, `no file in examples/ is this block of ${page}:\n${code}`).toBeDefined();
     }
   });
 
