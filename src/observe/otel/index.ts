@@ -16,7 +16,7 @@ export interface InstrumentOptions {
   /**
    * The route of a request, for the `http.route` attribute. Default: the route pattern the
    * framework matched, as the adapter knows it (`upsocket:open`'s `route`: Express's route under
-   * its router's mount path, @koa/router's matched route, Next's page), else Express's
+   * its router's mount path, @koa/router's matched route, the route Next matched), else Express's
    * `req.route.path` when set (an `open()` of upsocket/node-http inside Express).
    */
   route?: ((request: IncomingMessage) => string | undefined) | undefined;
