@@ -1,9 +1,9 @@
-// upsocket/otel: upsocket's diagnostics channels as OpenTelemetry metrics.
+// upsocket/otel: upsocket's diagnostics channels and message counts as OpenTelemetry metrics.
 // https://opentelemetry.io/docs/specs/semconv/general/metrics/
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import type { Attributes, BatchObservableCallback, MeterProvider } from '@opentelemetry/api';
-import { countMessages, type Connection, type UpsocketChannels } from '../../core/internal.js';
+import { countMessages, rateLimitCloseReason, type Connection, type UpsocketChannels } from '../../core/internal.js';
 import { createInstruments, routeAttributes } from './instruments.js';
 
 /**
@@ -38,7 +38,9 @@ type Listeners = { [Name in keyof UpsocketChannels]?: (message: UpsocketChannels
 /**
  * Records upsocket's diagnostics channels as OpenTelemetry metrics: `upsocket.connections.active`,
  * `upsocket.connection.duration` (s), `upsocket.messages`, `upsocket.refusals` and the others in the
- * README. Connections opened before the call are not counted. Needs `@opentelemetry/api`.
+ * README. Connections and messages from before the call are not counted; messages and bytes are
+ * read from the core's counters when the metrics are collected, so a message publishes no event
+ * for them. Needs `@opentelemetry/api`.
  *
  * @example
  * import { instrument } from 'upsocket/otel'
@@ -107,10 +109,6 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
     },
   };
 }
-
-// The documented close reason of a rate-limit close (the core's rateLimitCloseReason): written out,
-// since this entry imports only the message counts of the core.
-const rateLimitCloseReason = 'Rate limit exceeded';
 
 // One attributes object per direction, shared by every observation.
 const received: Attributes = Object.freeze({ 'upsocket.direction': 'receive' });
