@@ -134,6 +134,17 @@ describe('upsocket/otel', () => {
     expect(scraped).toMatch(/^upsocket_message_bytes_total\{[^}]*upsocket_direction="receive"[^}]*\} 2$/m);
   });
 
+  it("gives an Express route its router's mount path in http.route", async () => {
+    const { collect } = startMetrics();
+    const api = express.Router();
+    api.get('/rooms/:room', websocket(() => new Promise(() => {})));
+    const server = http.createServer(express().use('/api', api));
+    const { wsUrl } = await listen(server, attach(server, { onRefuse: () => {} }));
+    await TestClient.connect(`${wsUrl}/api/rooms/3`);
+    const metrics = await collect();
+    expect(points(metrics.get('upsocket.connections.opened'))).toEqual([{ attributes: { 'http.route': '/api/rooms/:room' }, value: 1 }]);
+  });
+
   it('publishes nothing per message: messages and bytes are read from counters when collected', () => {
     const { collect } = startMetrics();
     expect(hasSubscribers('upsocket:message')).toBe(false);
