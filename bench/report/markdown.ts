@@ -35,7 +35,7 @@ export function renderMarkdown(results: BenchResults, chartFile: string): string
       '',
       '## Observability cost',
       '',
-      "CPU per echoed 64 B text message with a diagnostics subscriber attached, in the same rounds as the server without one: `stats()` started (its counters subscribe to every channel, so each echo publishes a receive and a send event), and `instrument()` of upsocket/otel on an OpenTelemetry SDK `MeterProvider` (in-memory exporter, every 10 s). With no subscriber a channel costs one `hasSubscribers` read, so the no-subscriber row is the main table's.",
+      "CPU per echoed 64 B text message with a diagnostics subscriber attached, in the same rounds as the server without one: `stats()` started and `instrument()` of upsocket/otel on an OpenTelemetry SDK `MeterProvider` (in-memory exporter, every 10 s). Both read messages and bytes from the core's counters (a few integer additions per message once started, no channel publish) and subscribe to the other channels (per connection, not per message). With no subscriber a channel costs one `hasSubscribers` read, so the no-subscriber row is the main table's.",
       '',
       ...observability,
     );

@@ -2,7 +2,7 @@
 // yields each runtime's helper): an adapter describes how its framework hands over a request and
 // how its handlers chain; accepting, refusing and the connection's lifetime are the core's.
 import type { Connection, Handler, Open, OpenOptions } from '../core/index.js';
-import { openRoute } from '../core/internal.js';
+import { openRoute, routesObserved } from '../core/internal.js';
 
 /** `nodeRequest()`'s answer when the framework's own request object shows no WebSocket upgrade. */
 export const notAnUpgrade: unique symbol = Symbol('not an upgrade');
@@ -21,9 +21,11 @@ export interface AdapterDescription<Input, Extra, Route> {
   taken?(input: Input): void;
   /**
    * The route pattern the framework matched for `input` (`/rooms/:room`), if it knows one: what
-   * an `open()`'s own `maxConnections` counts under. Default (or undefined): the request's path.
+   * an `open()`'s own `maxConnections` counts under (default, or undefined: the request's path),
+   * and the `route` of its `upsocket:open`/`upsocket:refused` (upsocket/otel's `http.route`).
+   * `request` is `nodeRequest(input)`. Called only when one of them is wanted.
    */
-  routeOf?(input: Input): unknown;
+  routeOf?(input: Input, request: object): unknown;
   /**
    * Whether the framework's object is the Node request itself (Express, node:http): then a
    * `websocket()` handler gets `connection.request`, the settled copy, and the routed request can
@@ -54,15 +56,20 @@ export function defineAdapter<Input, Extra = undefined, Route = never>(descripti
   const { nodeRequest, taken, route, routeOf, inputIsNodeRequest = false } = description;
   /**
    * `open()`, with `then` run once it took the request. `routeName` names the route for an own
-   * `maxConnections` (looked up only when one is given); undefined: the framework's pattern.
+   * `maxConnections`; undefined: the framework's pattern, looked up only when an own
+   * `maxConnections` or a diagnostics subscriber wants it.
    */
   const opener =
     (then: ((input: Input) => void) | undefined, routeName: symbol | undefined): Open<Input> =>
     (input, handler, options) => {
       const request = nodeRequest(input);
       if (request === notAnUpgrade) return false;
-      const routeKey = routeName ?? (routeOf !== undefined && options?.maxConnections !== undefined ? routeOf(input) : undefined);
-      if (!openRoute(request as Parameters<typeof openRoute>[0], handler, options, routeKey)) return false;
+      const pattern =
+        routeOf !== undefined && typeof request === 'object' && request !== null && (options?.maxConnections !== undefined || routesObserved())
+          ? routeOf(input, request)
+          : undefined;
+      const routeKey = routeName ?? (options?.maxConnections !== undefined ? pattern : undefined);
+      if (!openRoute(request as Parameters<typeof openRoute>[0], handler, options, routeKey, pattern)) return false;
       then?.(input);
       return true;
     };

@@ -5,6 +5,7 @@ export { channelNames, channels, type Direction } from './connection/channels.js
 export { type ChannelName, type UpsocketChannels } from './connection/channel-messages.js';
 export { Fifo } from './connection/fifo.js';
 export { Heartbeat } from './connection/heartbeat.js';
+export { countMessages, type MessageCounts } from './connection/message-counts.js';
 export { backlogOf, sendShared } from './connection/internals.js';
 export { runHandler } from './connection/lifetime.js';
 export { defineOptions, type OptionCheck, type Resolved } from './connection/define-options.js';
@@ -20,4 +21,5 @@ export { WsTransport } from './connection/ws/ws-transport.js';
 export { attachOptions, isAttached } from './server/attach.js';
 export { openOptions } from './server/options.js';
 export { openRoute } from './server/open.js';
+export { routesObserved } from './server/route-patterns.js';
 export { Upgrade } from './server/upgrade.js';

@@ -1,5 +1,5 @@
 import { subscribe } from 'node:diagnostics_channel';
-import { openConnections, rateLimitCloseReason, rateLimitedConnections, type UpsocketChannels } from '../core/internal.js';
+import { countMessages, openConnections, rateLimitCloseReason, rateLimitedConnections, type MessageCounts, type UpsocketChannels } from '../core/internal.js';
 
 /** What `stats()` returns: a snapshot, yours to keep. */
 export interface UpsocketStats {
@@ -41,18 +41,29 @@ export interface UpsocketStats {
   topicGaps: number;
 }
 
-type Counts = Omit<UpsocketStats, 'openConnections' | 'rateLimitedConnections'>;
+type MessageTotals = Pick<UpsocketStats, 'messagesReceived' | 'messagesSent' | 'bytesReceived' | 'bytesSent'>;
+type Counts = Omit<UpsocketStats, 'openConnections' | 'rateLimitedConnections' | keyof MessageTotals>;
 
 let counts: Counts | undefined;
+// The core's message counts (kept per message without a diagnostics event), and their values
+// when stats() was first called.
+let messages: MessageCounts | undefined;
+let messagesAtStart: MessageTotals | undefined;
+
+function messageTotals({ messagesReceived, messagesSent, bytesReceived, bytesSent }: MessageTotals): MessageTotals {
+  return { messagesReceived, messagesSent, bytesReceived, bytesSent };
+}
 
 function count(total: Record<number, number>, key: number): void {
   total[key] = (total[key] ?? 0) + 1;
 }
 
 function startCounting(): Counts {
+  messages = countMessages();
+  messagesAtStart = messageTotals(messages);
   const c: Counts = {
     upgrades: 0, opened: 0, closed: 0, closedByCode: {}, refused: 0, refusedByStatus: {}, errors: 0,
-    messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0, receivePauses: 0, sendPauses: 0,
+    receivePauses: 0, sendPauses: 0,
     rateLimitPauses: 0, rateLimitCloses: 0,
     heartbeatTimeouts: 0, topicPublishes: 0, topicDeliveries: 0, slowSubscriberCloses: 0, topicGaps: 0,
   };
@@ -69,16 +80,6 @@ function startCounting(): Counts {
     count(c.refusedByStatus, (message as UpsocketChannels['upsocket:refused']).status);
   });
   subscribe('upsocket:error', () => c.errors++);
-  subscribe('upsocket:message', (message) => {
-    const { direction, bytes } = message as UpsocketChannels['upsocket:message'];
-    if (direction === 'receive') {
-      c.messagesReceived++;
-      c.bytesReceived += bytes;
-    } else {
-      c.messagesSent++;
-      c.bytesSent += bytes;
-    }
-  });
   subscribe('upsocket:pause', (message) => {
     const { direction, reason } = message as UpsocketChannels['upsocket:pause'];
     if (reason === 'rateLimit') c.rateLimitPauses++;
@@ -96,8 +97,9 @@ function startCounting(): Counts {
 }
 
 /**
- * Counters and gauges of every upsocket server and connection in the process. The counters are a
- * subscriber of upsocket's diagnostics channels, started by the first call: until then nothing is
+ * Counters and gauges of every upsocket server and connection in the process. The counters start
+ * with the first call (a subscriber of upsocket's diagnostics channels, and the core's message
+ * counters, which cost a few integer additions per message and no event): until then nothing is
  * counted and no message costs anything; from then on they count everything (so call it once at
  * startup if you want totals from the start). `openConnections` and `rateLimitedConnections` are
  * exact from the start.
@@ -108,5 +110,17 @@ function startCounting(): Counts {
  */
 export function stats(): UpsocketStats {
   const c = (counts ??= startCounting());
-  return { openConnections, rateLimitedConnections, ...c, closedByCode: { ...c.closedByCode }, refusedByStatus: { ...c.refusedByStatus } };
+  const now = messages!;
+  const start = messagesAtStart!;
+  return {
+    openConnections,
+    rateLimitedConnections,
+    ...c,
+    messagesReceived: now.messagesReceived - start.messagesReceived,
+    messagesSent: now.messagesSent - start.messagesSent,
+    bytesReceived: now.bytesReceived - start.bytesReceived,
+    bytesSent: now.bytesSent - start.bytesSent,
+    closedByCode: { ...c.closedByCode },
+    refusedByStatus: { ...c.refusedByStatus },
+  };
 }

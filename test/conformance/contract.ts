@@ -27,6 +27,11 @@ export interface AppSpec {
 export interface Capabilities {
   /** The framework answers unknown paths with its own 404 page (rather than a bare status). */
   frameworkNotFoundPage: boolean;
+  /**
+   * The route pattern `upsocket:open` (and upsocket/otel's `http.route`) reports for the standard
+   * route, in the framework's own spelling; undefined where the framework matches no pattern.
+   */
+  routePattern: string | undefined;
 }
 
 export interface AdapterFixture {

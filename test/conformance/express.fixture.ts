@@ -59,7 +59,7 @@ function buildApp(express: Express, spec: AppSpec, router: boolean): ReturnType<
 export function expressFixture(express: Express, { label, router = false }: ExpressFixtureOptions): AdapterFixture {
   return {
     label,
-    capabilities: { frameworkNotFoundPage: true },
+    capabilities: { frameworkNotFoundPage: true, routePattern: '/rooms/:room' },
     async start(spec) {
       const server = http.createServer(buildApp(express, spec, router));
       return listen(server, attach(server, spec.attachOptions));

@@ -20,7 +20,7 @@ function answer(socket: Duplex, status: number, body: string): void {
  */
 export const handleUpgradeFixture: AdapterFixture = {
   label: 'handleUpgrade() from an upgrade listener',
-  capabilities: { frameworkNotFoundPage: false },
+  capabilities: { frameworkNotFoundPage: false, routePattern: undefined },
   async start(spec) {
     const { filter: _filter, ...defaults } = spec.attachOptions ?? {};
     let upsocket: UpsocketServer | undefined;

@@ -51,7 +51,7 @@ function buildApp(Koa: Koa, spec: AppSpec, helper: boolean): KoaModule {
 export function koaFixture(Koa: Koa, { label, helper = false }: KoaFixtureOptions): AdapterFixture {
   return {
     label,
-    capabilities: { frameworkNotFoundPage: true },
+    capabilities: { frameworkNotFoundPage: true, routePattern: '/rooms/:room' },
     async start(spec) {
       const server = http.createServer(buildApp(Koa, spec, helper).callback());
       return listen(server, attach(server, spec.attachOptions));

@@ -26,7 +26,7 @@ export function nextFixture(label: string, appDir: () => string): NextFixture {
   let shared: Promise<NextServer<NextApp>> | undefined;
   return {
     label,
-    capabilities: { frameworkNotFoundPage: true },
+    capabilities: { frameworkNotFoundPage: true, routePattern: '/rooms/[room]' },
     async start(spec) {
       if (shared === undefined) {
         Object.assign(process.env, nextEnv);

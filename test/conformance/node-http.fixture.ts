@@ -5,7 +5,7 @@ import type { AdapterFixture } from './contract.js';
 
 export const nodeHttpFixture: AdapterFixture = {
   label: 'node-http',
-  capabilities: { frameworkNotFoundPage: false },
+  capabilities: { frameworkNotFoundPage: false, routePattern: undefined },
   async start(spec) {
     const server = http.createServer((req, res) => {
       if (req.headers['x-auth'] === 'deny') {

@@ -1,7 +1,8 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect as connectTcp } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ClosedError } from '../../src/index.js';
+import { ClosedError, type UpsocketChannels } from '../../src/index.js';
 import { deferred } from '../helpers/deferred.js';
 import { echo, readAll } from '../helpers/handlers.js';
 import { delay } from '../helpers/server.js';
@@ -35,6 +36,21 @@ export function conformanceSuite(fixture: AdapterFixture): void {
       });
       await TestClient.connect(`${wsUrl}/rooms/kitchen%20sink?x=1`, undefined, { headers: { 'x-user': 'alice' } });
       expect(await seen.promise).toEqual({ room: 'kitchen sink', user: 'alice', url: '/rooms/kitchen%20sink?x=1' });
+    });
+
+    it("names the route by the framework's pattern on upsocket:open (upsocket/otel's http.route)", async () => {
+      const routes: (string | undefined)[] = [];
+      const onOpen = (message: unknown): void => void routes.push((message as UpsocketChannels['upsocket:open']).route);
+      subscribe('upsocket:open', onOpen);
+      try {
+        const opened = deferred<void>();
+        const { wsUrl } = await start({ handler: () => opened.resolve() });
+        await TestClient.connect(`${wsUrl}/rooms/42`);
+        await opened.promise;
+      } finally {
+        unsubscribe('upsocket:open', onOpen);
+      }
+      expect(routes).toEqual([fixture.capabilities.routePattern]);
     });
 
     it('lets auth middleware refuse with 401 and its body before any 101', async () => {

@@ -1,6 +1,6 @@
 // stats() counts what a real client did: the difference between two snapshots is exactly this test's work.
 import { describe, expect, it } from 'vitest';
-import { stats, type UpsocketStats } from '../../src/index.js';
+import { createTopics, stats, type Connection, type UpsocketStats } from '../../src/index.js';
 import { handshakeRequest, sendRaw } from '../helpers/hostile-client.js';
 import { until } from '../helpers/server.js';
 import { expectRefusal, TestClient } from '../helpers/ws-client.js';
@@ -66,6 +66,25 @@ describe('stats()', () => {
       slowSubscriberCloses: 0,
       topicGaps: 0,
     });
+  });
+
+  it("counts a topic message once per subscriber it was written to, with its payload's bytes", async () => {
+    const topics = createTopics();
+    const subscribed: Connection[] = [];
+    const { wsUrl } = await startServer(async (connection) => {
+      await topics.subscribe(connection, 'room');
+      subscribed.push(connection);
+      await connection.closed;
+    });
+    const clients = [await TestClient.connect(`${wsUrl}/a`), await TestClient.connect(`${wsUrl}/b`)];
+    await until(() => subscribed.length === 2, 5000, 'two subscribers');
+    const before = stats();
+    await topics.publish('room', 'héllo');
+    for (const client of clients) expect(await client.nextText()).toBe('héllo');
+    const after = stats();
+    expect(after.messagesSent - before.messagesSent).toBe(2);
+    expect(after.bytesSent - before.bytesSent).toBe(2 * 6);
+    expect(after.topicDeliveries - before.topicDeliveries).toBe(2);
   });
 
   it('returns a snapshot: later activity does not change an earlier result', async () => {

@@ -133,8 +133,8 @@ interface Consumer {
 // (next-server.ts, client.ts) is TS1378 or TS1309, and a top-level for-await TS1432, under CommonJS whatever the
 // types say, so those codes alone are allowed: such a project awaits inside an async function instead.
 const commonjsProject = { types: ['node'], esModuleInterop: true, verbatimModuleSyntax: false };
-// import.meta likewise (TS1343: the recipe finds its page with import.meta.dirname, where such a project has __dirname).
-const topLevelAwait = ['TS1378', 'TS1432', 'TS1309', 'TS1343'];
+// import.meta likewise (TS1343, and TS1470 under nodenext: the recipe finds its page with import.meta.dirname, where such a project has __dirname).
+const topLevelAwait = ['TS1378', 'TS1432', 'TS1309', 'TS1343', 'TS1470'];
 
 const consumers: Record<string, Consumer> = {
   // tsc --init writes `"types": []` (and says to add "node" for Node projects): the quick starts

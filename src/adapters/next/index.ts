@@ -34,10 +34,17 @@ function nodeRequestOf(request: Request): IncomingMessage | typeof notAnUpgrade 
 /** What `websocket()` returns: an App Router route handler (`export const GET = websocket(…)`). */
 export type WebSocketRouteHandler<Context> = (request: Request, context: Context) => Response;
 
+// Where Next keeps what it resolved for a request (its request-meta.ts: `NEXT_REQUEST_META`), on
+// the Node request: `match.definition.pathname` is the matched route (`/rooms/[room]`).
+const nextRequestMeta = Symbol.for('NextInternalRequestMeta');
+type NextRequestMeta = { match?: { definition?: { pathname?: unknown } } } | undefined;
+
 const adapter = defineAdapter<Request | IncomingMessage, unknown, WebSocketRouteHandler<unknown>>({
   // Anything but a fetch Request goes to the core as it is: a Pages `req`, or a wrong argument
   // for the core to refuse with UPSOCKET_INVALID_OPTION.
   nodeRequest: (request) => (isFetchRequest(request) ? nodeRequestOf(request) : request),
+  // The route Next matched (App Router and Pages API alike), when its request meta has one.
+  routeOf: (_input, request) => ((request as { [nextRequestMeta]?: NextRequestMeta })[nextRequestMeta])?.match?.definition?.pathname,
   // A route handler answers every request: any other than an upgrade gets 426 Upgrade Required.
   route: (accept) =>
     function websocketRoute(request, context) {

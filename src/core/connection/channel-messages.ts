@@ -25,10 +25,18 @@ import type { Connection } from './connection.js';
 export interface UpsocketChannels {
   /** `attach()` received a WebSocket upgrade request (after its `filter`), or `handleUpgrade()` was given one, before any routing. */
   'upsocket:upgrade': { request: IncomingMessage };
-  /** upsocket answered an upgrade with an HTTP error itself (what `onRefuse` hears). */
-  'upsocket:refused': { request: IncomingMessage; status: number; reason: string };
-  /** The 101 went out: a server connection opened and its handler is about to run. */
-  'upsocket:open': { connection: Connection; request: IncomingMessage; protocol: string };
+  /**
+   * upsocket answered an upgrade with an HTTP error itself (what `onRefuse` hears). `route`: the
+   * route's pattern, when a route refused it (see `upsocket:open`).
+   */
+  'upsocket:refused': { request: IncomingMessage; status: number; reason: string; route: string | undefined };
+  /**
+   * The 101 went out: a server connection opened and its handler is about to run. `route` is the
+   * route pattern the framework matched (`/rooms/:room`: Express's route under its router's mount
+   * path, @koa/router's matched route, Next's route), or undefined where none is known (node:http,
+   * `handleUpgrade()`).
+   */
+  'upsocket:open': { connection: Connection; request: IncomingMessage; protocol: string; route: string | undefined };
   /**
    * A server connection closed. `duration` is in ms since `upsocket:open`, or undefined for a
    * connection that opened while nobody subscribed to `upsocket:close`.

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { debuglog } from 'node:util';
 import { channels, type Direction } from './channels.js';
+import { messageCounts } from './message-counts.js';
 import { SharedMessage } from './shared-message.js';
 
 // Where upsocket publishes to its diagnostics channels (channels.ts) and writes its
@@ -52,16 +53,31 @@ export function publishRateLimited(connection: unknown, held: boolean): void {
   }
 }
 
-/** @internal One message received or sent; `size` is called only when someone listens. */
+const counts = messageCounts;
+
+/**
+ * @internal One message received or sent: counted (once a reader started the counts) and
+ * published to `upsocket:message` (when someone subscribed); its size is taken only for them.
+ */
 export function publishMessage(connection: unknown, direction: Direction, data: unknown): void {
+  if (counts.counting) {
+    if (direction === 'receive') {
+      counts.messagesReceived++;
+      counts.bytesReceived += byteSize(data);
+    } else {
+      counts.messagesSent++;
+      counts.bytesSent += byteSize(data);
+    }
+  }
   if (channels.message.hasSubscribers) channels.message.publish({ connection: connection, direction, bytes: byteSize(data) });
 }
 
 function byteSize(data: unknown): number {
   if (typeof data === 'string') return Buffer.byteLength(data);
+  // What was received is always a Buffer: checked before the rarer kinds.
+  if (ArrayBuffer.isView(data)) return data.byteLength;
   if (data instanceof SharedMessage) return data.payload.length;
-  if (data instanceof ArrayBuffer) return data.byteLength;
-  return ArrayBuffer.isView(data) ? data.byteLength : 0;
+  return data instanceof ArrayBuffer ? data.byteLength : 0;
 }
 
 /** @internal `topics.publish()` for `topic`. */

@@ -6,6 +6,7 @@ import type { Handler } from '../connection/lifetime.js';
 import { describeValue } from '../connection/option-keys.js';
 import { openOptions, type OpenOptions } from './options.js';
 import { Reporter } from './reporter.js';
+import { recordRoute } from './route-patterns.js';
 import { Upgrade } from './upgrade.js';
 
 /**
@@ -74,11 +75,13 @@ export const openNodeRequest: Open<IncomingMessage> = (request, handler, options
 /**
  * @internal `openNodeRequest()` for an adapter that knows the route: `route` names it for a
  * route's own `maxConnections` (the `websocket()` call, the framework's matched pattern);
- * undefined: the request's path.
+ * undefined: the request's path. `pattern`, the framework's matched pattern when the adapter
+ * looked it up, becomes the route of the request's `upsocket:open` or `upsocket:refused`.
  */
-export function openRoute(request: IncomingMessage, handler: Handler, options: OpenOptions | undefined, route: unknown): boolean {
+export function openRoute(request: IncomingMessage, handler: Handler, options: OpenOptions | undefined, route: unknown, pattern?: unknown): boolean {
   assertRequest(request);
   if (!isWebSocketUpgrade(headersOf(request))) return false;
+  if (typeof pattern === 'string') recordRoute(request, pattern);
   const upgrade = Upgrade.of(request);
   if (upgrade === undefined) {
     refuseUnattached(request, options);

@@ -3,6 +3,7 @@ import { channels } from '../connection/channels.js';
 import type { Connection } from '../connection/connection.js';
 import { closeInfoOf } from '../connection/internals.js';
 import { debug, debugging, describe } from '../connection/publish.js';
+import { routeOf } from './route-patterns.js';
 
 // The upgrade path's diagnostics channels and NODE_DEBUG=upsocket lines (see
 // core/connection/publish.ts): one-line calls from attach/upgrade/server/reporter.
@@ -27,15 +28,15 @@ export function debugUpgradeEnd(request: IncomingMessage, outcome: string): void
 
 /** @internal upsocket refused an upgrade with `status` and `reason`. */
 export function publishRefused(request: IncomingMessage, status: number, reason: string): void {
-  if (channels.refused.hasSubscribers) channels.refused.publish({ request, status, reason });
+  if (channels.refused.hasSubscribers) channels.refused.publish({ request, status, reason, route: routeOf(request) });
   if (debugging) debug('refused %s: %d %s', describe(request), status, reason);
 }
 
-/** @internal A server connection opened. */
-export function publishOpen(connection: Connection, protocol: string): void {
+/** @internal A server connection opened, for the routed `request` (`connection.request` may be its settled copy). */
+export function publishOpen(connection: Connection, protocol: string, request: IncomingMessage): void {
   openConnections++;
   if (channels.close.hasSubscribers) openedAt.set(connection, performance.now());
-  if (channels.open.hasSubscribers) channels.open.publish({ connection, request: connection.request, protocol });
+  if (channels.open.hasSubscribers) channels.open.publish({ connection, request: connection.request, protocol, route: routeOf(request) });
   if (debugging) debug('open %s%s', describe(connection.request), protocol === '' ? '' : ` (protocol ${protocol})`);
 }
 

@@ -182,7 +182,7 @@ export class UpsocketServer {
       onClose: this.#forgetConnection,
     });
     this.#connections.add(connection);
-    publishOpen(connection, protocol);
+    publishOpen(connection, protocol, request);
     if (settings.heartbeat !== false) this.#heartbeatFor(settings.heartbeat).add(connection);
     this.#runningHandlers++;
     void runHandler(connection, handler, reporter.onError, this.#handlerSettled);

@@ -1,9 +1,9 @@
-// upsocket/otel: upsocket's diagnostics channels as OpenTelemetry metrics.
+// upsocket/otel: upsocket's diagnostics channels and message counts as OpenTelemetry metrics.
 // https://opentelemetry.io/docs/specs/semconv/general/metrics/
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
-import type { Attributes, MeterProvider } from '@opentelemetry/api';
-import type { Connection, UpsocketChannels } from '../../core/index.js';
+import type { Attributes, BatchObservableCallback, MeterProvider } from '@opentelemetry/api';
+import { countMessages, rateLimitCloseReason, type Connection, type UpsocketChannels } from '../../core/internal.js';
 import { createInstruments, routeAttributes } from './instruments.js';
 
 /**
@@ -13,7 +13,12 @@ import { createInstruments, routeAttributes } from './instruments.js';
 export interface InstrumentOptions {
   /** Where the instruments come from (an OpenTelemetry `MeterProvider`). Default: the global one (`metrics` of `@opentelemetry/api`). */
   meterProvider?: { getMeter(name: string): unknown } | undefined;
-  /** The route of a request, for the `http.route` attribute. Default: Express's `req.route.path`, when set. */
+  /**
+   * The route of a request, for the `http.route` attribute. Default: the route pattern the
+   * framework matched, as the adapter knows it (`upsocket:open`'s `route`: Express's route under
+   * its router's mount path, @koa/router's matched route, the route Next matched), else Express's
+   * `req.route.path` when set (an `open()` of upsocket/node-http inside Express).
+   */
   route?: ((request: IncomingMessage) => string | undefined) | undefined;
 }
 
@@ -33,7 +38,9 @@ type Listeners = { [Name in keyof UpsocketChannels]?: (message: UpsocketChannels
 /**
  * Records upsocket's diagnostics channels as OpenTelemetry metrics: `upsocket.connections.active`,
  * `upsocket.connection.duration` (s), `upsocket.messages`, `upsocket.refusals` and the others in
- * docs/observability.md. Connections opened before the call are not counted. Needs `@opentelemetry/api`.
+ * docs/observability.md. Connections and messages from before the call are not counted; messages and bytes are
+ * read from the core's counters when the metrics are collected, so a message publishes no event
+ * for them. Needs `@opentelemetry/api`.
  *
  * @example
  * import { instrument } from 'upsocket/otel'
@@ -41,16 +48,19 @@ type Listeners = { [Name in keyof UpsocketChannels]?: (message: UpsocketChannels
  */
 export function instrument(options: InstrumentOptions = {}): Instrumentation {
   const meters = createInstruments(options.meterProvider as MeterProvider | undefined);
-  const routeOf = options.route ?? expressRoute;
+  const ownRoute = options.route;
+  const routeOf = (request: IncomingMessage, route: string | undefined): string | undefined =>
+    ownRoute === undefined ? (route ?? expressRoute(request)) : ownRoute(request);
   // The attributes each connection opened with: its close records the same ones.
   const opened = new WeakMap<Connection, Attributes>();
   // Connections the rate limit holds, counted since instrument(): their release subtracts them.
   const held = new WeakSet<Connection>();
   const listeners: Listeners = {
     'upsocket:upgrade': () => meters.upgrades.add(1),
-    'upsocket:refused': ({ request, status }) => meters.refusals.add(1, { ...routeAttributes(routeOf(request)), 'http.response.status_code': status }),
-    'upsocket:open': ({ connection, request }) => {
-      const attributes = routeAttributes(routeOf(request));
+    'upsocket:refused': ({ request, status, route }) =>
+      meters.refusals.add(1, { ...routeAttributes(routeOf(request, route)), 'http.response.status_code': status }),
+    'upsocket:open': ({ connection, request, route }) => {
+      const attributes = routeAttributes(routeOf(request, route));
       opened.set(connection, attributes);
       meters.active.add(1, attributes);
       meters.opened.add(1, attributes);
@@ -64,10 +74,6 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
       if (duration !== undefined) meters.duration.record(duration / 1000, { ...attributes, 'websocket.close.code': code });
     },
     'upsocket:error': () => meters.errors.add(1),
-    'upsocket:message': ({ direction, bytes }) => {
-      meters.messages.add(1, direction === 'receive' ? received : sent);
-      meters.bytes.add(bytes, direction === 'receive' ? received : sent);
-    },
     'upsocket:pause': ({ connection, direction, reason }) => {
       if (reason === 'highWaterMark') return meters.pauses.add(1, direction === 'receive' ? received : sent);
       held.add(connection);
@@ -85,17 +91,26 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
   };
   const subscribed = Object.entries(listeners) as [string, (message: unknown) => void][];
   for (const [name, listener] of subscribed) subscribe(name, listener);
+  // Messages and bytes are the core's counts, read when the metrics are collected: a message costs
+  // a few integer additions, not a diagnostics event and two instrument calls. Counted from now.
+  const counts = countMessages();
+  const { messagesReceived, messagesSent, bytesReceived, bytesSent } = counts;
+  const observeMessages: BatchObservableCallback = (result) => {
+    result.observe(meters.messages, counts.messagesReceived - messagesReceived, received);
+    result.observe(meters.messages, counts.messagesSent - messagesSent, sent);
+    result.observe(meters.bytes, counts.bytesReceived - bytesReceived, received);
+    result.observe(meters.bytes, counts.bytesSent - bytesSent, sent);
+  };
+  const observed = [meters.messages, meters.bytes];
+  meters.meter.addBatchObservableCallback(observeMessages, observed);
   return {
     stop() {
       for (const [name, listener] of subscribed) unsubscribe(name, listener);
+      meters.meter.removeBatchObservableCallback(observeMessages, observed);
     },
   };
 }
 
-// The documented close reason of a rate-limit close (the core's rateLimitCloseReason): written out,
-// since this entry imports only types of the core.
-const rateLimitCloseReason = 'Rate limit exceeded';
-
-// One attributes object per direction, shared by every message.
+// One attributes object per direction, shared by every observation.
 const received: Attributes = Object.freeze({ 'upsocket.direction': 'receive' });
 const sent: Attributes = Object.freeze({ 'upsocket.direction': 'send' });

@@ -10,6 +10,7 @@ const durationBuckets = [0.1, 1, 5, 15, 60, 300, 900, 3600, 14_400, 86_400];
 export function createInstruments(meterProvider: MeterProvider | undefined) {
   const meter: Meter = (meterProvider ?? metrics).getMeter('upsocket');
   return {
+    meter,
     upgrades: meter.createCounter('upsocket.upgrades', { unit: '{upgrade}', description: 'WebSocket upgrade requests received' }),
     refusals: meter.createCounter('upsocket.refusals', { unit: '{upgrade}', description: 'Upgrades refused with an HTTP error' }),
     active: meter.createUpDownCounter('upsocket.connections.active', { unit: '{connection}', description: 'Open WebSocket connections' }),
@@ -21,8 +22,9 @@ export function createInstruments(meterProvider: MeterProvider | undefined) {
       advice: { explicitBucketBoundaries: durationBuckets },
     }),
     errors: meter.createCounter('upsocket.errors', { unit: '{error}', description: 'Errors reported to onError' }),
-    messages: meter.createCounter('upsocket.messages', { unit: '{message}', description: 'WebSocket messages received and sent' }),
-    bytes: meter.createCounter('upsocket.message.bytes', { unit: 'By', description: 'Payload bytes of WebSocket messages received and sent' }),
+    // Observed when the metrics are collected, from the core's counts: nothing runs per message.
+    messages: meter.createObservableCounter('upsocket.messages', { unit: '{message}', description: 'WebSocket messages received and sent' }),
+    bytes: meter.createObservableCounter('upsocket.message.bytes', { unit: 'By', description: 'Payload bytes of WebSocket messages received and sent' }),
     pauses: meter.createCounter('upsocket.pauses', { unit: '{pause}', description: 'Times reading or sending paused at a high-water mark (backpressure)' }),
     rateLimited: meter.createUpDownCounter('upsocket.connections.rate_limited', {
       unit: '{connection}',
