@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import * as expressAdapter from '../../../src/adapters/express/index.js';
 import * as koaAdapter from '../../../src/adapters/koa/index.js';
 import * as nodeHttp from '../../../src/adapters/node-http/index.js';
+import { inject } from '../../../src/testing/index.js';
 import { onCleanup } from '../../helpers/cleanup.js';
 import { echo } from '../../helpers/handlers.js';
 import { RawClient } from '../../helpers/raw-client.js';
@@ -191,6 +192,24 @@ describe('headers the app set before open() go out with the 101', () => {
     const upgraded = await connectAndEcho(`${wsUrl}/x`);
     expect(upgraded.all('sec-websocket-extensions')).toEqual(['permessage-deflate']);
     expect(upgraded.all('x-request-id')).toEqual(['deflate-1']);
+  });
+});
+
+describe("upsocket's own clients see them on connection.request", () => {
+  it('inject() (and connect()) show the 101\'s Set-Cookie lines and request id', async () => {
+    const app = express();
+    app.use(rollingSession);
+    app.use((_req, res, next) => void (res.setHeader('X-Request-Id', 'inject-1'), next()));
+    app.get('/chat', expressAdapter.websocket(echo));
+    const server = http.createServer(app);
+    const upsocket = expressAdapter.attach(server);
+    onCleanup(() => upsocket.close({ timeout: 100 }));
+
+    const connection = await inject(server, '/chat', { headers: { cookie: 'sid=from-test' } });
+    onCleanup(() => connection.terminate());
+    const headers = (connection.request as IncomingMessage).headers;
+    expect(headers['set-cookie']).toEqual([expect.stringMatching(/^sid=from-test; /), 'csrf=token-1; Path=/; SameSite=Strict']);
+    expect(headers['x-request-id']).toBe('inject-1');
   });
 });
 
