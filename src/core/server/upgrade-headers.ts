@@ -24,9 +24,8 @@ const ownedHeaders: ReadonlySet<string> = new Set([
   'http2-settings',
 ]);
 
-/** @internal Whether `name` (any case) is a header upsocket writes, or no 101 may carry. */
-export function isOwned(name: string): boolean {
-  const lower = name.toLowerCase();
+/** Whether `lower` (a lower-case name) is a header upsocket writes, or no 101 may carry. */
+function isOwned(lower: string): boolean {
   return ownedHeaders.has(lower) || lower.startsWith('sec-websocket-');
 }
 
@@ -34,37 +33,52 @@ export function isOwned(name: string): boolean {
 // keeps a value put in the response's store some other way from splitting the 101.
 const invalidValue = /[^\t\x20-\x7e\x80-\xff]/;
 
-// Called through the prototype: a method look-up on a response whose prototype Express replaced
-// misses every inline cache (see upgrade.ts).
-// getRawHeaderNames() (Node ≥ 15.13) keeps the names' case as the app wrote them; @types/node
-// leaves it out.
-const { getHeader } = OutgoingMessage.prototype;
-const getRawHeaderNames = (OutgoingMessage.prototype as OutgoingMessage & { getRawHeaderNames(): string[] }).getRawHeaderNames;
-
 type HeaderValue = OutgoingHttpHeaders[string];
 
+/** A response's headers as Node stores them: lower-case name → [name as the app wrote it, value]. */
+type HeaderStore = Record<string, [name: string, value: HeaderValue]>;
+
+/**
+ * Node keeps a response's headers in one null-prototype object under its `kOutHeaders` symbol
+ * (null until the first `setHeader()`). One property load reads names, case and values; the public
+ * getters copy it (`getRawHeaderNames()` maps it into a new array, each `getHeader()` lower-cases
+ * its argument again), several times the cost on every Express handshake (Express always sets
+ * X-Powered-By). Should a Node release rename the symbol, `getHeaders()` stands in (names then go
+ * out lower-case).
+ */
+const outHeaders: symbol | undefined = Object.getOwnPropertySymbols(new OutgoingMessage()).find((symbol) => symbol.description === 'kOutHeaders');
+
+function headerStoreOf(response: ServerResponse): HeaderStore | null {
+  if (outHeaders !== undefined) return (response as unknown as Record<symbol, HeaderStore | null>)[outHeaders] ?? null;
+  const headers = OutgoingMessage.prototype.getHeaders.call(response);
+  const store: HeaderStore = {};
+  for (const name in headers) store[name] = [name, headers[name]];
+  return store;
+}
+
 /** Appends `name: value` lines (one per item of an array, as Node writes Set-Cookie) to `lines`. */
-function addLines(lines: string[] | undefined, name: string, value: HeaderValue, request: IncomingMessage): string[] | undefined {
+function addLines(lines: string[] | undefined, lower: string, name: string, value: HeaderValue, request: IncomingMessage): string[] | undefined {
   if (value === undefined) return lines;
-  if (isOwned(name)) {
+  if (isOwned(lower)) {
     debugDroppedHeader(request, name, 'the handshake owns it');
     return lines;
   }
-  const values = Array.isArray(value) ? value : [value];
-  for (const item of values) {
-    const text = String(item);
-    if (invalidValue.test(text)) {
-      debugDroppedHeader(request, name, 'its value has characters a header may not carry');
-      continue;
-    }
-    (lines ??= []).push(`${name}: ${text}`);
-  }
+  if (!Array.isArray(value)) return addLine(lines, name, String(value), request);
+  for (const item of value) lines = addLine(lines, name, String(item), request);
   return lines;
 }
 
-/** Whether `headers` names `name`, in any case. */
-function names(headers: OutgoingHttpHeaders, name: string): boolean {
-  const lower = name.toLowerCase();
+function addLine(lines: string[] | undefined, name: string, value: string, request: IncomingMessage): string[] | undefined {
+  if (invalidValue.test(value)) {
+    debugDroppedHeader(request, name, 'its value has characters a header may not carry');
+    return lines;
+  }
+  (lines ??= []).push(`${name}: ${value}`);
+  return lines;
+}
+
+/** Whether `headers` names `lower` (a lower-case name), in any case. */
+function names(headers: OutgoingHttpHeaders, lower: string): boolean {
   for (const key in headers) if (key.toLowerCase() === lower) return true;
   return false;
 }
@@ -77,15 +91,14 @@ function names(headers: OutgoingHttpHeaders, name: string): boolean {
  */
 export function upgradeHeaderLines(response: ServerResponse | undefined, extra: OutgoingHttpHeaders | undefined, request: IncomingMessage): string[] | undefined {
   let lines: string[] | undefined;
-  if (response !== undefined) {
-    // An empty array when nothing was set (no store is made until the first setHeader()).
-    const set = getRawHeaderNames.call(response);
-    for (let i = 0; i < set.length; i++) {
-      const name = set[i]!;
-      if (extra === undefined || !names(extra, name)) lines = addLines(lines, name, getHeader.call(response, name), request);
+  const store = response === undefined ? null : headerStoreOf(response);
+  if (store !== null) {
+    for (const lower in store) {
+      const [name, value] = store[lower]!;
+      if (extra === undefined || !names(extra, lower)) lines = addLines(lines, lower, name, value, request);
     }
   }
-  if (extra !== undefined) for (const name in extra) lines = addLines(lines, name, extra[name], request);
+  if (extra !== undefined) for (const name in extra) lines = addLines(lines, name.toLowerCase(), name, extra[name], request);
   return lines;
 }
 
@@ -105,7 +118,7 @@ export function assertUpgradeHeaders(value: OutgoingHttpHeaders | undefined, key
     } catch (error) {
       throw new UpsocketError('UPSOCKET_INVALID_OPTION', `${key}: ${(error as Error).message}`);
     }
-    if (isOwned(name)) {
+    if (isOwned(name.toLowerCase())) {
       throw new UpsocketError(
         'UPSOCKET_INVALID_OPTION',
         `${key}: ${name} belongs to the WebSocket handshake (Connection, Upgrade, Sec-WebSocket-*, Content-Length, Transfer-Encoding, Keep-Alive, Trailer, TE); upsocket writes it`,
