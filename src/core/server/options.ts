@@ -80,7 +80,8 @@ export interface OpenOptions {
    * response before `open()` (a name given here replaces the response's). The way to add headers
    * where no response is at hand: `handleUpgrade()`, an App Router route. Names the handshake
    * owns (Connection, Upgrade, `Sec-WebSocket-*`, Content-Length, Transfer-Encoding, Keep-Alive,
-   * Trailer, TE) are refused with `UPSOCKET_INVALID_OPTION`. Default: none.
+   * Trailer, TE, Proxy-Connection, HTTP2-Settings) are refused with `UPSOCKET_INVALID_OPTION`; set on
+   * the response by a middleware, they are left off the 101. Default: none.
    *
    * @example
    * handleUpgrade(req, socket, head, handler, { headers: { 'X-Request-Id': id, 'Set-Cookie': [a, b] } })

@@ -121,7 +121,7 @@ export function assertUpgradeHeaders(value: OutgoingHttpHeaders | undefined, key
     if (isOwned(name.toLowerCase())) {
       throw new UpsocketError(
         'UPSOCKET_INVALID_OPTION',
-        `${key}: ${name} belongs to the WebSocket handshake (Connection, Upgrade, Sec-WebSocket-*, Content-Length, Transfer-Encoding, Keep-Alive, Trailer, TE); upsocket writes it`,
+        `${key}: ${name} belongs to the WebSocket handshake (Connection, Upgrade, Sec-WebSocket-*, Content-Length, Transfer-Encoding, Keep-Alive, Trailer, TE, Proxy-Connection, HTTP2-Settings); upsocket writes it or leaves it off`,
       );
     }
   }
