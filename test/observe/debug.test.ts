@@ -45,6 +45,16 @@ describe('NODE_DEBUG=upsocket', () => {
     expect(lines).toEqual([expect.stringMatching(/^UPSOCKET \d+: topic gap room after \d+-1: 2 subscriber\(s\) missed messages$/)]);
   });
 
+  it('prints each header the app set that the handshake owns, left off the 101', async () => {
+    const { stdout, stderr } = await debugOutput('upsocket', 'test/fixtures/debug-owned-headers.ts');
+    const lines = stderr.split('\n').filter((line) => line.includes('left off the 101'));
+    expect(lines).toEqual([
+      expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/opened from 127\.0\.0\.1: header Connection left off the 101: the handshake owns it$/),
+      expect.stringMatching(/^UPSOCKET \d+: upgrade GET \/opened from 127\.0\.0\.1: header Sec-WebSocket-Accept left off the 101: the handshake owns it$/),
+    ]);
+    expect(stdout).toBe('x-request-id: passes\n');
+  });
+
   it('prints nothing without it', async () => {
     const { stderr } = await debugOutput(undefined);
     expect(stderr).not.toMatch(/UPSOCKET/);

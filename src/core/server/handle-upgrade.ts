@@ -9,6 +9,7 @@ import { writeRawRefusal } from './http-answer.js';
 import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { publishUpgrade } from './publish.js';
 import { sharedWeakMap } from './registry.js';
+import { upgradeHeaderLines } from './upgrade-headers.js';
 import type { Reporter } from './reporter.js';
 import { destroyOnError, UpsocketServer } from './server.js';
 
@@ -101,6 +102,8 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
     socket.destroy();
     return host;
   }
-  host.handOver(request, socket as Socket, head, settings, host.reporterFor(settings), handler, check);
+  // No response here: the 101's extra headers are the `headers` option's only.
+  const headerLines = settings.headers === undefined ? undefined : upgradeHeaderLines(undefined, settings.headers, request);
+  host.handOver(request, socket as Socket, head, settings, host.reporterFor(settings), handler, check, headerLines);
   return host;
 }

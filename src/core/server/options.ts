@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { defineOptions, type OptionCheck, type Resolved } from '../connection/define-options.js';
 import { heartbeatOption, limitOptions } from '../connection/limits.js';
 import { aFunction, anArray, aString, nonNegativeInteger, positiveInteger } from '../connection/option-checks.js';
@@ -7,6 +7,7 @@ import { logError } from '../connection/report.js';
 import { logRefusal, type RefusedUpgrade } from './refusals.js';
 import { assertRateLimit, type RateLimit } from '../connection/rate-limit.js';
 import { assertClientCap, type ClientCap } from './caps.js';
+import { assertUpgradeHeaders } from './upgrade-headers.js';
 
 /**
  * Options of `open()`. Each can also be given to `attach()` as the default for every `open()`.
@@ -75,6 +76,18 @@ export interface OpenOptions {
    */
   rateLimit?: RateLimit | undefined;
   /**
+   * Headers the 101 carries besides the handshake's own, after the ones the app set on the routed
+   * response before `open()` (a name given here replaces the response's). The way to add headers
+   * where no response is at hand: `handleUpgrade()`, an App Router route. Names the handshake
+   * owns (Connection, Upgrade, `Sec-WebSocket-*`, Content-Length, Transfer-Encoding, Keep-Alive,
+   * Trailer, TE, Proxy-Connection, HTTP2-Settings) are refused with `UPSOCKET_INVALID_OPTION`; set on
+   * the response by a middleware, they are left off the 101. Default: none.
+   *
+   * @example
+   * handleUpgrade(req, socket, head, handler, { headers: { 'X-Request-Id': id, 'Set-Cookie': [a, b] } })
+   */
+  headers?: OutgoingHttpHeaders | undefined;
+  /**
    * Receives errors thrown by handlers, by request listeners while an upgrade is routed, and
    * `UPSOCKET_NOT_ATTACHED`. Default: logs them to stderr with the request's method and URL.
    */
@@ -93,7 +106,7 @@ export interface OpenOptions {
 export type Settings = Resolved<Omit<OpenOptions, OptionalSettings>> & Pick<OpenOptions, OptionalSettings>;
 
 /** Options whose default is "none": they stay possibly undefined once resolved. */
-type OptionalSettings = 'origins' | 'maxConnections' | 'capGroup' | 'connectionsPerClient' | 'rateLimit';
+type OptionalSettings = 'origins' | 'maxConnections' | 'capGroup' | 'connectionsPerClient' | 'rateLimit' | 'headers';
 
 /**
  * @internal The options of `open()`, also `attach()`'s defaults for every `open()`. An `open()`
@@ -114,6 +127,7 @@ export const openOptions = defineOptions<Settings>({
   connectionsPerClient: { default: undefined, check: assertClientCap },
   retryAfter: { default: 5, check: nonNegativeInteger },
   rateLimit: { default: undefined, check: assertRateLimit },
+  headers: { default: undefined, check: assertUpgradeHeaders as OptionCheck<OutgoingHttpHeaders | undefined> },
   onError: { default: logError, check: aFunction() },
   onRefuse: { default: logRefusal, check: aFunction(' (pass () => {} to silence refusals)') },
 });

@@ -26,6 +26,11 @@ export function debugUpgradeEnd(request: IncomingMessage, outcome: string): void
   if (debugging) debug('upgrade %s %s', describe(request), outcome);
 }
 
+/** @internal A header the app set was left off the 101 (`why`). */
+export function debugDroppedHeader(request: IncomingMessage, name: string, why: string): void {
+  if (debugging) debug('upgrade %s: header %s left off the 101: %s', describe(request), name, why);
+}
+
 /** @internal upsocket refused an upgrade with `status` and `reason`. */
 export function publishRefused(request: IncomingMessage, status: number, reason: string): void {
   if (channels.refused.hasSubscribers) channels.refused.publish({ request, status, reason, route: routeOf(request) });

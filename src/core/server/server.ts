@@ -128,14 +128,23 @@ export class UpsocketServer {
 
   /**
    * @internal Gives an upgrade that `check()` accepted to ws, which answers 101 with the
-   * acceptance's protocol and calls back with the WebSocket; the connection joins this server
-   * (and its caps' counts) and `handler` runs.
+   * acceptance's protocol (and `headerLines` after its own, see `upgradeHeaderLines()`) and calls
+   * back with the WebSocket; the connection joins this server (and its caps' counts) and `handler` runs.
    */
-  handOver(request: IncomingMessage, socket: Socket, head: Buffer, settings: Settings, reporter: Reporter, handler: Handler, acceptance: Acceptance): void {
+  handOver(
+    request: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    settings: Settings,
+    reporter: Reporter,
+    handler: Handler,
+    acceptance: Acceptance,
+    headerLines: readonly string[] | undefined,
+  ): void {
     const { protocol, counted } = acceptance;
     this.#protocolHandedOver = protocol;
     try {
-      this.#wsServers.complete(settings, request, socket, head, protocol, (ws) => {
+      this.#wsServers.complete(settings, request, socket, head, protocol, headerLines, (ws) => {
         const connection = this.#connect(ws, request, socket, settings, reporter, handler, protocol);
         if (counted !== undefined) this.#caps.count(connection, counted);
       });

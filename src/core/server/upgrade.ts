@@ -9,6 +9,7 @@ import type { Refusal } from './handshake.js';
 import { writeRawRefusal, writeRefusal } from './http-answer.js';
 import type { OpenOptions } from './options.js';
 import { sharedWeakMap } from './registry.js';
+import { upgradeHeaderLines } from './upgrade-headers.js';
 import type { Reporter } from './reporter.js';
 import { destroyOnError, type UpsocketServer } from './server.js';
 
@@ -188,7 +189,9 @@ export class Upgrade implements UpgradeRecord {
     // is nobody to answer, and the response must not report a 101 that never happened.
     if (socket.destroyed || !socket.readable || !socket.writable) return this.#abandon();
     this.#end('opened');
-    host.handOver(request, socket, this.#head, settings, reporter, handler, check);
+    // What the app set on the response before open() (a rolling session's cookie, a request id)
+    // goes out with the 101, as it would have with any answer of the app's.
+    host.handOver(request, socket, this.#head, settings, reporter, handler, check, upgradeHeaderLines(response, settings.headers, request));
     // The request lives as long as its connection (`connection.request`), and this record with
     // it: it keeps neither the response nor the bytes ws took.
     this.#response = undefined;

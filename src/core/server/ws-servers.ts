@@ -39,6 +39,13 @@ export class WsServers {
   // The common case, open() without options of its own: the same settings object every time.
   #lastSettings: Settings | undefined = undefined;
   #lastServer: WebSocketServer | undefined = undefined;
+  // The extra lines of the 101 being written (ws writes it inside complete(), synchronously).
+  #headerLines: readonly string[] | undefined = undefined;
+  // ws's hook for the 101's lines: one listener per ws server, which adds nothing to an upgrade
+  // without extra headers but this field's read.
+  readonly #addHeaderLines = (lines: string[]): void => {
+    if (this.#headerLines !== undefined) lines.push(...this.#headerLines);
+  };
 
   /** `handleProtocols` answers ws's question for the subprotocol (ws's own would take the first offer). */
   constructor(handleProtocols: () => string | false) {
@@ -59,6 +66,7 @@ export class WsServers {
         perMessageDeflate: settings.compression,
         handleProtocols: this.#handleProtocols,
       });
+      server.on('headers', this.#addHeaderLines);
       this.#servers.set(key, server);
     }
     this.#lastSettings = settings;
@@ -70,15 +78,29 @@ export class WsServers {
    * Completes an upgrade that passed the handshake checks (`handshake.ts` runs every one of ws's
    * and more): ws answers 101 and calls back with the WebSocket. Without compression there is
    * nothing left to negotiate, so ws's own re-run of the checks (`handleUpgrade()`) is skipped.
+   * `headerLines` (`Name: value`, checked by `upgrade-headers.ts`) go on the 101 after ws's own.
    */
-  complete(settings: Settings, request: IncomingMessage, socket: Socket, head: Buffer, protocol: string, callback: (ws: WebSocket) => void): void {
+  complete(
+    settings: Settings,
+    request: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    protocol: string,
+    headerLines: readonly string[] | undefined,
+    callback: (ws: WebSocket) => void,
+  ): void {
     const server = this.#serverFor(settings);
-    if (settings.compression) {
-      server.handleUpgrade(request, socket, head, callback);
-      return;
+    this.#headerLines = headerLines;
+    try {
+      if (settings.compression) {
+        server.handleUpgrade(request, socket, head, callback);
+        return;
+      }
+      const protocols = protocol === '' ? noProtocols : new Set([protocol]);
+      (server as unknown as CompletingServer).completeUpgrade(noExtensions, request.headers['sec-websocket-key']!, protocols, request, socket, head, callback);
+    } finally {
+      this.#headerLines = undefined;
     }
-    const protocols = protocol === '' ? noProtocols : new Set([protocol]);
-    (server as unknown as CompletingServer).completeUpgrade(noExtensions, request.headers['sec-websocket-key']!, protocols, request, socket, head, callback);
   }
 
   /** At shutdown: later handshakes through these servers would be answered 503 by ws. */

@@ -1,7 +1,11 @@
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { nextFixture } from '../../conformance/next.fixture.js';
 import { clientConformanceSuite } from '../../conformance/client-suite.js';
 import { conformanceSuite } from '../../conformance/suite.js';
+import { onCleanup } from '../../helpers/cleanup.js';
 import { buildNextApp, prepareFixtureApps, startNextChild, type NextChild, type NextMode, type NextVersion } from '../../helpers/next-app.js';
 import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 
@@ -86,6 +90,18 @@ export function nextSuite(label: string, version: NextVersion): void {
           expect(await first.nextText()).toBe('first');
         });
 
+        it('sends the headers middleware.ts and a Pages API route set before open() with the 101; an App Router route gets middleware.ts\'s', async () => {
+          const asking = { ...bearer.headers, 'x-want-headers': '1' };
+          const pages = await upgradeHeaders(`${server().wsUrl}/api/headers`, asking);
+          expect(pages['x-request-id']).toEqual(['from-middleware']);
+          expect(pages['x-route-header']).toEqual(['pages-api']);
+          expect(pages['set-cookie']).toEqual(['mw=1; Path=/', 'route=1; Path=/']);
+          expect(pages['connection']).toEqual(['Upgrade']);
+          const appRouter = await upgradeHeaders(`${server().wsUrl}/chat/lobby`, asking);
+          expect(appRouter['x-request-id']).toEqual(['from-middleware']);
+          expect(appRouter['set-cookie']).toEqual(['mw=1; Path=/']);
+        });
+
         it('lets middleware.ts refuse upgrades without a session: 401 and its body, before any 101', async () => {
           for (const path of ['/chat/lobby', '/api/echo']) {
             const answer = await expectRefusal(`${server().wsUrl}${path}`);
@@ -117,6 +133,16 @@ export function nextSuite(label: string, version: NextVersion): void {
     conformanceSuite(conformance);
     clientConformanceSuite(conformance);
   });
+}
+
+/** The 101's header lines by lower-case name, every value of each, from a ws client's 'upgrade' event. */
+async function upgradeHeaders(url: string, headers: Record<string, string>): Promise<Record<string, string[]>> {
+  const client = new WebSocket(url, { headers });
+  onCleanup(() => client.terminate());
+  const [response] = (await once(client, 'upgrade')) as [IncomingMessage];
+  const lines: Record<string, string[]> = {};
+  for (let i = 0; i < response.rawHeaders.length; i += 2) (lines[response.rawHeaders[i]!.toLowerCase()] ??= []).push(response.rawHeaders[i + 1]!);
+  return lines;
 }
 
 /**
