@@ -51,6 +51,22 @@ describe('LiveCursor', () => {
     expect(events).toEqual(['m7', 'm8', 'gap room after 1-8', 'm9']);
   });
 
+  it('lets through held live messages the stream trimmed before the backfill read it, before what it kept', async () => {
+    const events: string[] = [];
+    const cursor = new LiveCursor((_topic, each) => events.push(each.payload.toString()), (topic, after) => events.push(`gap after ${after}`));
+    cursor.accept('room', message(1));
+    cursor.hold(['room']);
+    const replay = deferred<TopicReplay>();
+    const backfill = cursor.backfill('room', () => replay.promise);
+    // m2-m4 were lost with the subscriber connection; m5 and m6 arrive live while the read is on
+    // its way, and by the time it runs the history (2 kept) holds only m7 and m8.
+    for (const seq of [5, 6, 7, 8]) expect(cursor.accept('room', message(seq))).toBe(false);
+    replay.resolve({ messages: [message(7), message(8)], last: '1-8', gap: true });
+    await backfill;
+    expect(events).toEqual(['m5', 'm6', 'm7', 'm8', 'gap after 1-8']);
+    expect(cursor.accept('room', message(9))).toBe(true);
+  });
+
   it('signals a gap when the replay failed and no other backfill is pending, not while one is', async () => {
     const events: string[] = [];
     const cursor = new LiveCursor((_topic, each) => events.push(each.payload.toString()), (topic, after) => events.push(`gap after ${after}`));

@@ -89,6 +89,15 @@ export class LiveCursor {
     try {
       if (since !== undefined && (subscribed || heldAny())) {
         const result = await replay(topic, since, !this.#last.has(topic) && since === START);
+        // Live messages held meanwhile that the stream trimmed before the read came first: they
+        // are older than everything it kept, and would be taken for repeats after it.
+        const oldestKept = result.messages[0]?.id;
+        if (oldestKept !== undefined) {
+          for (const message of this.#held.get(topic)?.messages ?? []) {
+            if (compareIds(message.id!, oldestKept) >= 0) break;
+            if (this.#advance(topic, message)) this.#emit(topic, message);
+          }
+        }
         for (const message of result.messages) if (this.#advance(topic, message)) this.#emit(topic, message);
         gap = result.gap;
       }
