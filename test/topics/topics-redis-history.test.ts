@@ -9,10 +9,7 @@ import { RedisServer } from '../helpers/redis-server.js';
 import { delay } from '../helpers/server.js';
 import { nextEnvelope, readUntilSeam, receive, startHistoryServer } from './history-server.js';
 import { expectResumeOnAnotherProcess } from './resume-across-processes.js';
-
-function redisTopics(url: string, history: TopicHistoryOptions) {
-  return createTopics({ backend: createRedisBackend({ url, onError: () => {} }), history, envelope: true });
-}
+import { redisTopics, roomWithOneClient } from './redis-room.js';
 
 describeNeeding('topics history with the Redis backend', { needs: [redisServer], timeout: 60_000 }, () => {
   it('keeps messages in a stream per topic, replays after since and reports the gap', async () => {
@@ -113,13 +110,7 @@ describeNeeding('topics history with the Redis backend', { needs: [redisServer],
   });
 
   it("reads from the stream what pub/sub lost while a process's subscriber connection was down", async () => {
-    const redis = await RedisServer.start();
-    const [here, elsewhere] = [redisTopics(redis.url, {}), redisTopics(redis.url, {})];
-    onCleanup(() => elsewhere.close());
-    const { join } = await startHistoryServer(here);
-    const client = await join('room');
-    await nextEnvelope(client);
-    await elsewhere.publish('room', 'before');
+    const { redis, elsewhere, client } = await roomWithOneClient();
     const admin = new Redis(redis.url);
     onCleanup(() => admin.disconnect());
     // Every subscriber connection drops (only `here` has one); it reconnects after 100 ms.

@@ -12,10 +12,7 @@ import { RedisServer } from '../helpers/redis-server.js';
 import { delay, until } from '../helpers/server.js';
 import { messagesAndSeams, nextEnvelope, readUntil, readUntilSeam, receive, startHistoryServer, type Enveloped } from './history-server.js';
 import { startAppProcess } from './resume-across-processes.js';
-
-function redisTopics(url: string, history: TopicHistoryOptions, more: Parameters<typeof createRedisBackend>[0] = {}) {
-  return createTopics({ backend: createRedisBackend({ url, onError: () => {}, ...more }), history, envelope: true });
-}
+import { redisTopics, roomWithOneClient } from './redis-room.js';
 
 /** Publishes until Redis takes it (a restarted server is found again), for at most 10 s. */
 async function publishUntilTaken(topics: Topics, topic: string, text: string): Promise<string> {
@@ -203,13 +200,7 @@ describeNeeding('topics history with the Redis backend: a subscriber connection 
   });
 
   it('a restart without persistence under connected subscribers ends in the gap seam: the stream they were fed from is gone', async () => {
-    const redis = await RedisServer.start();
-    const [here, elsewhere] = [redisTopics(redis.url, {}), redisTopics(redis.url, {})];
-    onCleanup(() => elsewhere.close());
-    const { join } = await startHistoryServer(here);
-    const client = await join('room');
-    await nextEnvelope(client);
-    await elsewhere.publish('room', 'before');
+    const { redis, elsewhere, client } = await roomWithOneClient();
     expect(await nextEnvelope(client)).toMatchObject({ text: 'before' });
     await redis.stop();
     await redis.restart();
