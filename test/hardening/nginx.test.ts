@@ -44,6 +44,14 @@ async function namedServer(name: string, port = 0) {
   return { server, upsocket, refusals, port: (server.address() as { port: number }).port, stop };
 }
 
+/** Two named servers behind the page's nginx (its two upstream servers); `url` goes through nginx. */
+async function twoBehindNginx(first: string, second: string) {
+  const servers = [await namedServer(first), await namedServer(second)] as const;
+  const balancer = await startNginx([servers[0].port, servers[1].port]);
+  onCleanup(() => balancer.stop());
+  return { servers, url: `ws://127.0.0.1:${balancer.port}/` };
+}
+
 /** Opens `count` WebSockets through nginx one after the other; resolves with what each server said. */
 async function greetings(url: string, count: number): Promise<string[]> {
   const said: string[] = [];
@@ -149,15 +157,10 @@ describeNeeding('nginx in front of upsocket, configured as docs/deployment.md sa
   }, 30_000);
 
   it("passes a draining server's 503 to the other server: the client gets its 101 from the survivor", async () => {
-    const draining = await namedServer('draining');
-    const survivor = await namedServer('survivor');
-    const balancer = await startNginx([draining.port, survivor.port]);
-    onCleanup(() => balancer.stop());
-    const url = `ws://127.0.0.1:${balancer.port}/`;
+    const { servers: [draining], url } = await twoBehindNginx('draining', 'survivor');
     // Both serve: round robin reaches each.
     expect(new Set(await greetings(url, 4))).toEqual(new Set(['draining', 'survivor']));
-    const drained = draining.upsocket.close();
-    await drained;
+    await draining.upsocket.close();
     // Draining: every upgrade nginx tried there got 503 and went on to the survivor.
     expect(await greetings(url, 6)).toEqual(Array(6).fill('survivor'));
     expect(draining.refusals.length).toBeGreaterThan(0);
@@ -165,11 +168,7 @@ describeNeeding('nginx in front of upsocket, configured as docs/deployment.md sa
   }, 30_000);
 
   it('sends upgrades to a restarted server again at once (max_fails=0), not after fail_timeout', async () => {
-    const restarting = await namedServer('first life');
-    const survivor = await namedServer('survivor');
-    const balancer = await startNginx([restarting.port, survivor.port]);
-    onCleanup(() => balancer.stop());
-    const url = `ws://127.0.0.1:${balancer.port}/`;
+    const { servers: [restarting], url } = await twoBehindNginx('first life', 'survivor');
     // Down: its connects fail and nginx goes on to the survivor (a failure nginx counts).
     await restarting.stop();
     expect(await greetings(url, 4)).toEqual(Array(4).fill('survivor'));
