@@ -14,7 +14,7 @@ export { rateLimitCloseReason } from './connection/rate-limit.js';
 export { drainingConnections, openConnections, pendingUpgrades } from './server/publish.js';
 export { isShed } from './server/admission.js';
 export { heartbeatOption, limitOptions, type Limits } from './connection/limits.js';
-export { aBoolean, aFunction, anArray, aString, atLeast, between, instanceOf, positiveInteger } from './connection/option-checks.js';
+export { aBoolean, aFunction, anArray, aString, atLeast, between, instanceOf, nonNegativeInteger, positiveInteger } from './connection/option-checks.js';
 export { guardedOnError } from './connection/report.js';
 export { SharedMessage } from './connection/shared-message.js';
 export { type Transport, type TransportSink } from './connection/transport.js';
