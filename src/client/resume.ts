@@ -47,6 +47,8 @@ export class ResumeTracker {
     const envelope = parseEnvelope(data.toString('utf8'));
     if (envelope === undefined) return true;
     if (envelope.kind === 'message') return envelope.id === undefined || this.points.accept(envelope.topic, envelope.id);
+    // Presence frames go to the app as they came: this client keeps no presence list.
+    if (envelope.kind !== 'seam') return true;
     if (this.points.seam(envelope.topic, envelope.after, envelope.gap)) this.#onGap(envelope.topic);
     return false;
   };

@@ -11,8 +11,8 @@ const resolved = Promise.resolve();
 const NOTHING_NEW: SubscribeResult = Object.freeze({ gap: false, after: undefined });
 const resolvedNothingNew = Promise.resolve(NOTHING_NEW);
 // The bases subscribe() options resolve over: the topics' envelope default, no since.
-const RAW = Object.freeze({ since: undefined, envelope: false });
-const ENVELOPE = Object.freeze({ since: undefined, envelope: true });
+const RAW = Object.freeze({ since: undefined, envelope: false, presence: false });
+const ENVELOPE = Object.freeze({ since: undefined, envelope: true, presence: false });
 
 function noop(): void {}
 
