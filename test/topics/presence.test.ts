@@ -97,6 +97,9 @@ describe('presence', () => {
 
   it('a subscriber that comes during a burst sees each member exactly once, and the same list as the server', async () => {
     const server = await presenceServer({ presence: { interval: 30, grace: 0 } });
+    // Watching from the start, so that diffs are being batched when the late one comes.
+    const early = await PresenceWatcher.connect(server.url({ watch: '1' }));
+    await until(() => early.frames.length === 1, 5000, 'the first state');
     const connecting = Array.from({ length: 300 }, (_, index) => TestClient.connect(server.url({ user: `user ${index % 200}`, meta: String(index) })));
     await until(() => server.trackings.length >= 100, 15_000, 'a third tracked');
     const late = await PresenceWatcher.connect(server.url({ watch: '1' }));
@@ -105,6 +108,7 @@ describe('presence', () => {
     expect(Object.keys(late.list.members)).toHaveLength(200);
     await new Promise((resolve) => setTimeout(resolve, 100)); // a last window, if any
     expect(late.list.members).toEqual(await server.topics.presence('room'));
+    expect(early.list.members).toEqual(late.list.members);
     // Every ref came once: in the state or in one diff's joins, never in both, never left.
     const refs = late.frames.flatMap((frame) => Object.values(frame.kind === 'presence-state' ? frame.members : frame.joins).flat().map(({ ref }) => ref));
     expect(refs).toHaveLength(300);
