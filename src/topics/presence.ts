@@ -151,7 +151,8 @@ export class Presence implements TrackingOwner {
         this.#leave(tracking);
         continue;
       }
-      const timer = setTimeout(() => this.#leave(tracking), this.#grace);
+      // Unref'd: a process with nothing else to do exits rather than wait for the grace (its lease ends it elsewhere).
+      const timer = setTimeout(() => this.#leave(tracking), this.#grace).unref();
       this.#held.set(tracking, { timer, until: Date.now() + this.#grace });
     }
   }
