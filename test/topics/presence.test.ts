@@ -154,10 +154,17 @@ describe('presence', () => {
     expect(() => server.topics.track(connection, 'room', 'k', { big: 1n })).toThrow(expect.objectContaining({ code: 'UPSOCKET_INVALID_PAYLOAD' }));
     expect(() => server.topics.track(connection, '', 'k')).toThrow(UpsocketError);
     expect(() => server.topics.subscribe(connection, 'room', { presence: 'yes' as never })).toThrow(expect.objectContaining({ code: 'UPSOCKET_INVALID_OPTION' }));
+    const tracking = server.topics.track(connection, 'room', 'k', { a: 1 });
+    expect(() => tracking.update(() => {})).toThrow(expect.objectContaining({ code: 'UPSOCKET_INVALID_PAYLOAD' }));
+    expect(tracking.meta).toEqual({ a: 1 });
+    tracking.untrack();
     client.ws.close();
     await connection.closed;
     const late = server.topics.track(connection, 'room', 'k');
     expect(late.tracked).toBe(false);
     expect(await server.topics.presence('room')).toEqual({});
+    await server.topics.close();
+    expect(() => server.topics.track(connection, 'room', 'k')).toThrow(expect.objectContaining({ code: 'UPSOCKET_TOPICS_CLOSED' }));
+    expect(() => server.topics.presence('room')).toThrow(expect.objectContaining({ code: 'UPSOCKET_TOPICS_CLOSED' }));
   });
 });
