@@ -154,7 +154,7 @@ export class ResumableClient extends EventTarget {
     const envelope = parseEnvelope(data);
     if (envelope === undefined) {
       this.dispatchEvent(new ResumableMessageEvent(data));
-    } else if (envelope.kind === 'presence-state' || envelope.kind === 'presence-diff') {
+    } else if (envelope.kind === 'state' || envelope.kind === 'diff') {
       this.#presenceFrame(envelope);
     } else if (envelope.kind === 'seam') {
       if (this.#points.seam(envelope.topic, envelope.after, envelope.gap)) this.dispatchEvent(new ResumableGapEvent(envelope.topic));
@@ -167,7 +167,7 @@ export class ResumableClient extends EventTarget {
   #presenceFrame(frame: EnvelopePresence): void {
     let list = this.#presence.get(frame.topic);
     if (list === undefined) this.#presence.set(frame.topic, (list = new PresenceList()));
-    const changes = frame.kind === 'presence-state' ? list.state(frame.members) : list.diff(frame.joins, frame.leaves);
+    const changes = frame.kind === 'state' ? list.state(frame.members) : list.diff(frame.joins, frame.leaves);
     for (const { type, key, metas } of changes) this.dispatchEvent(new ResumablePresenceEvent(frame.topic, type, key, metas));
   }
 
