@@ -1,11 +1,13 @@
-import { decodeBinary, delayAfterClose, parseEnvelope, ResumePoints } from '../wire/index.js';
+import { decodeBinary, delayAfterClose, parseEnvelope, PresenceList, ResumePoints, type EnvelopePresence } from '../wire/index.js';
 import {
   ResumableError,
   ResumableErrorEvent,
   ResumableGapEvent,
   ResumableMessageEvent,
+  ResumablePresenceEvent,
   ResumableReconnectEvent,
   ResumableStateEvent,
+  type ResumablePresenceMeta,
   type ResumableEventMap,
   type ResumableState,
 } from './events.js';
@@ -30,6 +32,8 @@ export class ResumableClient extends EventTarget {
   readonly #settings: ResumableSettings;
   readonly #points: ResumePoints;
   readonly #queue: Outgoing[] = [];
+  /** Per topic whose presence the server sends: the members, kept from its state and diffs. */
+  readonly #presence = new Map<string, PresenceList>();
   #state: ResumableState = 'connecting';
   #socket: WebSocketLike | undefined;
   #attempt = 0;
@@ -53,6 +57,18 @@ export class ResumableClient extends EventTarget {
   /** The last message id seen per topic (a copy): store it to resume after a page reload with `since`. */
   get lastIds(): Record<string, string> {
     return this.#points.lastIds;
+  }
+
+  /**
+   * The members of `topic` (`{ key: [{ ref, meta }] }`, a copy), for a topic the server sends the
+   * presence of (`subscribe(…, { presence: true })`); `{}` before its first state. After a drop it
+   * shows the list from before until the new connection's state replaces it.
+   *
+   * @example
+   * const online = Object.keys(client.presence('room:lobby')).length
+   */
+  presence(topic: string): Record<string, ResumablePresenceMeta[]> {
+    return this.#presence.get(topic)?.members ?? {};
   }
 
   /** Messages waiting in the queue for the next connection (only with `queue`). */
@@ -143,12 +159,21 @@ export class ResumableClient extends EventTarget {
     const envelope = parseEnvelope(data);
     if (envelope === undefined) {
       this.dispatchEvent(new ResumableMessageEvent(data));
+    } else if (envelope.kind === 'state' || envelope.kind === 'diff') {
+      this.#presenceFrame(envelope);
     } else if (envelope.kind === 'seam') {
       if (this.#points.seam(envelope.topic, envelope.after, envelope.gap)) this.dispatchEvent(new ResumableGapEvent(envelope.topic));
     } else if (envelope.id === undefined || this.#points.accept(envelope.topic, envelope.id)) {
       const payload = envelope.binary ? decodeBinary(envelope.data) : envelope.data;
       this.dispatchEvent(new ResumableMessageEvent(payload, envelope.topic, envelope.id));
     }
+  }
+
+  #presenceFrame(frame: EnvelopePresence): void {
+    let list = this.#presence.get(frame.topic);
+    if (list === undefined) this.#presence.set(frame.topic, (list = new PresenceList()));
+    const changes = frame.kind === 'state' ? list.state(frame.members) : list.diff(frame.joins, frame.leaves);
+    for (const { type, key, metas } of changes) this.dispatchEvent(new ResumablePresenceEvent(frame.topic, type, key, metas));
   }
 
   #dropped(code: number, reason: string): void {

@@ -57,6 +57,39 @@ export class ResumableGapEvent extends Event {
   }
 }
 
+/** One tracked connection of a member: its ref (unique) and the metadata the server tracked it with. */
+export interface ResumablePresenceMeta {
+  ref: string;
+  meta: unknown;
+}
+
+/**
+ * Dispatched as `'presence'` when a member of a topic whose presence the server sends changes:
+ * `join` (its key got its first meta), `leave` (its last meta went; `metas` are the ones it had),
+ * `update` (its metas changed: a tab more or less, a meta updated). A state after a reconnect
+ * dispatches the differences from the list the client had. `client.presence(topic)` is the list.
+ *
+ * @example
+ * client.addEventListener('presence', ({ topic, change, key }) => {
+ *   if (change !== 'update') log(`${key} ${change === 'join' ? 'joined' : 'left'} ${topic}`)
+ *   renderMembers(client.presence(topic))
+ * })
+ */
+export class ResumablePresenceEvent extends Event {
+  readonly topic: string;
+  readonly change: 'join' | 'leave' | 'update';
+  readonly key: string;
+  readonly metas: ResumablePresenceMeta[];
+
+  constructor(topic: string, change: 'join' | 'leave' | 'update', key: string, metas: ResumablePresenceMeta[]) {
+    super('presence');
+    this.topic = topic;
+    this.change = change;
+    this.key = key;
+    this.metas = metas;
+  }
+}
+
 /**
  * Dispatched as `'error'` when an attempt fails or a connection drops; the client retries by itself.
  *
@@ -98,6 +131,7 @@ export interface ResumableEventMap {
   state: ResumableStateEvent;
   message: ResumableMessageEvent;
   gap: ResumableGapEvent;
+  presence: ResumablePresenceEvent;
   error: ResumableErrorEvent;
   reconnect: ResumableReconnectEvent;
 }

@@ -1,4 +1,5 @@
 import type { PreparedMessage } from './prepared-message.js';
+import type { PresenceBackend } from './presence-backend.js';
 
 /** Receives the messages published to a topic; registered with `TopicBackend.subscribe()`. */
 export type TopicListener = (topic: string, message: PreparedMessage) => void;
@@ -83,4 +84,6 @@ export interface TopicBackend {
   /** `onGap` is optional so that backends written before it still fit; `createTopics()` always gives it. */
   keepHistory?(bounds: { maxMessages: number; maxAge: number }, onGap?: TopicGapListener): void;
   replay?(topic: string, since: string | undefined): Promise<TopicReplay>;
+  /** Presence across processes (see `PresenceBackend`); without it, presence covers this process only. */
+  readonly presence?: PresenceBackend | undefined;
 }

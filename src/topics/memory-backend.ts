@@ -2,12 +2,14 @@ import { UpsocketError } from '../core/index.js';
 import type { TopicBackend, TopicListener, TopicReplay } from './backend.js';
 import { TopicListeners } from './listeners.js';
 import { MemoryHistory } from './memory-history.js';
+import { MemoryPresence } from './memory-presence.js';
 import type { PreparedMessage } from './prepared-message.js';
 
 const resolved: Promise<undefined> = Promise.resolve(undefined);
 
 class MemoryBackend implements TopicBackend {
   readonly #listeners = new TopicListeners();
+  readonly presence = new MemoryPresence();
   /** Set by keepHistory(): then every message gets an id and is kept. */
   #history: MemoryHistory | undefined;
   #closed = false;
@@ -49,6 +51,7 @@ class MemoryBackend implements TopicBackend {
     this.#closed = true;
     this.#history = undefined;
     this.#listeners.clear();
+    this.presence.clear();
     return resolved;
   }
 

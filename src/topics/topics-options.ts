@@ -1,5 +1,5 @@
 import { UpsocketError, type Connection } from '../core/index.js';
-import { aBoolean, aFunction, defineOptions, positiveInteger, type OptionCheck } from '../core/internal.js';
+import { aBoolean, aFunction, atLeast, defineOptions, positiveInteger, type OptionCheck } from '../core/internal.js';
 import type { TopicBackend, TopicHistoryOptions } from './backend.js';
 
 /** Options of `createTopics()`. */
@@ -33,6 +33,25 @@ export interface TopicsOptions {
    * createTopics({ history: {}, onGap: (topic, { raw }) => raw.forEach((connection) => void connection.close(1012, 'resync')) })
    */
   onGap?: ((topic: string, gap: TopicGap) => void) | undefined;
+  /** How presence batches diffs and holds back leaves (docs/presence.md). Default: `{ interval: 50, grace: 5000 }`. */
+  presence?: PresenceOptions | undefined;
+}
+
+/**
+ * Presence settings: the `presence` option of `createTopics()`.
+ *
+ * @example
+ * createTopics({ presence: { interval: 100, grace: 10_000 } })
+ */
+export interface PresenceOptions {
+  /** The window (ms) a topic's presence changes are coalesced over into one diff. Default: 50. */
+  interval?: number | undefined;
+  /**
+   * How long (ms) the meta of a connection that closed stays listed before it leaves, so that a
+   * member reconnecting (to this process or another) does not flap leave/join. A track of the same
+   * key in the same topic and process ends it early. `untrack()` has no grace. Default: 5000.
+   */
+  grace?: number | undefined;
 }
 
 /** What `onGap` hears: the subscribers in this process that missed messages of a topic. */
@@ -64,6 +83,16 @@ export interface SubscribeOptions {
   since?: string | null | undefined;
   /** This subscription's messages in the envelope, or raw. Default: the `envelope` of `createTopics()`. */
   envelope?: boolean | undefined;
+  /**
+   * Also send the topic's presence: its members in one state frame, then their joins, leaves and
+   * updates as batched diff frames (docs/protocol.md, "Presence"), in the envelope whatever
+   * `envelope` says. `subscribe()` resolves once the state went out. A connection already
+   * subscribed to the topic is left as it is: unsubscribe it first. Default: false.
+   *
+   * @example
+   * await topics.subscribe(connection, 'room:lobby', { presence: true })
+   */
+  presence?: boolean | undefined;
 }
 
 /** What `topics.subscribe()` resolves to. */
@@ -91,6 +120,16 @@ const historyCheck: OptionCheck<TopicHistoryOptions | undefined> = (value, key, 
   historyOptions.resolve(`${caller} ${key}`, value);
 };
 
+/** @internal */
+export const presenceOptions = defineOptions<{ interval: number; grace: number }>({
+  interval: { default: 50, check: positiveInteger },
+  grace: { default: 5000, check: atLeast(0) },
+});
+
+const presenceCheck: OptionCheck<PresenceOptions | undefined> = (value, key, caller) => {
+  presenceOptions.resolve(`${caller} ${key}`, value);
+};
+
 // No default backend here: each Topics gets a memory backend of its own.
 /** @internal */
 export const topicsOptions = defineOptions<{
@@ -99,12 +138,14 @@ export const topicsOptions = defineOptions<{
   history: TopicHistoryOptions | undefined;
   envelope: boolean;
   onGap: ((topic: string, gap: TopicGap) => void) | undefined;
+  presence: PresenceOptions | undefined;
 }>({
   backend: { default: undefined },
   maxBufferedAmount: { default: 1024 * 1024, check: positiveInteger },
   history: { default: undefined, check: historyCheck },
   envelope: { default: false, check: aBoolean },
   onGap: { default: undefined, check: aFunction() },
+  presence: { default: undefined, check: presenceCheck },
 });
 
 const sinceCheck: OptionCheck<string | null | undefined> = (value, key) => {
@@ -114,7 +155,8 @@ const sinceCheck: OptionCheck<string | null | undefined> = (value, key) => {
 };
 
 /** @internal */
-export const subscribeOptions = defineOptions<{ since: string | null | undefined; envelope: boolean }>({
+export const subscribeOptions = defineOptions<{ since: string | null | undefined; envelope: boolean; presence: boolean }>({
   since: { default: undefined, check: sinceCheck },
   envelope: { default: false, check: aBoolean },
+  presence: { default: false, check: aBoolean },
 });

@@ -5,6 +5,8 @@
 //   {"topic":"room","id":"1733140000000-5","text":"hello"}
 //   {"topic":"room","id":"1733140000000-6","binary":"<base64>"}
 //   {"topic":"room","after":"1733140000000-6","gap":true}      a seam (seam.ts)
+//   {"topic":"room","presence":"state"|"diff",…}                 presence (presence.ts)
+import { presenceOf, type EnvelopePresence } from './presence.js';
 
 /** @internal A topic message in the envelope. `data` is the text, or a binary message's bytes in base64. */
 export interface EnvelopeMessage {
@@ -56,7 +58,7 @@ function onlyKeys(value: object, allowed: Set<string>): boolean {
  * messages). Strict on keys, so that an app message that happens to have a `topic` field is not
  * taken for one.
  */
-export function parseEnvelope(text: string): EnvelopeMessage | EnvelopeSeam | undefined {
+export function parseEnvelope(text: string): EnvelopeMessage | EnvelopeSeam | EnvelopePresence | undefined {
   if (text[0] !== '{' || !text.includes('"topic"')) return undefined;
   let value: Record<string, unknown>;
   try {
@@ -66,6 +68,7 @@ export function parseEnvelope(text: string): EnvelopeMessage | EnvelopeSeam | un
   }
   const { topic, id, text: payload, binary, after, gap } = value;
   if (typeof topic !== 'string') return undefined;
+  if (value.presence !== undefined) return presenceOf(value, topic);
   if (payload !== undefined || binary !== undefined) {
     if ((id !== undefined && typeof id !== 'string') || !onlyKeys(value, messageKeys)) return undefined;
     if (typeof payload === 'string') return { kind: 'message', topic, id, binary: false, data: payload };
