@@ -4,7 +4,7 @@ import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHt
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { attach, handleStream, open, type Connection } from '../../../src/adapters/node-http/index.js';
-import { connect, type OpenOptions, type RefusedUpgrade } from '../../../src/index.js';
+import { connect, reconnecting, type OpenOptions, type RefusedUpgrade } from '../../../src/index.js';
 import { nodeHttp2Fixture } from '../../conformance/node-http2.fixture.js';
 import { selfSignedCertificate } from '../../helpers/certificate.js';
 import { onCleanup } from '../../helpers/cleanup.js';
@@ -184,6 +184,32 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     expect((await other.read())?.text()).toBe('not stuck');
   });
 
+  it('a handler that does not read pauses the stream: HTTP/2 flow control holds the sender, nothing is lost', async () => {
+    const start = deferred<void>();
+    const received = deferred<number>();
+    const { wsUrl } = await startH2c(
+      async (connection) => {
+        await start.promise;
+        let count = 0;
+        for await (const message of connection) if (message.text().length === 16 * 1024) count++;
+        received.resolve(count);
+      },
+      { receiveHighWaterMark: 64 * 1024 },
+    );
+    const client = await connectClient(`${wsUrl}/rooms/lobby`, { http2: true, sendHighWaterMark: 64 * 1024 });
+    const chunk = 'z'.repeat(16 * 1024);
+    for (let i = 0; i < 256; i++) client.sendText(chunk);
+    // 4 MiB sent into a server that reads nothing: its receive queue pauses the stream at 64 KiB,
+    // the stream's window closes, and the client's bytes wait on the client.
+    const flushed = await Promise.race([client.flush().then(() => true), new Promise((resolve) => setTimeout(resolve, 500, false))]);
+    expect(flushed).toBe(false);
+    expect(client.bufferedAmount).toBeGreaterThan(1024 * 1024);
+    start.resolve();
+    await client.flush();
+    await client.close();
+    expect(await received.promise).toBe(256);
+  });
+
   it('holds hundreds of WebSockets on one session: caps and limits apply per stream, the others go on', async () => {
     const count = 300;
     const { wsUrl, origin, upsocket } = await startH2c(echo, { maxMessageSize: 1024 });
@@ -225,6 +251,27 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     const refused = await ask(shared, connectHeaders('/rooms/lobby'));
     expect(refused).toMatchObject({ status: 503, body: 'Server is shutting down\n' });
     expect(refused.headers['retry-after']).toBe('7');
+  });
+
+  it('reconnecting() passes http2 through: a dropped stream comes back over HTTP/2, on the session given', async () => {
+    let opened = 0;
+    const versions: string[] = [];
+    const { wsUrl, origin } = await startH2c(async (connection) => {
+      opened++;
+      versions.push(connection.request.httpVersion);
+      if (opened === 1) return connection.close(4000, 'again');
+      await connection.closed;
+    });
+    const shared = await session(origin);
+    const client = reconnecting(`${wsUrl}/rooms/lobby`, (connection) => connection.closed.then(() => {}), {
+      http2: shared,
+      initialDelay: 10,
+      maxDelay: 10,
+    });
+    onCleanup(() => client.close());
+    await until(() => opened === 2 && client.state === 'open', 5000, 'the second connection');
+    expect(versions).toEqual(['2.0', '2.0']);
+    expect(shared.closed).toBe(false);
   });
 
   it('handleStream() accepts a stream from a raw stream listener, with the same checks', async () => {
