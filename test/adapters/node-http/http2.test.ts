@@ -4,7 +4,7 @@ import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHt
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { attach, handleStream, open, type Connection } from '../../../src/adapters/node-http/index.js';
-import { connect, reconnecting, type OpenOptions, type RefusedUpgrade } from '../../../src/index.js';
+import { connect, createTopics, reconnecting, type OpenOptions, type RefusedUpgrade } from '../../../src/index.js';
 import { nodeHttp2Fixture } from '../../conformance/node-http2.fixture.js';
 import { selfSignedCertificate } from '../../helpers/certificate.js';
 import { onCleanup } from '../../helpers/cleanup.js';
@@ -79,6 +79,48 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     client.sendText('over h2');
     expect((await client.read())?.text()).toBe('over h2');
     expect(await seen.promise).toEqual({ method: 'GET', httpVersion: '2.0', protocol: 'websocket' });
+  });
+
+  it('topics fan out to HTTP/2 streams (the shared frame is written on the stream)', async () => {
+    const topics = createTopics();
+    const subscribed = deferred<void>();
+    let joined = 0;
+    const { wsUrl, origin } = await startH2c(async (connection) => {
+      await topics.subscribe(connection, 'news');
+      if (++joined === 2) subscribed.resolve();
+      await connection.closed;
+    });
+    const shared = await session(origin);
+    const [a, b] = await Promise.all([connectClient(`${wsUrl}/rooms/a`, { http2: shared }), connectClient(`${wsUrl}/rooms/b`, { http2: shared })]);
+    await subscribed.promise;
+    await topics.publish('news', 'extra');
+    await topics.publish('news', new Uint8Array([1, 2, 3]));
+    for (const client of [a, b]) {
+      expect((await client.read())?.text()).toBe('extra');
+      expect([...((await client.read())?.data ?? [])]).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('the heartbeat drops a stream whose peer never answers pings; a rate limit closes with 1008', async () => {
+    const closes: number[] = [];
+    const { wsUrl, origin } = await startH2c(
+      async (connection) => {
+        const { code } = await connection.closed;
+        closes.push(code);
+      },
+      { heartbeat: 100, rateLimit: { messages: 1, interval: 60_000, policy: 'close' } },
+    );
+    const client = await session(origin);
+    // A raw stream reads nothing and never pongs.
+    const silent = client.request(connectHeaders('/rooms/silent'), { endStream: false });
+    silent.resume();
+    await new Promise((resolve) => silent.once('close', resolve));
+    expect(closes).toEqual([1006]);
+    const chatty = await connectClient(`${wsUrl}/rooms/chatty`, { http2: client });
+    chatty.sendText('one');
+    chatty.sendText('two');
+    expect(await chatty.closed).toEqual({ code: 1008, reason: 'Rate limit exceeded' });
+    expect(client.closed).toBe(false);
   });
 
   it('carries several WebSockets and plain requests on one session; each closes on its own', async () => {
