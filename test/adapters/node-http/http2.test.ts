@@ -316,6 +316,38 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     expect(shared.closed).toBe(false);
   });
 
+  it('reconnecting({ resume: true, http2: true }) gets what was published while its stream was down, once each', async () => {
+    const topics = createTopics({ history: { maxMessages: 100 } });
+    const serverSide: Connection[] = [];
+    let subscribed = 0;
+    const { wsUrl } = await startH2c(async (connection) => {
+      serverSide.push(connection);
+      await topics.subscribe(connection, 'room');
+      subscribed++;
+      await connection.closed;
+    });
+    const texts: string[] = [];
+    const client = reconnecting(
+      `${wsUrl}/rooms/lobby`,
+      async (connection) => {
+        for await (const message of connection) texts.push(message.text());
+      },
+      { http2: true, resume: true, initialDelay: 50, maxDelay: 50 },
+    );
+    onCleanup(() => client.close());
+    await until(() => subscribed === 1, 5000, 'the first subscription');
+    await topics.publish('room', 'before');
+    await until(() => texts.length === 1, 5000, 'before');
+    serverSide[0]!.terminate();
+    const away = Array.from({ length: 5 }, (_, index) => `away ${index}`);
+    for (const text of away) await topics.publish('room', text);
+    await until(() => subscribed === 2, 5000, 'the resumed subscription');
+    await topics.publish('room', 'after');
+    await until(() => texts.at(-1) === 'after', 5000, 'after');
+    expect(texts).toEqual(['before', ...away, 'after']);
+    expect(serverSide[1]!.request.url).toContain('upsocket-resume=');
+  });
+
   it('handleStream() accepts a stream from a raw stream listener, with the same checks', async () => {
     const server = http2.createServer({ settings: { enableConnectProtocol: true } });
     const refusals: number[] = [];
