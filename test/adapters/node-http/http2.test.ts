@@ -317,7 +317,7 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
   });
 
   it('reconnecting({ resume: true, http2: true }) gets what was published while its stream was down, once each', async () => {
-    const topics = createTopics({ history: { maxMessages: 100 } });
+    const topics = createTopics({ history: { maxMessages: 100 }, envelope: true });
     const serverSide: Connection[] = [];
     let subscribed = 0;
     const { wsUrl } = await startH2c(async (connection) => {
@@ -330,7 +330,7 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     const client = reconnecting(
       `${wsUrl}/rooms/lobby`,
       async (connection) => {
-        for await (const message of connection) texts.push(message.text());
+        for await (const message of connection) texts.push((message.json() as { text: string }).text);
       },
       { http2: true, resume: true, initialDelay: 50, maxDelay: 50 },
     );
