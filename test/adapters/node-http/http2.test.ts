@@ -283,12 +283,12 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     expect(shared.closed).toBe(false);
   });
 
-  it('close() closes HTTP/2 WebSockets with 1001 and answers later CONNECTs 503 with Retry-After', async () => {
+  it('close() closes HTTP/2 WebSockets with 1012 (its default) and answers later CONNECTs 503 with Retry-After', async () => {
     const { wsUrl, origin, upsocket } = await startH2c(async (connection) => void (await readAll(connection)));
     const shared = await session(origin);
     const client = await connectClient(`${wsUrl}/rooms/lobby`, { http2: shared });
     const closing = upsocket.close({ timeout: 2000, retryAfter: 7 });
-    expect(await client.closed).toEqual({ code: 1001, reason: '' });
+    expect(await client.closed).toEqual({ code: 1012, reason: '' });
     await closing;
     const refused = await ask(shared, connectHeaders('/rooms/lobby'));
     expect(refused).toMatchObject({ status: 503, body: 'Server is shutting down\n' });
