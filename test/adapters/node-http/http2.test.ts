@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { attach, handleStream, open, type Connection } from '../../../src/adapters/node-http/index.js';
 import { connect, createTopics, reconnecting, type OpenOptions, type RefusedUpgrade } from '../../../src/index.js';
-import { nodeHttp2Fixture } from '../../conformance/node-http2.fixture.js';
+import { listenHttp2, nodeHttp2Fixture } from '../../conformance/node-http2.fixture.js';
 import { selfSignedCertificate } from '../../helpers/certificate.js';
 import { onCleanup } from '../../helpers/cleanup.js';
 import { connectClient } from '../../helpers/client.js';
@@ -346,6 +346,27 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     await until(() => texts.at(-1) === 'after', 5000, 'after');
     expect(texts).toEqual(['before', ...away, 'after']);
     expect(serverSide[1]!.request.url).toContain('upsocket-resume=');
+  });
+
+  it("attach()'s maxPendingUpgrades counts extended CONNECTs: one more gets 503 before the app", async () => {
+    const entered = deferred<void>();
+    const release = deferred<void>();
+    const server = http2.createServer(async (req, res) => {
+      entered.resolve();
+      await release.promise;
+      if (!open(req, echo)) res.end('plain');
+    });
+    const started = await listenHttp2(server, false, { handler: echo, attachOptions: { maxPendingUpgrades: 1, onRefuse: () => {} } });
+    const client = await session(started.httpUrl);
+    const first = connectClient(`${started.wsUrl}/a`, { http2: client });
+    await entered.promise;
+    const second = await ask(client, connectHeaders('/b'));
+    expect(second.status).toBe(503);
+    expect(second.headers['retry-after']).toBe('1');
+    release.resolve();
+    const opened = await first;
+    opened.sendText('after the wait');
+    expect((await opened.read())?.text()).toBe('after the wait');
   });
 
   it('handleStream() accepts a stream from a raw stream listener, with the same checks', async () => {
