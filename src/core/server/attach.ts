@@ -11,6 +11,8 @@ import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { sharedWeakMap } from './registry.js';
 import { UpsocketServer } from './server.js';
 import { Upgrade } from './upgrade.js';
+import { answerOtherConnect, H2Upgrade, type AnyHttp2Server } from './h2-upgrade.js';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 
 /** Options of `attach()`: defaults for every `open()`, plus which upgrades upsocket routes. */
 export interface AttachOptions extends OpenOptions {
@@ -73,10 +75,41 @@ export const attachOptions = defineOptions<
   upgradeBurst: { default: undefined, check: positiveInteger as OptionCheck<number | undefined> },
 });
 
-const attached = sharedWeakMap<HttpServer | HttpsServer, UpsocketServer>('attached');
+const attached = sharedWeakMap<HttpServer | HttpsServer | AnyHttp2Server, UpsocketServer>('attached');
+
+/** A `node:http2` server (its sessions have settings to announce); `http(s).Server` has no `updateSettings()`. */
+function isHttp2Server(server: HttpServer | HttpsServer | AnyHttp2Server): server is AnyHttp2Server {
+  return typeof (server as Partial<AnyHttp2Server>).updateSettings === 'function';
+}
+
+function routeH2Upgrade(upgrade: H2Upgrade): void {
+  upgrade.route();
+}
+
+/**
+ * Routes a `node:http2` server's RFC 8441 extended CONNECTs as `attach()` routes upgrades. Node's
+ * compat layer never gives a CONNECT to `'request'`: it emits `'connect'` (and answers 405 when
+ * nobody listens), the HTTP/2 twin of `'upgrade'`. The server must announce
+ * SETTINGS_ENABLE_CONNECT_PROTOCOL before a client may send one: set here for sessions from now on.
+ */
+function attachHttp2(server: AnyHttp2Server, upsocket: UpsocketServer, filter: ((request: IncomingMessage) => boolean) | undefined): void {
+  server.updateSettings({ enableConnectProtocol: true });
+  server.on('connect', (request: Http2ServerRequest, response: Http2ServerResponse) => {
+    const alone = server.listenerCount('connect') === 1;
+    const protocol = request.headers[':protocol'] as string | undefined;
+    if (protocol !== 'websocket' || (filter !== undefined && !filter(request as unknown as IncomingMessage))) {
+      // Another 'connect' listener may serve it; alone, say what Node would have said.
+      if (alone) answerOtherConnect(response.stream, protocol);
+      return;
+    }
+    const upgrade = new H2Upgrade(upsocket, server, request, response);
+    if (alone) upgrade.route();
+    else setImmediate(routeH2Upgrade, upgrade);
+  });
+}
 
 /** @internal Whether `attach()` was called for `server` (by any copy of upsocket in the process). */
-export function isAttached(server: HttpServer | HttpsServer): boolean {
+export function isAttached(server: HttpServer | HttpsServer | AnyHttp2Server): boolean {
   return attached.has(server);
 }
 
@@ -90,15 +123,24 @@ function routeUpgrade(upgrade: Upgrade): void {
  * response bound to the raw socket, so middleware runs before any 101. A route calls `open()` to
  * accept; anything else the app answers goes back as HTTP. Call it once per server.
  *
+ * On a `node:http2` server (`createSecureServer`, `allowHTTP1` too, or `createServer`) it also
+ * routes RFC 8441 extended CONNECTs (a browser's WebSocket on its page's HTTP/2 connection): it
+ * turns on `enableConnectProtocol` for sessions from now on (so call it before `listen()`), and
+ * hands each one to the `'request'` listeners as a GET whose `open()` answers `:status 200`.
+ *
  * @example
  * const server = http.createServer(app)
  * const upsocket = attach(server, { maxMessageSize: 64 * 1024 })
  * server.listen(3000)
+ *
+ * @example
+ * const server = http2.createSecureServer({ key, cert, allowHTTP1: true }, app)
+ * attach(server) // HTTP/1.1 upgrades and HTTP/2 streams, one port
  */
-export function attach(server: HttpServer | HttpsServer, options?: AttachOptions): UpsocketServer {
+export function attach(server: HttpServer | HttpsServer | AnyHttp2Server, options?: AttachOptions): UpsocketServer {
   if (!(server instanceof NetServer)) {
     const what = typeof server === 'function' ? 'a function (an app? pass http.createServer(app))' : describeValue(server);
-    throw new UpsocketError('UPSOCKET_INVALID_OPTION', `attach(server): server must be the http.Server or https.Server the app listens on, got ${what}`);
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', `attach(server): server must be the http.Server, https.Server or node:http2 server the app listens on, got ${what}`);
   }
   assertKnownOptions('attach()', options, attachOptions.keys);
   const existing = attached.get(server);
@@ -112,9 +154,11 @@ export function attach(server: HttpServer | HttpsServer, options?: AttachOptions
   }
   const admission = Admission.from({ maxPendingUpgrades, upgradesPerSecond, upgradeBurst, retryAfter: settings.retryAfter });
   const upsocket = new UpsocketServer(settings, admission);
+  if (isHttp2Server(server)) attachHttp2(server, upsocket, filter);
+  // HTTP/1.1 upgrades too: an http2 secure server with allowHTTP1 serves both on one port.
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (filter !== undefined && !filter(request)) return;
-    const upgrade = new Upgrade(upsocket, server, request, socket as Socket, head);
+    const upgrade = new Upgrade(upsocket, server as HttpServer, request, socket as Socket, head);
     // Alone on the server: nobody else can answer it, route it now. Otherwise defer past the
     // other 'upgrade' listeners and the callbacks they queue (engine.io runs its middleware on
     // later ticks), so one that answers without real waiting keeps its upgrade.
