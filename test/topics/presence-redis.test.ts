@@ -1,0 +1,136 @@
+import { expect, it } from 'vitest';
+import { describeNeeding, redisCli, redisServer } from '../helpers/external-programs.js';
+import { RedisCluster } from '../helpers/redis-cluster.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { delay } from '../helpers/server.js';
+import { joins, PresenceProcess, stateView } from './presence-backend-process.js';
+
+// The lease of these tests' processes: a SIGKILLed one is removed within 1.2 × this.
+const LEASE = 1500;
+// What a loaded 2-core machine may add to that bound (timers late, IPC, tsx processes).
+const SLACK = 2500;
+
+type Where = { env: Record<string, string>; keys: () => Promise<string[]> };
+
+async function singleServer(): Promise<Where> {
+  const redis = await RedisServer.start();
+  return { env: { REDIS_URL: redis.url }, keys: async () => (await redis.command('KEYS', '*presence:*')) as string[] };
+}
+
+async function cluster(): Promise<Where> {
+  const nodes = await RedisCluster.start();
+  return {
+    env: { REDIS_CLUSTER: nodes.urls.join(',') },
+    keys: async () => (await Promise.all(nodes.nodes.map((node) => node.command('KEYS', '*presence:*') as Promise<string[]>))).flat(),
+  };
+}
+
+function scenarios(where: () => Promise<Where>): void {
+  it('shows every process the others\' entries: changes to listeners, whole processes to state()', async () => {
+    const { env } = await where();
+    const [a, b, c] = await Promise.all(['A', 'B', 'C'].map((id) => PresenceProcess.start(id, env, LEASE)));
+    // Topics that land on different shards of a cluster.
+    const topics = ['room:lobby', 'room:kitchen', 'doc:{42}:cursor'];
+    for (const topic of topics) await Promise.all([b!.listen(topic), c!.listen(topic)]);
+    for (const topic of topics) {
+      expect((await a!.publish(topic, joins('A', 1, ['alice', 'A.1', { tab: 1 }], ['alice', 'A.2', { tab: 2 }]))).ok).toBe(true);
+      expect((await b!.publish(topic, joins('B', 1, ['bob', 'B.1']))).ok).toBe(true);
+      expect((await a!.publish(topic, { process: 'A', seq: 2, joins: [], leaves: [{ key: 'alice', ref: 'A.2' }] })).ok).toBe(true);
+    }
+    for (const topic of topics) {
+      await c!.untilView(topic, { A: ['A.1'], B: ['B.1'] });
+      // Never its own changes back.
+      await b!.untilView(topic, { A: ['A.1'] });
+      expect(stateView(await c!.state(topic))).toEqual({ A: ['A.1'], B: ['B.1'] });
+      const [fromA] = (await c!.state(topic)).filter(({ process }) => process === 'A');
+      expect(fromA).toEqual({ process: 'A', seq: 2, entries: [{ key: 'alice', ref: 'A.1', meta: { tab: 1 } }] });
+    }
+    // Each change reached C once: two changes of A and one of B per topic, nothing twice.
+    const changes = c!.events.filter(([, event]) => 'joins' in event).map(([topic, { process, seq }]) => `${topic} ${process}.${seq}`);
+    expect(changes.sort()).toEqual(topics.flatMap((topic) => [`${topic} A.1`, `${topic} A.2`, `${topic} B.1`]).sort());
+  });
+
+  it('removes a SIGKILLed process\'s entries within 1.2 × the lease, telling every listener, and leaves nothing of it in Redis', async () => {
+    const { env, keys } = await where();
+    const [a, b, c] = await Promise.all(['A', 'B', 'C'].map((id) => PresenceProcess.start(id, env, LEASE)));
+    for (const topic of ['room:lobby', 'room:kitchen']) {
+      await Promise.all([b!.listen(topic), c!.listen(topic)]);
+      expect((await a!.publish(topic, joins('A', 1, ['alice', 'A.1']))).ok).toBe(true);
+      expect((await c!.publish(topic, joins('C', 1, ['carol', 'C.1']))).ok).toBe(true);
+      await b!.untilView(topic, { A: ['A.1'], C: ['C.1'] });
+    }
+    const killed = Date.now();
+    await a!.kill();
+    await Promise.all(['room:lobby', 'room:kitchen'].flatMap((topic) => [b!.untilView(topic, { C: ['C.1'] }, 1.2 * LEASE + SLACK), c!.untilView(topic, {}, 1.2 * LEASE + SLACK)]));
+    const removedAfter = Date.now() - killed;
+    expect(removedAfter).toBeLessThan(1.2 * LEASE + SLACK);
+    // The leave is the contract's { process, seq, entries: [] }, with A's last seq.
+    expect(b!.events).toContainEqual(['room:lobby', { process: 'A', seq: 1, entries: [] }]);
+    expect((await keys()).filter((key) => key.includes(':e:A') || key.endsWith(':A'))).toEqual([]);
+    expect(stateView(await b!.state('room:lobby'))).toEqual({ C: ['C.1'] });
+  });
+}
+
+describeNeeding('presence across processes through Redis (backend)', { needs: [redisServer], timeout: 60_000 }, () => {
+  scenarios(singleServer);
+
+  it('writes every process\'s entries again after Redis restarts; a process that died meanwhile leaves a lease later, the others never', async () => {
+    const redis = await RedisServer.start();
+    const env = { REDIS_URL: redis.url };
+    const [a, b, c] = await Promise.all(['A', 'B', 'C'].map((id) => PresenceProcess.start(id, env, LEASE)));
+    await c!.listen('room');
+    await a!.publish('room', joins('A', 1, ['alice', 'A.1']));
+    await b!.publish('room', joins('B', 1, ['bob', 'B.1']));
+    await c!.untilView('room', { A: ['A.1'], B: ['B.1'] });
+
+    await redis.stop();
+    // During the outage: A changes (Redis cannot take it: the change is kept), B dies.
+    const during = await a!.publish('room', { process: 'A', seq: 2, joins: [{ key: 'anna', ref: 'A.2', meta: null }], leaves: [{ key: 'alice', ref: 'A.1' }] });
+    expect(during).toMatchObject({ ok: false, code: 'UPSOCKET_BACKEND_UNAVAILABLE' });
+    await b!.kill();
+    // C keeps its last view while Redis is away.
+    await delay(LEASE);
+    expect(c!.view('room')).toEqual({ A: ['A.1'], B: ['B.1'] });
+
+    await redis.restart();
+    await c!.untilView('room', { A: ['A.2'], B: ['B.1'] });
+    await c!.untilView('room', { A: ['A.2'] }, 2 * LEASE + SLACK);
+    expect(stateView(await c!.state('room'))).toEqual({ A: ['A.2'] });
+    // A was never removed from C's view: no sync with no entries for it.
+    expect(c!.events.filter(([, event]) => event.process === 'A' && 'entries' in event && event.entries.length === 0)).toEqual([]);
+  });
+
+  it('a process that stopped running past its lease is removed, and writes its entries again under a new generation when it runs again', async () => {
+    const redis = await RedisServer.start();
+    const env = { REDIS_URL: redis.url };
+    const [a, b] = await Promise.all(['A', 'B'].map((id) => PresenceProcess.start(id, env, LEASE)));
+    await b!.listen('room');
+    await a!.publish('room', joins('A', 1, ['alice', 'A.1']));
+    await b!.untilView('room', { A: ['A.1'] });
+
+    a!.signal('SIGSTOP');
+    await b!.untilView('room', {}, 1.2 * LEASE + SLACK);
+    a!.signal('SIGCONT');
+    // Its next renewal finds the lease gone: a new generation, its entries written whole.
+    await b!.untilView('room', { A: ['A.1'] }, LEASE + SLACK);
+    expect(await redis.command('HGET', 'upsocket:presence:{leases}:g', 'A')).toBe('2');
+    expect(await redis.command('HGET', 'upsocket:presence:{room}:s', 'A')).toBe('2:1');
+  });
+
+  it('a process that closes removes its entries and its lease, telling the listeners', async () => {
+    const redis = await RedisServer.start();
+    const env = { REDIS_URL: redis.url };
+    const [a, b] = await Promise.all(['A', 'B'].map((id) => PresenceProcess.start(id, env, LEASE)));
+    await b!.listen('room');
+    await a!.publish('room', joins('A', 1, ['alice', 'A.1']));
+    await b!.untilView('room', { A: ['A.1'] });
+    await a!.exit();
+    await b!.untilView('room', {}, 1000);
+    expect(await redis.command('KEYS', '*presence:*')).toEqual(expect.not.arrayContaining([expect.stringContaining('A')]));
+    expect(await redis.command('ZSCORE', 'upsocket:presence:{leases}', 'A')).toBeNull();
+  });
+});
+
+describeNeeding('presence across processes through a Redis Cluster (backend)', { needs: [redisServer, redisCli], timeout: 90_000 }, () => {
+  scenarios(cluster);
+});
