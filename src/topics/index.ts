@@ -4,4 +4,7 @@ export { type TopicBackend, type TopicGapListener, type TopicHistoryOptions, typ
 export { createMemoryBackend } from './memory-backend.js';
 export { PreparedMessage } from './prepared-message.js';
 export { createTopics, Topics } from './topics.js';
-export { type SubscribeOptions, type SubscribeResult, type TopicGap, type TopicsOptions } from './topics-options.js';
+export { type PresenceOptions, type SubscribeOptions, type SubscribeResult, type TopicGap, type TopicsOptions } from './topics-options.js';
+export { type PresenceBackend, type PresenceChange, type PresenceEntry, type PresenceLeave, type PresenceListener, type PresenceSync } from './presence-backend.js';
+export { PresenceTracking } from './presence-tracking.js';
+export { type PresenceMembers, type PresenceMeta } from '../wire/index.js';

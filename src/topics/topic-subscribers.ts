@@ -161,8 +161,8 @@ function isOpen(connection: Connection): boolean {
   return connection.state === 'open';
 }
 
-/** Sends `shared` to every open connection that is not too far behind; returns how many got it. */
-function fanOut(topic: string, connections: Set<Connection>, shared: SharedMessage, maxBufferedAmount: number): number {
+/** @internal Sends `shared` to every open connection that is not too far behind; returns how many got it. */
+export function fanOut(topic: string, connections: Set<Connection>, shared: SharedMessage, maxBufferedAmount: number): number {
   let delivered = 0;
   for (const connection of connections) {
     // Closing or closed: its closed promise removes it shortly; it can take no more writes.

@@ -3,9 +3,12 @@ import { publishTopicGap, publishTopicPublish } from '../core/internal.js';
 import type { TopicBackend, TopicGapListener, TopicReplay } from './backend.js';
 import { createMemoryBackend } from './memory-backend.js';
 import { PreparedMessage } from './prepared-message.js';
+import { Presence } from './presence.js';
+import type { PresenceTracking } from './presence-tracking.js';
+import type { PresenceMembers } from '../wire/index.js';
 import { RequestResumePoints } from './request-resume-points.js';
 import { TopicSubscribers, type CatchingUp } from './topic-subscribers.js';
-import { historyOptions, subscribeOptions, topicsOptions, type SubscribeOptions, type SubscribeResult, type TopicGap, type TopicsOptions } from './topics-options.js';
+import { historyOptions, presenceOptions, subscribeOptions, topicsOptions, type SubscribeOptions, type SubscribeResult, type TopicGap, type TopicsOptions } from './topics-options.js';
 
 const resolved = Promise.resolve();
 const NOTHING_NEW: SubscribeResult = Object.freeze({ gap: false, after: undefined });
@@ -38,9 +41,11 @@ function logGap(topic: string, { after, raw }: TopicGap): void {
 function backendOf(
   options: TopicsOptions | undefined,
   onGap: TopicGapListener,
-): { backend: TopicBackend; maxBufferedAmount: number; history: boolean; envelope: boolean; gap: (topic: string, gap: TopicGap) => void } {
-  const { backend = createMemoryBackend(), maxBufferedAmount, history, envelope, onGap: gap = logGap } = topicsOptions.resolve('createTopics()', options);
-  if (history === undefined) return { backend, maxBufferedAmount, history: false, envelope, gap };
+): { backend: TopicBackend; maxBufferedAmount: number; history: boolean; envelope: boolean; gap: (topic: string, gap: TopicGap) => void; presence: { interval: number; grace: number } } {
+  const resolvedOptions = topicsOptions.resolve('createTopics()', options);
+  const { backend = createMemoryBackend(), maxBufferedAmount, history, envelope, onGap: gap = logGap } = resolvedOptions;
+  const presence = presenceOptions.resolve('createTopics() presence', resolvedOptions.presence);
+  if (history === undefined) return { backend, maxBufferedAmount, history: false, envelope, gap, presence };
   if (backend.keepHistory === undefined || backend.replay === undefined) {
     throw new UpsocketError(
       'UPSOCKET_INVALID_OPTION',
@@ -48,7 +53,7 @@ function backendOf(
     );
   }
   backend.keepHistory(historyOptions.resolve('createTopics() history', history), onGap);
-  return { backend, maxBufferedAmount, history: true, envelope, gap };
+  return { backend, maxBufferedAmount, history: true, envelope, gap, presence };
 }
 
 /**
@@ -92,11 +97,15 @@ export class Topics {
   readonly #requestResumePoints = new RequestResumePoints();
   readonly #deliver = (topic: string, message: PreparedMessage): void => this.#subscribers.get(topic)?.deliver(message, this.#maxBufferedAmount);
   readonly #onGap: (topic: string, gap: TopicGap) => void;
+  readonly #presenceSettings: { interval: number; grace: number };
+  /** Made by the first track(), presence() or subscribe with presence: topics without presence pay nothing. */
+  #presence: Presence | undefined;
   #closed = false;
 
   /** @internal Use `createTopics()`. */
   constructor(options?: TopicsOptions) {
-    const { backend, maxBufferedAmount, history, envelope, gap } = backendOf(options, (topic, after) => this.#gap(topic, after));
+    const { backend, maxBufferedAmount, history, envelope, gap, presence } = backendOf(options, (topic, after) => this.#gap(topic, after));
+    this.#presenceSettings = presence;
     this.#backend = backend;
     this.#maxBufferedAmount = maxBufferedAmount;
     this.#history = history;
@@ -126,10 +135,56 @@ export class Topics {
   subscribe(connection: Connection, name: string, options?: SubscribeOptions): Promise<SubscribeResult> {
     assertTopic(name);
     this.#assertOpen('subscribe');
-    const { since: asked, envelope } = subscribeOptions.resolve('topics.subscribe()', options, this.#envelope ? ENVELOPE : RAW);
+    const { since: asked, envelope, presence } = subscribeOptions.resolve('topics.subscribe()', options, this.#envelope ? ENVELOPE : RAW);
     if (connection.state !== 'open') return resolvedNothingNew;
     let subscribers = this.#subscribers.get(name);
     if (subscribers?.has(connection)) return resolvedNothingNew;
+    if (presence) {
+      // Its presence state goes out once every process's members are known; the result waits for that too.
+      const ready = this.#presenceOf().subscribe(connection, name);
+      const result = this.#subscribe(connection, name, subscribers, asked, envelope);
+      return quiet(Promise.all([result, ready]).then(([subscribed]) => subscribed));
+    }
+    return this.#subscribe(connection, name, subscribers, asked, envelope);
+  }
+
+  /**
+   * Tracks `connection` in the presence of topic `name` as a meta of member `key` (a non-empty
+   * string, e.g. a user id) with `meta`, a JSON value (default `null`): several connections with
+   * one key are one member with several metas. Subscribers with `{ presence: true }` get the
+   * member's join (or update), in every process sharing the backend. The tracking ends with
+   * `untrack()`, or when the connection closes and the `grace` of `createTopics({ presence })` has
+   * passed. A connection that is not open gets a tracking already over (`tracked: false`).
+   * Throws `UPSOCKET_INVALID_OPTION` for a bad key, `UPSOCKET_INVALID_PAYLOAD` for a meta JSON
+   * cannot encode.
+   *
+   * @example
+   * const tracking = topics.track(connection, 'room:lobby', user.id, { name: user.name, status: 'online' })
+   * tracking.update({ name: user.name, status: 'away' })
+   */
+  track(connection: Connection, name: string, key: string, meta?: unknown): PresenceTracking {
+    assertTopic(name);
+    this.#assertOpen('track');
+    return this.#presenceOf().track(connection, name, key, meta);
+  }
+
+  /**
+   * The members of topic `name` across every process: `{ [key]: [{ ref, meta }] }`, one meta per
+   * tracked connection. Answered from this process's copy when connections here subscribe to the
+   * topic's presence, else asked of the backend (rejecting with `UPSOCKET_BACKEND_UNAVAILABLE`
+   * when it cannot answer).
+   *
+   * @example
+   * const online = Object.keys(await topics.presence('room:lobby')).length
+   */
+  presence(name: string): Promise<PresenceMembers> {
+    assertTopic(name);
+    this.#assertOpen('read presence');
+    return this.#presenceOf().members(name);
+  }
+
+  #subscribe(connection: Connection, name: string, existing: TopicSubscribers | undefined, asked: string | null | undefined, envelope: boolean): Promise<SubscribeResult> {
+    let subscribers = existing;
     let topics = this.#topicsOf.get(connection);
     if (topics === undefined) {
       topics = new Set();
@@ -217,7 +272,13 @@ export class Topics {
     this.#subscribers.clear();
     this.#backendSubscriptions.clear();
     this.#topicsOf.clear();
+    // Presence's last change (its held leaves, with the rest of their grace) reaches the backend before it closes.
+    if (this.#presence !== undefined) return this.#presence.close().then(() => this.#backend.close());
     return this.#backend.close();
+  }
+
+  #presenceOf(): Presence {
+    return (this.#presence ??= new Presence(this.#backend.presence, { ...this.#presenceSettings, maxBufferedAmount: this.#maxBufferedAmount }));
   }
 
   /** Live first (the backend's subscription), then the replay; see `TopicSubscribers.finishCatchUp()`. */
@@ -258,6 +319,7 @@ export class Topics {
   }
 
   #leave(connection: Connection, name: string): Promise<void> {
+    this.#presence?.unsubscribe(connection, name);
     const subscribers = this.#subscribers.get(name);
     // delete() covers every state, a subscriber being replayed to included.
     if (subscribers === undefined || !subscribers.delete(connection) || subscribers.size > 0) return resolved;
