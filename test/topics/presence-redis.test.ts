@@ -43,10 +43,11 @@ function scenarios(where: () => Promise<Where>): void {
       await b!.untilView(topic, { A: ['A.1'] });
       expect(stateView(await c!.state(topic))).toEqual({ A: ['A.1'], B: ['B.1'] });
       const [fromA] = (await c!.state(topic)).filter(({ process }) => process === 'A');
-      expect(fromA).toEqual({ process: 'A', seq: 2, entries: [{ key: 'alice', ref: 'A.1', meta: { tab: 1 } }] });
+      // Seqs as listeners see them: generation (1) × 2^32 + the seq the process gave.
+      expect(fromA).toEqual({ process: 'A', seq: 2 ** 32 + 2, entries: [{ key: 'alice', ref: 'A.1', meta: { tab: 1 } }] });
     }
     // Each change reached C once: two changes of A and one of B per topic, nothing twice.
-    const changes = c!.events.filter(([, event]) => 'joins' in event).map(([topic, { process, seq }]) => `${topic} ${process}.${seq}`);
+    const changes = c!.events.filter(([, event]) => 'joins' in event).map(([topic, { process, seq }]) => `${topic} ${process}.${seq - 2 ** 32}`);
     expect(changes.sort()).toEqual(topics.flatMap((topic) => [`${topic} A.1`, `${topic} A.2`, `${topic} B.1`]).sort());
   });
 
@@ -64,11 +65,21 @@ function scenarios(where: () => Promise<Where>): void {
     await Promise.all(['room:lobby', 'room:kitchen'].flatMap((topic) => [b!.untilView(topic, { C: ['C.1'] }, 1.2 * LEASE + SLACK), c!.untilView(topic, {}, 1.2 * LEASE + SLACK)]));
     const removedAfter = Date.now() - killed;
     expect(removedAfter).toBeLessThan(1.2 * LEASE + SLACK);
-    // The leave is the contract's { process, seq, entries: [] }, with A's last seq.
-    expect(b!.events).toContainEqual(['room:lobby', { process: 'A', seq: 1, entries: [] }]);
+    // The leave is the contract's { process, seq, entries: [] }, newer than A's last change.
+    expect(b!.events).toContainEqual(['room:lobby', { process: 'A', seq: 2 ** 32 + 2, entries: [] }]);
     expect((await keys()).filter((key) => key.includes(':e:A') || key.endsWith(':A'))).toEqual([]);
     expect(stateView(await b!.state('room:lobby'))).toEqual({ C: ['C.1'] });
   });
+}
+
+/** A in `room` (alice), B listening to it and seeing her, on a Redis server of their own. */
+async function aliceInA(): Promise<{ redis: RedisServer; a: PresenceProcess; b: PresenceProcess }> {
+  const redis = await RedisServer.start();
+  const [a, b] = await Promise.all(['A', 'B'].map((id) => PresenceProcess.start(id, { REDIS_URL: redis.url }, LEASE)));
+  await b!.listen('room');
+  await a!.publish('room', joins('A', 1, ['alice', 'A.1']));
+  await b!.untilView('room', { A: ['A.1'] });
+  return { redis, a: a!, b: b! };
 }
 
 describeNeeding('presence across processes through Redis (backend)', { needs: [redisServer], timeout: 60_000 }, () => {
@@ -101,31 +112,21 @@ describeNeeding('presence across processes through Redis (backend)', { needs: [r
   });
 
   it('a process that stopped running past its lease is removed, and writes its entries again under a new generation when it runs again', async () => {
-    const redis = await RedisServer.start();
-    const env = { REDIS_URL: redis.url };
-    const [a, b] = await Promise.all(['A', 'B'].map((id) => PresenceProcess.start(id, env, LEASE)));
-    await b!.listen('room');
-    await a!.publish('room', joins('A', 1, ['alice', 'A.1']));
-    await b!.untilView('room', { A: ['A.1'] });
+    const { redis, a, b } = await aliceInA();
 
-    a!.signal('SIGSTOP');
-    await b!.untilView('room', {}, 1.2 * LEASE + SLACK);
-    a!.signal('SIGCONT');
+    a.signal('SIGSTOP');
+    await b.untilView('room', {}, 1.2 * LEASE + SLACK);
+    a.signal('SIGCONT');
     // Its next renewal finds the lease gone: a new generation, its entries written whole.
-    await b!.untilView('room', { A: ['A.1'] }, LEASE + SLACK);
+    await b.untilView('room', { A: ['A.1'] }, LEASE + SLACK);
     expect(await redis.command('HGET', 'upsocket:presence:{leases}:g', 'A')).toBe('2');
     expect(await redis.command('HGET', 'upsocket:presence:{room}:s', 'A')).toBe('2:1');
   });
 
   it('a process that closes removes its entries and its lease, telling the listeners', async () => {
-    const redis = await RedisServer.start();
-    const env = { REDIS_URL: redis.url };
-    const [a, b] = await Promise.all(['A', 'B'].map((id) => PresenceProcess.start(id, env, LEASE)));
-    await b!.listen('room');
-    await a!.publish('room', joins('A', 1, ['alice', 'A.1']));
-    await b!.untilView('room', { A: ['A.1'] });
-    await a!.exit();
-    await b!.untilView('room', {}, 1000);
+    const { redis, a, b } = await aliceInA();
+    await a.exit();
+    await b.untilView('room', {}, 1000);
     expect(await redis.command('KEYS', '*presence:*')).toEqual(expect.not.arrayContaining([expect.stringContaining('A')]));
     expect(await redis.command('ZSCORE', 'upsocket:presence:{leases}', 'A')).toBeNull();
   });

@@ -1,6 +1,6 @@
 import type { PresenceChange, PresenceEntry, PresenceSync } from '../presence-backend.js';
 import type { PresenceKeys } from './presence-keys.js';
-import { changeScript, removeScript, STATE_SCRIPT, syncScript } from './presence-scripts.js';
+import { changeScript, GENERATION_SPAN, removeScript, STATE_SCRIPT, syncScript } from './presence-scripts.js';
 import type { RedisClient, RedisLink } from './redis-link.js';
 
 /** The scripts, as ioredis defines them on the connection (EVALSHA, loading the script when Redis lacks it). */
@@ -11,7 +11,7 @@ interface Scripts {
   upsocketPresenceState(processes: string, entriesPrefix: string): Promise<[string, string, string[]][]>;
 }
 
-/** One process's entries in a topic as Redis holds them, with the generation they were written under. */
+/** One process's entries in a topic as Redis holds them, with the generation they were written under (`seq` as listeners see it). */
 export interface StoredProcess extends PresenceSync {
   generation: number;
 }
@@ -22,9 +22,14 @@ export interface StoredProcess extends PresenceSync {
  */
 export const PRESENCE_MARK = 0x50;
 
-/** A presence event as it travels on a topic's channel: 'P' then its JSON. */
-export function encodeEvent(event: PresenceChange | PresenceSync): string {
-  return `P${JSON.stringify(event)}`;
+/** The seq listeners see for `seq` of `generation` (GENERATION_SPAN). */
+export function seqOf(generation: number, seq: number): number {
+  return generation * GENERATION_SPAN + seq;
+}
+
+/** A presence event as it travels on a topic's channel: 'P' then its JSON, with the seq listeners see. */
+function encodeEvent(event: PresenceChange | PresenceSync, generation: number): string {
+  return `P${JSON.stringify({ ...event, seq: seqOf(generation, event.seq) })}`;
 }
 
 /**
@@ -44,14 +49,14 @@ export class PresenceCommands {
   }
 
   change(keys: PresenceKeys, generation: number, change: PresenceChange): Promise<number> {
-    const args = [keys.channel, change.process, String(generation), String(change.seq), encodeEvent(change), String(change.joins.length)];
+    const args = [keys.channel, change.process, String(generation), String(change.seq), encodeEvent(change, generation), String(change.joins.length)];
     for (const entry of change.joins) args.push(entry.ref, JSON.stringify(entry));
     for (const leave of change.leaves) args.push(leave.ref);
     return this.#client.upsocketPresenceChange(keys.processes, keys.entries(change.process), ...args);
   }
 
   sync(keys: PresenceKeys, generation: number, sync: PresenceSync): Promise<number> {
-    const args = [keys.channel, sync.process, String(generation), String(sync.seq), encodeEvent(sync)];
+    const args = [keys.channel, sync.process, String(generation), String(sync.seq), encodeEvent(sync, generation)];
     for (const entry of sync.entries) args.push(entry.ref, JSON.stringify(entry));
     return this.#client.upsocketPresenceSync(keys.processes, keys.entries(sync.process), ...args);
   }
@@ -70,7 +75,7 @@ export class PresenceCommands {
       return {
         process,
         generation: Number(version.slice(0, colon)),
-        seq: Number(version.slice(colon + 1)),
+        seq: seqOf(Number(version.slice(0, colon)), Number(version.slice(colon + 1))),
         entries: entries.map((entry) => JSON.parse(entry) as PresenceEntry),
       };
     });

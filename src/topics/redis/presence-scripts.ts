@@ -70,10 +70,18 @@ return 1
 }
 
 /**
+ * What listeners see as a process's seq: generation × 2^32 + the seq `Topics` gave, so that
+ * everything a process writes under a new generation (its sync after it was swept while alive) is
+ * newer than what was said of it before, and the removal of a generation (its last seq + 1) newer
+ * than every change of it.
+ */
+export const GENERATION_SPAN = 2 ** 32;
+
+/**
  * KEYS[1] <base>:s, KEYS[2] <base>:e:<process>. ARGV: [1] channel, [2] process, [3] the highest
  * generation to remove, [4] the message's start: 'P{"process":<process as JSON>,"seq":'. Removes
  * the process's entries (a lapsed lease, or its own close) and publishes
- * {"process","seq":<its last>,"entries":[]}. Returns 1, or 0 when there was nothing of that generation.
+ * {"process","seq":<its last, as listeners see it, + 1>,"entries":[]}. Returns 1, or 0 when there was nothing of that generation.
  */
 export function removeScript(publish: 'PUBLISH' | 'SPUBLISH'): string {
   return `${GENERATION}
@@ -81,7 +89,8 @@ local current = redis.call('HGET', KEYS[1], ARGV[2])
 if not current or generation(current) > tonumber(ARGV[3]) then return 0 end
 redis.call('DEL', KEYS[2])
 redis.call('HDEL', KEYS[1], ARGV[2])
-redis.call('${publish}', ARGV[1], ARGV[4] .. string.match(current, ':(%d+)$') .. ',"entries":[]}')
+local seq = generation(current) * ${GENERATION_SPAN} + tonumber(string.match(current, ':(%d+)$')) + 1
+redis.call('${publish}', ARGV[1], ARGV[4] .. string.format('%.0f', seq) .. ',"entries":[]}')
 return 1
 `;
 }

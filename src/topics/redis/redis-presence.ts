@@ -1,6 +1,6 @@
 import { UpsocketError } from '../../core/index.js';
 import type { PresenceBackend, PresenceChange, PresenceEntry, PresenceListener, PresenceSync } from '../presence-backend.js';
-import { PRESENCE_MARK, PresenceCommands, type StoredProcess } from './presence-commands.js';
+import { PRESENCE_MARK, PresenceCommands, seqOf, type StoredProcess } from './presence-commands.js';
 import { LeaseKeys, PresenceKeys } from './presence-keys.js';
 import { PresenceLease } from './presence-lease.js';
 import { noop, type RedisLink } from './redis-link.js';
@@ -129,7 +129,7 @@ export class RedisPresence implements PresenceBackend {
       syncs.push({ process, seq, entries });
     }
     const own = this.#own.get(topic);
-    if (own !== undefined) syncs.push({ process: this.#process, seq: this.#seq, entries: [...own.values()] });
+    if (own !== undefined) syncs.push({ process: this.#process, seq: seqOf(this.#lease!.generation, this.#seq), entries: [...own.values()] });
     return syncs;
   }
 
@@ -298,7 +298,8 @@ export class RedisPresence implements PresenceBackend {
     }
     for (const [process, seq] of absent) {
       listened.known.delete(process);
-      this.#emit(topic, { process, seq, entries: [] });
+      // Newer than what was seen of it; a process still alive has a new generation, newer still.
+      this.#emit(topic, { process, seq: seq + 1, entries: [] });
     }
   }
 
