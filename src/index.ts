@@ -38,6 +38,7 @@ export {
   type ConnectOptions,
   type HandshakeAnswer,
   type HandshakeErrorCode,
+  type PresenceMemberEvent,
   type ReconnectEvent,
   type ReconnectOptions,
   type ReconnectState,

@@ -4,7 +4,8 @@ import { connectOptions, type ClientSettings, type ConnectOptions } from './opti
 import { ClosedError, UpsocketError, type BinaryData, type CloseInfo, type Connection, type Handler } from '../core/index.js';
 import { defineOptions, guardedOnError, runHandler } from '../core/internal.js';
 import { HandshakeError } from './handshake-error.js';
-import { ResumeTracker } from './resume.js';
+import { ResumeTracker, type PresenceMemberEvent } from './resume.js';
+import type { PresenceMembers } from '../wire/index.js';
 import { retryAfterOf } from './retry-after.js';
 
 /** What `onReconnect` is told before each new attempt. */
@@ -43,6 +44,12 @@ export interface ReconnectOptions extends ConnectOptions, BackoffOptions {
   resume?: boolean | undefined;
   /** With `resume`: the server could not replay everything since the last id of `topic` (trimmed history); resync it. */
   onGap?: ((topic: string) => void) | undefined;
+  /**
+   * With `resume`: a member of a topic whose presence the server sends (`subscribe(…, { presence: true })`)
+   * joined, left or changed. The presence frames are consumed; `client.presence(topic)` is the list,
+   * replaced by the server's state after each reconnect.
+   */
+  onPresence?: ((event: PresenceMemberEvent) => void) | undefined;
 }
 
 /** `connecting` (an attempt runs), `open`, `waiting` (for the next attempt) or `stopped`. */
@@ -56,7 +63,7 @@ function retryUnlessClientError(error: unknown): boolean {
 /** `ReconnectOptions` with every default applied; `onError`'s default names the URL, so it is applied later. */
 type ReconnectSettings = ClientSettings &
   Backoff &
-  Pick<ReconnectOptions, 'onReconnect' | 'onError' | 'onGap'> & { shouldRetry: (error: unknown) => boolean; resume: boolean };
+  Pick<ReconnectOptions, 'onReconnect' | 'onError' | 'onGap' | 'onPresence'> & { shouldRetry: (error: unknown) => boolean; resume: boolean };
 
 const reconnectOptions = defineOptions<ReconnectSettings>(
   {
@@ -67,10 +74,12 @@ const reconnectOptions = defineOptions<ReconnectSettings>(
     onError: { default: undefined },
     resume: { default: false },
     onGap: { default: undefined },
+    onPresence: { default: undefined },
   },
   (settings) => {
     backoffOptions.validate(settings);
     if (settings.onGap !== undefined && !settings.resume) throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'reconnecting(): onGap needs resume: true');
+    if (settings.onPresence !== undefined && !settings.resume) throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'reconnecting(): onPresence needs resume: true');
   },
 );
 
@@ -116,8 +125,13 @@ export class ReconnectingClient {
     // First: it checks that options is an object with known keys and valid values, for all below.
     const settings = reconnectOptions.resolve('reconnecting()', options);
     this.#settings = { ...settings, signal: this.#stop.signal };
-    const { onGap } = settings;
-    this.#resume = settings.resume ? new ResumeTracker((topic) => this.#notify(() => onGap?.(topic))) : undefined;
+    const { onGap, onPresence } = settings;
+    this.#resume = settings.resume
+      ? new ResumeTracker(
+          (topic) => this.#notify(() => onGap?.(topic)),
+          (event) => this.#notify(() => onPresence?.(event)),
+        )
+      : undefined;
     this.#report = guardedOnError(settings.onError ?? ((error: unknown) => console.error(`upsocket: reconnecting client for ${String(url)}:`, error)));
     if (typeof handler !== 'function') {
       throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'reconnecting(url, handler): the handler must be a function');
@@ -131,6 +145,17 @@ export class ReconnectingClient {
 
   get state(): ReconnectState {
     return this.#state;
+  }
+
+  /**
+   * With `resume`: the members of `topic` (`{ key: [{ ref, meta }] }`, a copy) when the server sends
+   * its presence; `{}` before its first state or without `resume`.
+   *
+   * @example
+   * const online = Object.keys(client.presence('room:lobby')).length
+   */
+  presence(topic: string): PresenceMembers {
+    return this.#resume?.presence.get(topic)?.members ?? {};
   }
 
   /** With `resume`: the last envelope id seen per topic (a copy). Empty without `resume`. */

@@ -1,7 +1,8 @@
 // A real upsocket server with presence on one topic, 'room'. A connection to
 // `/?user=<key>&meta=<json>` is tracked under that key (none without `user`); `&watch=1` also
 // subscribes it with { presence: true }. It says `update:<json>` to update its meta, `untrack` to
-// untrack, `track` to be tracked once more. PresenceWatcher is a ws client that keeps the list from
+// untrack, `track` to be tracked once more. `down(user)` drops that user's connections and refuses
+// their upgrades (503, which clients retry) until `up()`. PresenceWatcher is a ws client that keeps the list from
 // the presence frames, with the wire module's PresenceList, and keeps every frame for assertions.
 import http, { type RequestListener } from 'node:http';
 import WebSocket from 'ws';
@@ -26,7 +27,7 @@ export async function presenceServer(options: PresenceServerOptions = {}) {
   const handler = async (connection: Connection): Promise<void> => {
     connections.add(connection);
     const url = new URL(connection.request.url ?? '/', 'http://localhost');
-    const user = url.searchParams.get('user');
+    const user = userOf(connection.request.url);
     const meta = JSON.parse(url.searchParams.get('meta') ?? 'null') as unknown;
     if (url.searchParams.get('watch') === '1') await topics.subscribe(connection, 'room', { presence: true });
     let tracking = user === null ? undefined : topics.track(connection, 'room', user, meta);
@@ -39,12 +40,29 @@ export async function presenceServer(options: PresenceServerOptions = {}) {
     }
     connections.delete(connection);
   };
+  let down: string | undefined;
+  const userOf = (url: string | undefined): string | null => new URL(url ?? '/', 'http://localhost').searchParams.get('user');
   const server = http.createServer((req, res) => {
+    if (down !== undefined && req.headers.upgrade !== undefined && userOf(req.url) === down) return void res.writeHead(503).end();
     if (!open(req, handler)) (options.onRequest ?? ((_request, response) => response.writeHead(404).end()))(req, res);
   });
   const started = await listen(server, attach(server, { heartbeat: false }));
   const url = (query: Record<string, string>): string => `${started.wsUrl}/?${new URLSearchParams(query)}`;
-  return { ...started, topics, connections, trackings, url };
+  return {
+    ...started,
+    topics,
+    connections,
+    trackings,
+    url,
+    /** Closes the connections of `user` with 1012 and answers their upgrades 503 until `up()`. */
+    down(user: string): void {
+      down = user;
+      for (const connection of connections) if (userOf(connection.request.url) === user) void connection.close(1012);
+    },
+    up(): void {
+      down = undefined;
+    },
+  };
 }
 
 /** A client that keeps the presence of 'room' from the frames it receives. */

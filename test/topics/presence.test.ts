@@ -3,7 +3,8 @@
 // ends the tracking (after the grace, which a re-track of the key cuts short), a burst is a handful
 // of frames, and a subscriber that comes during a burst sees each member once.
 import { describe, expect, it } from 'vitest';
-import { UpsocketError } from '../../src/index.js';
+import { reconnecting, UpsocketError, type PresenceMemberEvent } from '../../src/index.js';
+import { onCleanup } from '../helpers/cleanup.js';
 import { presenceServer, PresenceWatcher } from '../helpers/presence-server.js';
 import { until } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -97,6 +98,9 @@ describe('presence', () => {
 
   it('a subscriber that comes during a burst sees each member exactly once, and the same list as the server', async () => {
     const server = await presenceServer({ presence: { interval: 30, grace: 0 } });
+    // Watching from the start, so that diffs are being batched when the late one comes.
+    const early = await PresenceWatcher.connect(server.url({ watch: '1' }));
+    await until(() => early.frames.length === 1, 5000, 'the first state');
     const connecting = Array.from({ length: 300 }, (_, index) => TestClient.connect(server.url({ user: `user ${index % 200}`, meta: String(index) })));
     await until(() => server.trackings.length >= 100, 15_000, 'a third tracked');
     const late = await PresenceWatcher.connect(server.url({ watch: '1' }));
@@ -105,6 +109,7 @@ describe('presence', () => {
     expect(Object.keys(late.list.members)).toHaveLength(200);
     await new Promise((resolve) => setTimeout(resolve, 100)); // a last window, if any
     expect(late.list.members).toEqual(await server.topics.presence('room'));
+    expect(early.list.members).toEqual(late.list.members);
     // Every ref came once: in the state or in one diff's joins, never in both, never left.
     const refs = late.frames.flatMap((frame) => Object.values(frame.kind === 'presence-state' ? frame.members : frame.joins).flat().map(({ ref }) => ref));
     expect(refs).toHaveLength(300);
@@ -112,6 +117,33 @@ describe('presence', () => {
     expect(late.frames.every((frame) => frame.kind === 'presence-state' || Object.keys(frame.leaves).length === 0)).toBe(true);
     expect(late.changes.filter(({ type }) => type === 'leave')).toEqual([]);
   }, 60_000);
+
+  it("keeps the Node client's list (reconnecting with resume) in sync across a drop, from the new state", async () => {
+    const server = await presenceServer({ presence: { interval: 20, grace: 60_000 } });
+    const events: PresenceMemberEvent[] = [];
+    const seen: string[] = [];
+    const client = reconnecting(server.url({ user: 'alice', watch: '1' }), async (connection) => {
+      for await (const message of connection) seen.push(message.text());
+    }, { resume: true, initialDelay: 20, maxDelay: 100, jitter: 0, onPresence: (event) => events.push(event) });
+    onCleanup(() => client.close());
+    const bob = await TestClient.connect(server.url({ user: 'bob' }));
+    await until(() => Object.keys(client.presence('room')).length === 2, 5000, 'alice and bob');
+
+    server.down('alice');
+    await until(() => client.state !== 'open', 5000, 'the drop');
+    bob.ws.send('untrack');
+    await TestClient.connect(server.url({ user: 'carol' }));
+    await until(() => server.trackings.some((tracking) => tracking.key === 'carol'), 5000, 'carol');
+    server.up();
+    // The new state, then the diff that replaces her held meta by the new connection's.
+    const newest = (): string | undefined => server.trackings.filter((tracking) => tracking.key === 'alice').at(-1)?.ref;
+    await until(() => Object.keys(client.presence('room')).sort().join() === 'alice,carol' && client.presence('room').alice?.[0]?.ref === newest(), 10_000, 'the new state');
+    expect(client.presence('room')).toEqual(await server.topics.presence('room'));
+    expect(events.map(({ change, key }) => `${change} ${key}`)).toEqual(['join alice', 'join bob', 'join carol', 'leave bob', 'update alice']);
+    // The frames were consumed: the handler saw none.
+    expect(seen).toEqual([]);
+    expect(() => reconnecting(server.url({}), async () => {}, { onPresence: () => {} })).toThrow(expect.objectContaining({ code: 'UPSOCKET_INVALID_OPTION' }));
+  });
 
   it('rejects a bad key or a meta JSON cannot encode, with codes; a closed connection gets a tracking already over', async () => {
     const server = await presenceServer({ presence: fast });
