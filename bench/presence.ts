@@ -39,6 +39,19 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Until `count()` reaches `least` and then stays the same for 500 ms (a late diff may merge two events), or 20 s. */
+async function settled(count: () => number, least: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const value = count();
+    if (value !== last) [last, since] = [value, Date.now()];
+    else if (value >= least && Date.now() - since >= 500) return;
+    await delay(20);
+  }
+}
+
 function app(redis: RedisServer, files = 4096): TopicsBenchChild {
   return new TopicsBenchChild('./presence-node.ts', { REDIS_URL: redis.url, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc` }, files);
 }
@@ -95,7 +108,7 @@ async function measureDelivery(redis: RedisServer, subscribers: number, events: 
       await once(ws, 'open');
     }
     // Each subscriber's 'ready' and its presence state.
-    while (frames < subscribers * 2) await delay(10);
+    await settled(() => frames, subscribers * 2);
     /** Joins then leaves of `count` tracked connections to the tracker, each 100 ms after the previous one. */
     const joinAndLeave = async (count: number, prefix: string): Promise<void> => {
       const tracked: WebSocket[] = [];
@@ -112,7 +125,7 @@ async function measureDelivery(redis: RedisServer, subscribers: number, events: 
     };
     // Warm-up (not counted): the first diffs compile their code paths.
     await joinAndLeave(10, 'warm');
-    while (frames < subscribers * 22) await delay(10);
+    await settled(() => frames, subscribers * 2 + 1);
     // What the process spends over as long with nothing happening (timers, the lease): subtracted.
     const idleBefore = await server.request<NodeJS.CpuUsage>('cpu');
     await delay(events * 100);
@@ -122,8 +135,7 @@ async function measureDelivery(redis: RedisServer, subscribers: number, events: 
     const settledFrames = frames;
     const cpuBefore = await server.request<NodeJS.CpuUsage>('cpu');
     await joinAndLeave(events / 2, 'user');
-    const deadline = Date.now() + 10_000;
-    while (frames < settledFrames + subscribers * events && Date.now() < deadline) await delay(10);
+    await settled(() => frames, settledFrames + 1);
     const cpuAfter = await server.request<NodeJS.CpuUsage>('cpu');
     const cpu = cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system - idle;
     return {

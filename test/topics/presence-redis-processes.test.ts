@@ -85,7 +85,7 @@ describeNeeding('presence across app processes through Redis', { needs: [redisSe
     const processes = await apps({ REDIS_URL: (await RedisServer.start()).url });
     const users = Array.from({ length: 300 }, (_, index) => `user${String(index).padStart(3, '0')}`);
     const burst = Promise.all(users.map((user, index) => processes[index % 2]!.tab(user)));
-    await until(() => true);
+    // Mid-burst: the connections are being tracked (and sent to Redis) while it subscribes.
     const watcher = await processes[2]!.watch();
     await burst;
     await until(() => watcher.keys.length === users.length, 15_000, 'every member');
