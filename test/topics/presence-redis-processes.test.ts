@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import { describeNeeding, redisCli, redisServer } from '../helpers/external-programs.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
 import { RedisServer } from '../helpers/redis-server.js';
-import { until } from '../helpers/server.js';
+import { delay, until } from '../helpers/server.js';
 import { metasByKey, PresenceApp } from './presence-app-process.js';
 
 const LEASE = 1500;
@@ -85,9 +85,18 @@ describeNeeding('presence across app processes through Redis', { needs: [redisSe
     const processes = await apps({ REDIS_URL: (await RedisServer.start()).url });
     const users = Array.from({ length: 300 }, (_, index) => `user${String(index).padStart(3, '0')}`);
     const burst = Promise.all(users.map((user, index) => processes[index % 2]!.tab(user)));
-    // Mid-burst: the connections are being tracked (and sent to Redis) while it subscribes.
+    // Mid-burst: once some are listed, while the rest are being tracked (and sent to Redis).
+    for (;;) {
+      const listed = Object.keys(await processes[2]!.presence()).length;
+      if (listed >= 20) break;
+      await delay(5);
+    }
     const watcher = await processes[2]!.watch();
     await burst;
+    await until(() => watcher.frames.length > 0, 10_000, 'the state');
+    const state = watcher.frames[0]!;
+    expect(state.kind).toBe('presence-state');
+    expect(Object.keys(state.kind === 'presence-state' ? state.members : {}).length).toBeLessThan(users.length);
     await until(() => watcher.keys.length === users.length, 15_000, 'every member');
     expect(watcher.keys).toEqual(users);
     for (const user of users) expect(watcher.changes.filter(({ key }) => key === user).map(({ type }) => type)).toEqual(['join']);
