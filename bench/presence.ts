@@ -152,7 +152,7 @@ async function measureDelivery(redis: RedisServer, subscribers: number, events: 
   }
 }
 
-async function measureConverge(redis: RedisServer, members: number): Promise<PresenceBenchResult['converge']> {
+export async function measureConverge(redis: RedisServer, members: number): Promise<PresenceBenchResult['converge']> {
   const processes = [app(redis), app(redis), app(redis)];
   try {
     await Promise.all(processes.map((child) => child.ready));

@@ -46,6 +46,8 @@ export class RedisPresence implements PresenceBackend {
   readonly #own = new Map<string, Map<string, PresenceEntry>>();
   /** Topics whose changes Redis may have missed: written whole (a sync) before the next change. */
   readonly #dirty = new Set<string>();
+  /** The seq of each topic's last whole write (a sync): a change it covered is not sent again. */
+  readonly #wholeAt = new Map<string, number>();
   /** Topics recorded in this generation's topics set. */
   readonly #recorded = new Set<string>();
   readonly #listened = new Map<string, Listened>();
@@ -220,6 +222,8 @@ export class RedisPresence implements PresenceBackend {
     // Never write under a lease that may have lapsed: a sweeper could remove it after the write.
     if (!this.#lease!.fresh) await this.#renew();
     if (this.#dirty.has(topic)) return this.#sync(topic);
+    // The renewal just wrote the topic whole (a new generation: the first change of all), this change included.
+    if ((this.#wholeAt.get(topic) ?? -1) >= change.seq) return;
     const keys = this.#keysOf(topic);
     await Promise.all([this.#record(topic), this.#commands.change(keys, this.#lease!.generation, change)]);
   }
@@ -230,6 +234,7 @@ export class RedisPresence implements PresenceBackend {
     const sync = { process: this.#process, seq: this.#seq, entries: [...(this.#own.get(topic)?.values() ?? [])] };
     try {
       await Promise.all([this.#record(topic), this.#commands.sync(this.#keysOf(topic), this.#lease!.generation, sync)]);
+      this.#wholeAt.set(topic, sync.seq);
     } catch (error) {
       this.#dirty.add(topic);
       throw error;
