@@ -39,8 +39,8 @@ async function watch(): Promise<void> {
   void (async () => {
     for await (const message of clientEnd) {
       const frame = parseEnvelope(message.text());
-      if (frame?.kind !== 'presence-state' && frame?.kind !== 'presence-diff') continue;
-      const changes = frame.kind === 'presence-state' ? list.state(frame.members) : list.diff(frame.joins, frame.leaves);
+      if (frame?.kind !== 'state' && frame?.kind !== 'diff') continue;
+      const changes = frame.kind === 'state' ? list.state(frame.members) : list.diff(frame.joins, frame.leaves);
       for (const change of changes) members += change.type === 'join' ? 1 : change.type === 'leave' ? -1 : 0;
     }
   })();

@@ -1,10 +1,11 @@
-import { decodeBinary, parseEnvelope, PresenceList, ResumePoints, type EnvelopePresence } from '../wire/index.js';
+import { decodeBinary, delayAfterClose, parseEnvelope, PresenceList, ResumePoints, type EnvelopePresence } from '../wire/index.js';
 import {
   ResumableError,
   ResumableErrorEvent,
   ResumableGapEvent,
   ResumableMessageEvent,
   ResumablePresenceEvent,
+  ResumableReconnectEvent,
   ResumableStateEvent,
   type ResumablePresenceMeta,
   type ResumableEventMap,
@@ -16,6 +17,7 @@ type Outgoing = string | ArrayBuffer | ArrayBufferView;
 type ListenerOptions = boolean | { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal };
 type AnyListener = ((event: Event) => void) | { handleEvent(event: Event): void };
 const OPEN = 1;
+const ignoreError = (): void => {};
 
 /**
  * A WebSocket that reconnects by itself and resumes topics where it left off. Created by
@@ -97,7 +99,10 @@ export class ResumableClient extends EventTarget {
     this.#socket = undefined;
     this.#queue.length = 0;
     if (socket !== undefined) {
-      socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      // Not null: ws's WebSocket (Node 20) closed while connecting emits 'error', which with no
+      // listener would be thrown as an uncaught exception.
+      socket.onerror = ignoreError;
       socket.close(code, reason);
     }
     this.#setState('closed');
@@ -154,7 +159,7 @@ export class ResumableClient extends EventTarget {
     const envelope = parseEnvelope(data);
     if (envelope === undefined) {
       this.dispatchEvent(new ResumableMessageEvent(data));
-    } else if (envelope.kind === 'presence-state' || envelope.kind === 'presence-diff') {
+    } else if (envelope.kind === 'state' || envelope.kind === 'diff') {
       this.#presenceFrame(envelope);
     } else if (envelope.kind === 'seam') {
       if (this.#points.seam(envelope.topic, envelope.after, envelope.gap)) this.dispatchEvent(new ResumableGapEvent(envelope.topic));
@@ -167,7 +172,7 @@ export class ResumableClient extends EventTarget {
   #presenceFrame(frame: EnvelopePresence): void {
     let list = this.#presence.get(frame.topic);
     if (list === undefined) this.#presence.set(frame.topic, (list = new PresenceList()));
-    const changes = frame.kind === 'presence-state' ? list.state(frame.members) : list.diff(frame.joins, frame.leaves);
+    const changes = frame.kind === 'state' ? list.state(frame.members) : list.diff(frame.joins, frame.leaves);
     for (const { type, key, metas } of changes) this.dispatchEvent(new ResumablePresenceEvent(frame.topic, type, key, metas));
   }
 
@@ -177,15 +182,18 @@ export class ResumableClient extends EventTarget {
     if (this.#state === 'open') this.dispatchEvent(new ResumableErrorEvent(new Error(`Connection closed (${code})${reason === '' ? '' : `: ${reason}`}`)));
     this.#setState('reconnecting');
     this.#attempt++;
-    const { initialDelay, maxDelay } = this.#settings;
-    const delay = Math.min(maxDelay, initialDelay * 2 ** (this.#attempt - 1)) * (1 - 0.5 * Math.random());
-    this.#timer = setTimeout(() => this.#connect(), Math.round(delay));
+    const { initialDelay, maxDelay, restartDelay } = this.#settings;
+    // A server going away or restarting (a deploy) closed every page at once: spread their return.
+    const delay = delayAfterClose(code, restartDelay) ?? Math.round(Math.min(maxDelay, initialDelay * 2 ** (this.#attempt - 1)) * (1 - 0.5 * Math.random()));
+    this.#timer = setTimeout(() => this.#connect(), delay);
+    this.dispatchEvent(new ResumableReconnectEvent(this.#attempt, delay, code));
   }
 }
 
 /**
- * Opens a WebSocket to `url` that reconnects by itself (capped exponential backoff with jitter)
- * and resumes upsocket topics: it keeps the last envelope id per topic, asks the server to replay
+ * Opens a WebSocket to `url` that reconnects by itself (capped exponential backoff with jitter;
+ * after a close with 1001, 1012 or 1013, a random delay spread over `backoff.restart`) and
+ * resumes upsocket topics: it keeps the last envelope id per topic, asks the server to replay
  * what came after it (`upsocket-resume` query parameter) on each reconnect, drops duplicates, and
  * dispatches `'gap'` when the server could not replay everything. Part of `upsocket/browser`:
  * ESM, no dependencies, a few KB. `close()` stops it.

@@ -67,11 +67,11 @@ export class ResumeTracker {
     const envelope = parseEnvelope(data.toString('utf8'));
     if (envelope === undefined) return true;
     if (envelope.kind === 'message') return envelope.id === undefined || this.points.accept(envelope.topic, envelope.id);
-    if (envelope.kind === 'presence-state' || envelope.kind === 'presence-diff') {
+    if (envelope.kind === 'state' || envelope.kind === 'diff') {
       const { topic } = envelope;
       let list = this.presence.get(topic);
       if (list === undefined) this.presence.set(topic, (list = new PresenceList()));
-      const changes = envelope.kind === 'presence-state' ? list.state(envelope.members) : list.diff(envelope.joins, envelope.leaves);
+      const changes = envelope.kind === 'state' ? list.state(envelope.members) : list.diff(envelope.joins, envelope.leaves);
       for (const { type, key, metas } of changes) this.#onPresence({ topic, change: type, key, metas });
       return false;
     }

@@ -7,6 +7,11 @@ import { TopicPresence } from './topic-presence.js';
 
 function noop(): void {}
 
+/** The key of `#heldByKey`: a topic and a member key (NUL is in neither in practice, and a clash only ends a grace early). */
+function heldKey(topic: string, key: string): string {
+  return `${topic}\u0000${key}`;
+}
+
 /** This process's changes of one topic not yet given to the backend. */
 interface Outgoing {
   joins: Map<string, PresenceEntry>;
@@ -35,7 +40,10 @@ export class Presence implements TrackingOwner {
   /** This process's trackings per topic, by ref (held ones included: they are still listed). */
   readonly #tracked = new Map<string, Map<string, PresenceTracking>>();
   readonly #held = new Map<PresenceTracking, Held>();
+  /** The held trackings by topic and key, for a track of the key to end them. */
+  readonly #heldByKey = new Map<string, Set<PresenceTracking>>();
   readonly #byConnection = new WeakMap<Connection, Set<PresenceTracking>>();
+  readonly #connectionOf = new WeakMap<PresenceTracking, Connection>();
   readonly #topics = new Map<string, TopicPresence>();
   readonly #outgoing = new Map<string, Outgoing>();
   #outgoingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -58,7 +66,8 @@ export class Presence implements TrackingOwner {
     const tracking = new PresenceTracking(this, topic, key, ref, value, open);
     if (!open) return tracking;
     // A meta of this key held after its connection closed: the member is back, so it goes now, in the same diff.
-    for (const other of this.#tracked.get(topic)?.values() ?? []) if (other.key === key && this.#held.has(other)) this.#leave(other);
+    const held = this.#heldByKey.get(heldKey(topic, key));
+    if (held !== undefined) for (const other of held) this.untrack(other);
     let refs = this.#tracked.get(topic);
     if (refs === undefined) this.#tracked.set(topic, (refs = new Map()));
     refs.set(ref, tracking);
@@ -68,6 +77,7 @@ export class Presence implements TrackingOwner {
       void connection.closed.then(() => this.#connectionClosed(connection));
     }
     trackings.add(tracking);
+    this.#connectionOf.set(tracking, connection);
     this.#join(tracking);
     return tracking;
   }
@@ -151,8 +161,13 @@ export class Presence implements TrackingOwner {
         this.#leave(tracking);
         continue;
       }
-      const timer = setTimeout(() => this.#leave(tracking), this.#grace);
+      // Unref'd: a process with nothing else to do exits rather than wait for the grace (its lease ends it elsewhere).
+      const timer = setTimeout(() => this.#leave(tracking), this.#grace).unref();
       this.#held.set(tracking, { timer, until: Date.now() + this.#grace });
+      const key = heldKey(tracking.topic, tracking.key);
+      let held = this.#heldByKey.get(key);
+      if (held === undefined) this.#heldByKey.set(key, (held = new Set()));
+      held.add(tracking);
     }
   }
 
@@ -170,7 +185,15 @@ export class Presence implements TrackingOwner {
   /** `tracking` is no longer listed here; the other processes hear of it (after `grace` ms, when given). */
   #leave(tracking: PresenceTracking, grace?: number): void {
     endTracking(tracking);
-    this.#held.delete(tracking);
+    // Its connection's set forgets it: a connection tracked and untracked often (typing) does not grow it.
+    const connection = this.#connectionOf.get(tracking);
+    if (connection !== undefined) this.#byConnection.get(connection)?.delete(tracking);
+    if (this.#held.delete(tracking)) {
+      const key = heldKey(tracking.topic, tracking.key);
+      const held = this.#heldByKey.get(key);
+      held?.delete(tracking);
+      if (held?.size === 0) this.#heldByKey.delete(key);
+    }
     const refs = this.#tracked.get(tracking.topic);
     refs?.delete(tracking.ref);
     if (refs?.size === 0) this.#tracked.delete(tracking.topic);

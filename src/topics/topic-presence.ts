@@ -115,7 +115,7 @@ export class TopicPresence {
         this.#delayed.delete(timer);
         this.view.leave(event.process, ref);
         this.#changed();
-      }, grace);
+      }, grace).unref();
       this.#delayed.add(timer);
     }
   }

@@ -86,7 +86,8 @@ export interface SubscribeOptions {
   /**
    * Also send the topic's presence: its members in one state frame, then their joins, leaves and
    * updates as batched diff frames (docs/protocol.md, "Presence"), in the envelope whatever
-   * `envelope` says. Default: false.
+   * `envelope` says. `subscribe()` resolves once the state went out. A connection already
+   * subscribed to the topic is left as it is: unsubscribe it first. Default: false.
    *
    * @example
    * await topics.subscribe(connection, 'room:lobby', { presence: true })

@@ -6,3 +6,4 @@ export { compareIds, parseId } from './ids.js';
 export { RESUME_PARAMETER, resumePoints, ResumePoints } from './resume-points.js';
 export { seamMeansGap } from './seam.js';
 export { PresenceList, presenceDiffText, presenceStateText, type EnvelopePresence, type PresenceChangeOf, type PresenceMembers, type PresenceMeta } from './presence.js';
+export { delayAfterClose, RESTART_DELAY } from './restart-delay.js';

@@ -17,8 +17,8 @@ export type PresenceMembers = Record<string, PresenceMeta[]>;
 
 /** @internal A parsed presence frame. */
 export type EnvelopePresence =
-  | { kind: 'presence-state'; topic: string; members: PresenceMembers }
-  | { kind: 'presence-diff'; topic: string; joins: PresenceMembers; leaves: PresenceMembers };
+  | { kind: 'state'; topic: string; members: PresenceMembers }
+  | { kind: 'diff'; topic: string; joins: PresenceMembers; leaves: PresenceMembers };
 
 /** @internal The state frame; `members` is already JSON (the server encodes it once for every new subscriber of a tick). */
 export function presenceStateText(topic: string, membersJson: string): string {
@@ -30,32 +30,21 @@ export function presenceDiffText(topic: string, joins: PresenceMembers, leaves: 
   return `{"topic":${JSON.stringify(topic)},"presence":"diff","joins":${JSON.stringify(joins)},"leaves":${JSON.stringify(leaves)}}`;
 }
 
-const stateKeys = new Set(['topic', 'presence', 'members']);
-const diffKeys = new Set(['topic', 'presence', 'joins', 'leaves']);
-
+/** An object of arrays (the server is trusted for the rest: this only tells a presence frame from an app's message). */
 function isMembers(value: unknown): value is PresenceMembers {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  for (const metas of Object.values(value)) {
-    if (!Array.isArray(metas)) return false;
-    for (const meta of metas) if (typeof meta !== 'object' || meta === null || typeof (meta as PresenceMeta).ref !== 'string') return false;
-  }
-  return true;
+  return typeof value === 'object' && value !== null && Object.values(value).every(Array.isArray);
 }
 
 /**
  * @internal A presence frame from an object `parseEnvelope()` already parsed (it has a string
- * `topic` and a `presence` key), or undefined when it is not one (strict on keys and shapes).
+ * `topic` and a `presence` key), or undefined when it is not one: strict on keys (their number,
+ * the required ones being checked) and on the members' shape.
  */
 export function presenceOf(value: Record<string, unknown>, topic: string): EnvelopePresence | undefined {
-  const keys = Object.keys(value);
-  if (value.presence === 'state') {
-    if (!keys.every((key) => stateKeys.has(key)) || !isMembers(value.members)) return undefined;
-    return { kind: 'presence-state', topic, members: value.members };
-  }
-  if (value.presence === 'diff') {
-    if (!keys.every((key) => diffKeys.has(key)) || !isMembers(value.joins) || !isMembers(value.leaves)) return undefined;
-    return { kind: 'presence-diff', topic, joins: value.joins, leaves: value.leaves };
-  }
+  const keys = Object.keys(value).length;
+  const { presence, members, joins, leaves } = value;
+  if (presence === 'state' && keys === 3 && isMembers(members)) return { kind: 'state', topic, members };
+  if (presence === 'diff' && keys === 4 && isMembers(joins) && isMembers(leaves)) return { kind: 'diff', topic, joins, leaves };
   return undefined;
 }
 
@@ -85,43 +74,32 @@ export class PresenceList {
 
   state(members: PresenceMembers): PresenceChangeOf[] {
     const before = this.#members;
-    this.#members = new Map();
-    for (const [key, metas] of Object.entries(members)) if (metas.length > 0) this.#members.set(key, new Map(metas.map(({ ref, meta }) => [ref, meta])));
-    const changes: PresenceChangeOf[] = [];
-    for (const [key, metas] of this.#members) {
-      const old = before.get(key);
-      if (old === undefined) changes.push({ type: 'join', key, metas: metasOf(metas) });
-      else if (!sameMetas(old, metas)) changes.push({ type: 'update', key, metas: metasOf(metas) });
-    }
-    for (const [key, metas] of before) if (!this.#members.has(key)) changes.push({ type: 'leave', key, metas: metasOf(metas) });
-    return changes;
+    this.#members = new Map(Object.entries(members).map(([key, metas]) => [key, new Map(metas.map(({ ref, meta }) => [ref, meta]))]));
+    return this.#changes(before, new Set([...before.keys(), ...this.#members.keys()]));
   }
 
   diff(joins: PresenceMembers, leaves: PresenceMembers): PresenceChangeOf[] {
-    const touched = new Map<string, Map<string, unknown> | undefined>();
-    const metasFor = (key: string): Map<string, unknown> => {
-      let metas = this.#members.get(key);
-      if (!touched.has(key)) touched.set(key, metas === undefined ? undefined : new Map(metas));
-      if (metas === undefined) this.#members.set(key, (metas = new Map()));
-      return metas;
-    };
-    for (const [key, metas] of Object.entries(leaves)) {
-      if (!this.#members.has(key)) continue;
-      const current = metasFor(key);
-      for (const { ref } of metas) current.delete(ref);
-    }
+    // The touched members as they were, then the leaves and joins applied by ref.
+    const before = new Map<string, Map<string, unknown>>();
+    for (const key of [...Object.keys(leaves), ...Object.keys(joins)]) before.set(key, new Map(this.#members.get(key)));
+    for (const [key, metas] of Object.entries(leaves)) for (const { ref } of metas) this.#members.get(key)?.delete(ref);
     for (const [key, metas] of Object.entries(joins)) {
-      const current = metasFor(key);
+      let current = this.#members.get(key);
+      if (current === undefined) this.#members.set(key, (current = new Map()));
       for (const { ref, meta } of metas) current.set(ref, meta);
     }
+    return this.#changes(before, before.keys());
+  }
+
+  /** What happened to each of `keys` between `before` and now; members left with no meta are dropped. */
+  #changes(before: Map<string, Map<string, unknown>>, keys: Iterable<string>): PresenceChangeOf[] {
     const changes: PresenceChangeOf[] = [];
-    for (const [key, old] of touched) {
-      const metas = this.#members.get(key)!;
-      if (metas.size === 0) this.#members.delete(key);
-      if (old === undefined || old.size === 0) {
-        if (metas.size > 0) changes.push({ type: 'join', key, metas: metasOf(metas) });
-      } else if (metas.size === 0) changes.push({ type: 'leave', key, metas: metasOf(old) });
-      else if (!sameMetas(old, metas)) changes.push({ type: 'update', key, metas: metasOf(metas) });
+    for (const key of keys) {
+      const old = before.get(key) ?? new Map<string, unknown>();
+      const now = this.#members.get(key) ?? new Map<string, unknown>();
+      if (now.size === 0) this.#members.delete(key);
+      const type = old.size === 0 ? (now.size > 0 ? 'join' : undefined) : now.size === 0 ? 'leave' : sameMetas(old, now) ? undefined : 'update';
+      if (type !== undefined) changes.push({ type, key, metas: metasOf(type === 'leave' ? old : now) });
     }
     return changes;
   }

@@ -76,9 +76,9 @@ export class PresenceWatcher {
     this.client = client;
     client.ws.on('message', (data: Buffer) => {
       const frame = parseEnvelope(data.toString());
-      if (frame === undefined || (frame.kind !== 'presence-state' && frame.kind !== 'presence-diff')) return;
+      if (frame === undefined || (frame.kind !== 'state' && frame.kind !== 'diff')) return;
       this.frames.push(frame);
-      this.changes.push(...(frame.kind === 'presence-state' ? this.list.state(frame.members) : this.list.diff(frame.joins, frame.leaves)));
+      this.changes.push(...(frame.kind === 'state' ? this.list.state(frame.members) : this.list.diff(frame.joins, frame.leaves)));
     });
   }
 

@@ -58,8 +58,9 @@ describe('the published package', () => {
     const file = join(root, 'dist/browser.min.js');
     const text = readFileSync(file, 'utf8');
     expect(text).not.toMatch(/\bimport\s*[{*"'\w]|\brequire\(/);
-    expect(text.length).toBeLessThan(8 * 1024);
-    expect(gzipSync(text).length).toBeLessThan(3 * 1024);
+    // Presence (issue 26: the members list and its events) took it from 6.3 to 8.2 KB, 2.5 to 3.2 KB gzipped.
+    expect(text.length).toBeLessThan(9 * 1024);
+    expect(gzipSync(text).length).toBeLessThan(3.5 * 1024);
     // Node imports it as a browser would: the same names as upsocket/browser.
     const esm = (name: string) => node(['--input-type=module', '-e', `const m = await import('${name}'); console.log(Object.keys(m).sort().join())`]);
     expect(esm('upsocket/browser.min.js')).toBe(esm('upsocket/browser'));

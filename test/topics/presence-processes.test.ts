@@ -46,7 +46,7 @@ describe('presence across processes (the backend contract, on a test bus)', () =
     expect(watcher.frames).toEqual([]);
     open();
     await until(() => watcher.keys.join() === 'u2,u3,u4,u5', 5000, 'the list after the held events');
-    expect(watcher.frames[0]).toMatchObject({ kind: 'presence-state' });
+    expect(watcher.frames[0]).toMatchObject({ kind: 'state' });
     expect(watcher.changes.filter(({ type }) => type === 'leave')).toEqual([]);
     expect(watcher.list.members).toEqual(await a.topics.presence('room'));
   });

@@ -98,8 +98,8 @@ describeNeeding('presence across app processes through Redis', { needs: [redisSe
     await burst;
     await until(() => watcher.frames.length > 0, 10_000, 'the state');
     const state = watcher.frames[0]!;
-    expect(state.kind).toBe('presence-state');
-    expect(Object.keys(state.kind === 'presence-state' ? state.members : {}).length).toBeLessThan(users.length);
+    expect(state.kind).toBe('state');
+    expect(Object.keys(state.kind === 'state' ? state.members : {}).length).toBeLessThan(users.length);
     await until(() => watcher.keys.length === users.length, 15_000, 'every member');
     expect(watcher.keys).toEqual(users);
     for (const user of users) expect(watcher.changes.filter(({ key }) => key === user).map(({ type }) => type)).toEqual(['join']);
