@@ -135,4 +135,22 @@ describeNeeding('presence across processes through Redis (backend)', { needs: [r
 
 describeNeeding('presence across processes through a Redis Cluster (backend)', { needs: [redisServer, redisCli], timeout: 90_000 }, () => {
   scenarios(cluster);
+
+  it("converges after the node that owns a topic's slot restarts without its data: the change it could not take is written whole", async () => {
+    const nodes = await RedisCluster.start();
+    const env = { REDIS_CLUSTER: nodes.urls.join(',') };
+    const [a, b] = await Promise.all(['A', 'B'].map((id) => PresenceProcess.start(id, env, LEASE)));
+    await b!.listen('room');
+    await a!.publish('room', joins('A', 1, ['alice', 'A.1']));
+    await b!.untilView('room', { A: ['A.1'] });
+
+    const owner = nodes.nodes[await nodes.ownerOf('upsocket:presence:{room}:s')]!;
+    await owner.stop();
+    const during = await a!.publish('room', { process: 'A', seq: 2, joins: [{ key: 'anna', ref: 'A.2', meta: null }], leaves: [{ key: 'alice', ref: 'A.1' }] });
+    expect(during).toMatchObject({ ok: false, code: 'UPSOCKET_BACKEND_UNAVAILABLE' });
+    expect(b!.view('room')).toEqual({ A: ['A.1'] });
+    await owner.restart();
+    await b!.untilView('room', { A: ['A.2'] }, 20_000);
+    expect(stateView(await b!.state('room'))).toEqual({ A: ['A.2'] });
+  });
 });
