@@ -124,6 +124,20 @@ describeNeeding('presence across processes through Redis (backend)', { needs: [r
     expect(await redis.command('HGET', 'upsocket:presence:{room}:s', 'A')).toBe('2:1');
   });
 
+  it('a process that leaves a topic takes it off its list for the sweep', async () => {
+    const { redis, a, b } = await aliceInA();
+    await a.publish('hall', joins('A', 2, ['alice', 'A.2']));
+    expect(((await redis.command('SMEMBERS', 'upsocket:presence:topics:1:A')) as string[]).sort()).toEqual(['hall', 'room']);
+    await a.publish('room', { process: 'A', seq: 3, joins: [], leaves: [{ key: 'alice', ref: 'A.1' }] });
+    await b.untilView('room', {});
+    // Taken off once Redis took the leave: by the time B saw it, the SREM is on its way.
+    const deadline = Date.now() + 5000;
+    while (((await redis.command('SMEMBERS', 'upsocket:presence:topics:1:A')) as string[]).join() !== 'hall') {
+      expect(Date.now()).toBeLessThan(deadline);
+      await delay(20);
+    }
+  });
+
   it('a process that closes removes its entries and its lease, telling the listeners', async () => {
     const { redis, a, b } = await aliceInA();
     await a.exit();

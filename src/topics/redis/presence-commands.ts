@@ -86,6 +86,10 @@ export class PresenceCommands {
     return this.#client.sadd(topicsKey, topic);
   }
 
+  unrecord(topicsKey: string, topic: string): Promise<unknown> {
+    return this.#client.srem(topicsKey, topic);
+  }
+
   topicsOf(topicsKey: string): Promise<string[]> {
     return this.#client.smembers(topicsKey);
   }

@@ -1,4 +1,4 @@
-// The Lua scripts of presence with the Redis backend (docs/presence.md, "With Redis"). Each runs
+// The Lua scripts of presence with the Redis backend (docs/presence.md, "Redis"). Each runs
 // atomically on the node of its first key, which is what makes the members the same in every
 // process: a change is applied to a topic's keys and published on its channel in one step, so a
 // process that reads the state (PRESENCE_STATE) and listens to the channel sees every change once,

@@ -3,6 +3,7 @@ import type { PresenceBackend, PresenceChange, PresenceEntry, PresenceListener, 
 import { PRESENCE_MARK, PresenceCommands, seqOf, type StoredProcess } from './presence-commands.js';
 import { LeaseKeys, PresenceKeys } from './presence-keys.js';
 import { PresenceLease } from './presence-lease.js';
+import { liveProcesses, sweepLapsed } from './presence-sweep.js';
 import { noop, type RedisLink } from './redis-link.js';
 
 /** What the Redis backend hands its presence. */
@@ -26,7 +27,7 @@ interface Listened {
 }
 
 /**
- * @internal Presence across processes through Redis (docs/presence.md, "With Redis"): each
+ * @internal Presence across processes through Redis (docs/presence.md, "Redis"): each
  * process's entries of a topic in a hash of their own, changed and published by one script each
  * (presence-scripts.ts), under the process's liveness lease (presence-lease.ts); every process
  * sweeps the lapsed leases of the others. While Redis is unreachable the process keeps applying
@@ -119,7 +120,7 @@ export class RedisPresence implements PresenceBackend {
     let stored: StoredProcess[];
     try {
       await this.#settings.publisherReady();
-      stored = await this.#live(topic, await this.#commands.state(this.#keysOf(topic)));
+      stored = await liveProcesses(this.#lease!, this.#commands, this.#keysOf(topic), this.#process, await this.#commands.state(this.#keysOf(topic)));
     } catch (error) {
       throw this.#settings.unavailable(`Cannot read the presence of topic "${topic}"`, error, 'Nothing was read.');
     }
@@ -195,7 +196,7 @@ export class RedisPresence implements PresenceBackend {
     if (this.#timers.length > 0 || this.#closed) return;
     const length = this.#settings.lease;
     const renew = setInterval(() => void this.#renew().catch(noop), Math.max(1, Math.floor(length / 3)));
-    const sweep = setInterval(() => void this.#sweep().catch(noop), Math.max(1, Math.floor(length / 5)));
+    const sweep = setInterval(() => void sweepLapsed(this.#lease!, this.#commands, this.#leaseKeys, this.#settings.prefix, this.#link).catch(noop), Math.max(1, Math.floor(length / 5)));
     renew.unref();
     sweep.unref();
     this.#timers = [renew, sweep];
@@ -226,6 +227,7 @@ export class RedisPresence implements PresenceBackend {
     if ((this.#wholeAt.get(topic) ?? -1) >= change.seq) return;
     const keys = this.#keysOf(topic);
     await Promise.all([this.#record(topic), this.#commands.change(keys, this.#lease!.generation, change)]);
+    this.#unrecordIfLeft(topic);
   }
 
   /** Writes this process's entries of `topic` whole (none: removes them), as a PresenceSync. */
@@ -235,6 +237,7 @@ export class RedisPresence implements PresenceBackend {
     try {
       await Promise.all([this.#record(topic), this.#commands.sync(this.#keysOf(topic), this.#lease!.generation, sync)]);
       this.#wholeAt.set(topic, sync.seq);
+      this.#unrecordIfLeft(topic);
     } catch (error) {
       this.#dirty.add(topic);
       throw error;
@@ -251,33 +254,14 @@ export class RedisPresence implements PresenceBackend {
   }
 
   /**
-   * Claims the lapsed leases and removes their processes' entries from each topic they had, which
-   * tells every listening process (`entries: []`). A claim is one sweeper's only.
+   * This process has no entry left in `topic` (and Redis took that): it leaves the topics set, so
+   * that a process using many topics over time (one per document) does not leave its sweeper a
+   * long list. Same key, same connection as a later SADD: they arrive in order.
    */
-  async #sweep(): Promise<void> {
-    if (this.#link.publisher.status !== 'ready') return;
-    for (const [process, generation] of await this.#lease!.claimLapsed()) {
-      const topicsKey = this.#leaseKeys.topicsOf(process, generation);
-      const topics = await this.#commands.topicsOf(topicsKey);
-      await Promise.all(topics.map((topic) => this.#commands.remove(this.#keysOf(topic), process, generation)));
-      await this.#commands.forget(topicsKey);
-    }
-  }
-
-  /**
-   * The processes of a state whose lease runs, in the generation they wrote: the others' entries
-   * (a process that lapsed and was not swept, or wrote after its sweep) are removed now.
-   */
-  async #live(topic: string, stored: StoredProcess[]): Promise<StoredProcess[]> {
-    const others = stored.filter(({ process }) => process !== this.#process);
-    const alive = await this.#lease!.alive(others.map(({ process }) => process));
-    const live: StoredProcess[] = [];
-    others.forEach((entry, index) => {
-      const generation = alive[index];
-      if (generation !== undefined && entry.generation >= generation) live.push(entry);
-      else void this.#commands.remove(this.#keysOf(topic), entry.process, entry.generation).catch(noop);
-    });
-    return live;
+  #unrecordIfLeft(topic: string): void {
+    if (this.#own.has(topic) || !this.#recorded.delete(topic)) return;
+    this.#wholeAt.delete(topic);
+    void this.#commands.unrecord(this.#leaseKeys.topicsOf(this.#process, this.#lease!.generation), topic).catch(noop);
   }
 
   /** Sends `topic`'s processes whole; with `final`, also removes the known ones Redis no longer has. */
