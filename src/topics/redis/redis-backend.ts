@@ -9,6 +9,7 @@ import { decodeEnvelope, encodeEnvelope, ORIGIN_LENGTH } from './envelope.js';
 import { LiveCursor } from './live-cursor.js';
 import { ReadyGate } from './ready-gate.js';
 import { RedisHistory } from './redis-history.js';
+import { RedisPresence } from './redis-presence.js';
 import { disconnect, noop, type RedisClient, type RedisLink } from './redis-link.js';
 import type { RedisBackendOptions } from './redis-options.js';
 import { resolveRedisOptions } from './resolve-options.js';
@@ -50,9 +51,11 @@ export class RedisBackend implements TopicBackend {
   #resubscribes = 0;
   #recoveredAt = 0;
   #closed = false;
+  /** Presence across processes (redis-presence.ts); idle (no timer, no command) until used. */
+  readonly presence: RedisPresence;
 
   constructor(options: RedisBackendOptions = {}) {
-    const { url, cluster, redisOptions, prefix, timeout, onError } = resolveRedisOptions(options);
+    const { url, cluster, redisOptions, prefix, timeout, presenceLease, onError } = resolveRedisOptions(options);
     this.#prefix = prefix;
     this.#timeout = timeout;
     this.#report = guardedOnError(onError);
@@ -65,7 +68,19 @@ export class RedisBackend implements TopicBackend {
       client.on('error', (error: Error) => this.#onConnectionError(client, error));
       client.on('ready', () => this.#lastError.delete(client));
     }
-    this.#link.onResubscribe(() => this.#resubscribe());
+    this.presence = new RedisPresence(this.#link, {
+      prefix,
+      lease: presenceLease,
+      publisherReady: () => this.#whenPublisherReady(() => Promise.resolve()),
+      subscriberReady: () => this.#subscriberReady.wait(this.#timeout, () => this.#notConnected(this.#subscriber)),
+      unavailable: (what, error, consequence) => this.#unavailable(what, error, consequence),
+      report: this.#report,
+    });
+    this.#publisher.on('ready', () => this.presence.publisherReady());
+    this.#link.onResubscribe(() => {
+      this.#resubscribe();
+      this.presence.resubscribe();
+    });
     this.#link.onMessage((channel, data) => this.#onRedisMessage(channel, data));
   }
 
@@ -138,6 +153,8 @@ export class RedisBackend implements TopicBackend {
     this.#closed = true;
     this.#listeners.clear();
     this.#subscriptions.clear();
+    // Before the connections go: it removes this process's members from Redis.
+    await this.presence.close();
     const closed = new UpsocketError('UPSOCKET_TOPICS_CLOSED', 'The Redis backend was closed');
     this.#publisherReady.close(closed);
     this.#subscriberReady.close(closed);
@@ -231,7 +248,7 @@ export class RedisBackend implements TopicBackend {
 
   #onRedisMessage(channel: Buffer, data: Buffer): void {
     const name = channel.toString('utf8');
-    if (!name.startsWith(this.#prefix)) return;
+    if (!name.startsWith(this.#prefix) || this.presence.onMessage(name, data)) return;
     const decoded = decodeEnvelope(data);
     if (decoded === undefined) {
       this.#report(new UpsocketError('UPSOCKET_INVALID_PAYLOAD', `Ignored a message on Redis channel "${name}" that upsocket did not publish`));

@@ -1,5 +1,5 @@
 import { UpsocketError } from '../../core/index.js';
-import { aString, defineOptions, positiveInteger, type OptionCheck, type Resolved } from '../../core/internal.js';
+import { aString, atLeast, defineOptions, positiveInteger, type OptionCheck, type Resolved } from '../../core/internal.js';
 import type { RedisBackendOptions, RedisClusterOptions } from './redis-options.js';
 
 /** The options once defaulted; `cluster` is false without one. */
@@ -28,6 +28,7 @@ const redisBackendOptions = defineOptions<RedisBackendSettings>({
   redisOptions: { default: {} },
   prefix: { default: 'upsocket:', check: aString },
   timeout: { default: 2000, check: positiveInteger },
+  presenceLease: { default: 10_000, check: atLeast(300) },
   onError: { default: logError },
 });
 
