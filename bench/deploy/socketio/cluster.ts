@@ -28,8 +28,8 @@ export function stringEnv(name: string): string {
 }
 
 /** An ioredis client (the adapter takes ioredis or node-redis); a dead Redis must not hang the bench. */
-export function redisClient(url: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+export function redisClient(url: string, connectionName?: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 3, ...(connectionName === undefined ? {} : { connectionName }) });
   // The adapter swallows its duplicated clients' errors; do the same, so a refused reconnect while
   // the bench tears Redis down is not an unhandled 'error'.
   redis.on('error', () => undefined);

@@ -26,8 +26,23 @@ function requestedTopics(auth: Record<string, unknown>): string[] {
   return Array.isArray(topics) ? topics.filter((topic): topic is string => typeof topic === 'string') : [];
 }
 
-const redis = redisClient(stringEnv('REDIS_URL'));
+const redis = redisClient(stringEnv('REDIS_URL'), `sio-${id}`);
 await redis.ping();
+/**
+ * Resolves once the adapter's stream reader (a duplicate of `redis`, so it has the same name) is
+ * blocked in XREAD. It reads from "$" (entries added after it starts): a node that took sockets
+ * before that would miss the broadcasts in between for sockets it restored from an earlier offset,
+ * a loss of the bench's start-up, not of socket.io's recovery, so the node listens only after it.
+ */
+async function adapterReading(): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    const list = String(await redis.call('CLIENT', 'LIST', 'TYPE', 'normal'));
+    if (list.split('\n').some((line) => line.includes(` name=sio-${id} `) && line.includes(' cmd=xread'))) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`socket.io node ${id}: the adapter's XREAD did not start within 10 s`);
+}
+
 const httpServer = http.createServer();
 const io = new Server(httpServer, {
   transports: ['websocket'],
@@ -43,6 +58,7 @@ io.on('connection', (socket) => {
   socket.emit(HELLO_EVENT, { server: id });
 });
 
+await adapterReading();
 await new Promise<void>((resolve, reject) => {
   httpServer.once('error', reject);
   httpServer.listen(intEnv('DEPLOY_PORT'), '127.0.0.1', resolve);
