@@ -5,47 +5,29 @@
 // emitter package for this adapter (@socket.io/redis-streams-emitter) writes the same entries.
 import { Server } from 'socket.io';
 import { serveRequests } from '../../ipc.js';
-import { now } from '../../topics-child.js';
-import { encodeMessage, topicName, type PublisherMark, type Ready } from '../contract.js';
-import { intEnv, MESSAGE_EVENT, redisClient, streamsAdapter, stringEnv } from './cluster.js';
-
-const topics = Array.from({ length: intEnv('DEPLOY_TOPICS') }, (_, k) => topicName(k));
-const rate = intEnv('DEPLOY_RATE');
+import { encodeMessage, type Ready } from '../contract.js';
+import { pacePublishing } from '../pace.js';
+import { MESSAGE_EVENT, redisClient, streamsAdapter, stringEnv } from './cluster.js';
 
 const redis = redisClient(stringEnv('REDIS_URL'));
 await redis.ping();
 const io = new Server({ adapter: streamsAdapter(redis) });
-const seqs: Record<string, number> = Object.fromEntries(topics.map((topic) => [topic, 0]));
-let published = 0;
-let startedAt = 0;
-let timer: NodeJS.Timeout | undefined;
-
-function publishDue(): void {
-  // Paced on the clock: a late tick catches up, so the rate holds while the machine is busy.
-  const due = Math.floor(((now() - startedAt) / 1000) * rate);
-  for (; published < due; published++) {
-    const topic = topics[published % topics.length]!;
-    const seq = ++seqs[topic]!;
-    // The adapter XADDs synchronously (queued on the client in this order) before it resolves.
-    io.to(topic).emit(MESSAGE_EVENT, encodeMessage({ topic, seq, at: now() }));
-  }
-}
-
-const mark = (): PublisherMark => ({ seqs: { ...seqs }, at: now(), published });
+const pacer = pacePublishing(
+  // emit() gives no promise: the adapter queues its XADD on `redis` in this call, in order.
+  async (topic, text) => void io.to(topic).emit(MESSAGE_EVENT, text),
+  (topic, seq, at) => encodeMessage({ topic, seq, at }),
+);
 
 serveRequests(
   {
-  start: () => {
-    startedAt = now();
-    timer = setInterval(publishDue, 5);
-  },
-  mark,
-  stop: async () => {
-    clearInterval(timer);
-    // Replies come in command order: once PING is answered, every XADD before it has been.
-    await redis.ping();
-    return mark();
-  },
+    start: () => pacer.start(),
+    mark: () => pacer.mark(),
+    stop: async () => {
+      const mark = await pacer.stop();
+      // Replies come in command order: once PING is answered, every XADD before it has been.
+      await redis.ping();
+      return mark;
+    },
   },
   true satisfies Ready,
 );

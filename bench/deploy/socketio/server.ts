@@ -8,18 +8,17 @@
 // - the WebSocket transport only, on both sides, so the balancer needs no sticky sessions.
 // Clients name their topics in the handshake's `auth.topics`; each topic is a room.
 import http from 'node:http';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Server } from 'socket.io';
 import { serveRequests } from '../../ipc.js';
 import { now } from '../../topics-child.js';
-import type { ServerReady, ServerState, ServerTick } from '../contract.js';
+import type { ServerReady, ServerState } from '../contract.js';
+import { startServerTicks } from '../server-ticks.js';
 import { HELLO_EVENT, intEnv, redisClient, streamsAdapter, stringEnv } from './cluster.js';
 
 /** How long a disconnected session is kept: socket.io's documented default and example value. */
 const MAX_DISCONNECTION_MS = 2 * 60 * 1000;
 
 const id = stringEnv('DEPLOY_SERVER');
-const tickMs = intEnv('DEPLOY_TICK_MS', 500);
 
 function requestedTopics(auth: Record<string, unknown>): string[] {
   const topics = auth['topics'];
@@ -64,25 +63,8 @@ await new Promise<void>((resolve, reject) => {
   httpServer.listen(intEnv('DEPLOY_PORT'), '127.0.0.1', resolve);
 });
 
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-loopDelay.enable();
-const ticks = setInterval(() => {
-  const memory = process.memoryUsage();
-  const tick: ServerTick = {
-    type: 'tick',
-    server: id,
-    at: now(),
-    connections: io.engine.clientsCount,
-    loopDelayMaxMs: loopDelay.max / 1e6,
-    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-    rssBytes: memory.rss,
-    heapUsedBytes: memory.heapUsed,
-    // socket.io has no admission control of its own: it refuses nothing.
-    refused: 0,
-  };
-  loopDelay.reset();
-  process.send?.(tick);
-}, tickMs);
+// socket.io has no admission control of its own: it refuses nothing.
+const ticks = startServerTicks(id, () => io.engine.clientsCount, () => 0);
 
 process.once('SIGTERM', () => {
   process.send?.({ type: 'draining', server: id, at: now() } satisfies ServerState);
@@ -102,7 +84,7 @@ process.once('SIGTERM', () => {
   void Promise.race([closed, timeout])
     .catch(() => undefined)
     .then(() => {
-      clearInterval(ticks);
+      ticks.stop();
       // Exit once the IPC channel has taken 'drained'.
       if (process.send === undefined) process.exit(0);
       process.send({ type: 'drained', server: id, at: now() } satisfies ServerState, () => process.exit(0));
