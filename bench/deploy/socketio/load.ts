@@ -71,16 +71,7 @@ function startClient(client: number): void {
 
 serveRequests(
   {
-    async connect() {
-      const start = now();
-      for (let index = 0; index < clients; index++) {
-        // Paced: the warm-up should not itself be a storm.
-        const wait = start + (index * 1000) / connectRate - now();
-        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-        startClient(first + index);
-      }
-      await recorder.whenSubscribed(clients);
-    },
+    connect: () => recorder.connectPaced(first, clients, connectRate, startClient),
     ledger: (request: LedgerRequest) => {
       for (const [client, at] of downSince) recorder.ledger.gap(client, undefined, at);
       return recorder.ledger.report(request);
