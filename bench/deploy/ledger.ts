@@ -76,7 +76,10 @@ export class Ledger {
         result[phases[index === -1 ? phases.length - 1 : index]!.name]!.gaps++;
       }
       for (const [topic, ledger] of client.topics) {
-        const told = (index: number): boolean => client.gaps.some((gap) => (gap.topic === topic || gap.topic === '') && gap.at >= startOf(index));
+        // Told within the phase (the last phase runs on to the ledger): a gap told in a later phase
+        // is about that phase's losses, not this one's.
+        const told = (index: number): boolean =>
+          client.gaps.some((gap) => (gap.topic === topic || gap.topic === '') && gap.at >= startOf(index) && (index === phases.length - 1 || gap.at <= phases[index]!.endAt));
         let previous = 0;
         for (const [index, phase] of phases.entries()) {
           const last = phase.lastSeqs[topic] ?? 0;

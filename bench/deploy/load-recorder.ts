@@ -125,6 +125,20 @@ export class LoadRecorder {
     return tick;
   }
 
+  /**
+   * Starts clients first … first + count - 1 at `rate` per second (the warm-up should not itself be
+   * a storm) and resolves once all of them are subscribed.
+   */
+  async connectPaced(first: number, count: number, rate: number, startClient: (client: number) => void): Promise<void> {
+    const start = performance.timeOrigin + performance.now();
+    for (let index = 0; index < count; index++) {
+      const wait = start + (index * 1000) / rate - (performance.timeOrigin + performance.now());
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      startClient(first + index);
+    }
+    await this.whenSubscribed(count);
+  }
+
   /** Sends a tick every DEPLOY_TICK_MS (500 by default). */
   startTicks(): void {
     setInterval(() => process.send?.(this.tick(performance.timeOrigin + performance.now())), Number(process.env.DEPLOY_TICK_MS ?? 500)).unref();

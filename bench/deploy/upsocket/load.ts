@@ -55,15 +55,7 @@ function startClient(client: number): void {
 
 serveRequests(
   {
-    async connect() {
-      const start = now();
-      for (let index = 0; index < clients; index++) {
-        const wait = start + (index * 1000) / connectRate - now();
-        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-        startClient(first + index);
-      }
-      await recorder.whenSubscribed(clients);
-    },
+    connect: () => recorder.connectPaced(first, clients, connectRate, startClient),
     ledger: (request: LedgerRequest) => recorder.ledger.report(request),
   },
   true,
