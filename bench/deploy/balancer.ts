@@ -4,11 +4,10 @@
 // upstream's one server replaced by the scenario's; HAProxy runs the equivalent below.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haproxy, pathOf } from '../../test/helpers/external-programs.js';
 import { deploymentConfig, Nginx } from '../../test/helpers/nginx.js';
 import { freePort } from '../../test/helpers/redis-server.js';
 
@@ -71,7 +70,8 @@ async function startNginx(ports: number[]): Promise<Balancer & { notes: string[]
 function haproxyConfig(port: number, ports: number[], directory: string): string {
   return [
     'global',
-    '    maxconn 19000',
+    // Two descriptors per proxied connection, within the 20,000 a process may hold here.
+    '    maxconn 9900',
     `    log stderr format short local0 warning`,
     'defaults',
     '    mode http',
@@ -95,12 +95,18 @@ function haproxyConfig(port: number, ports: number[], directory: string): string
   ].join('\n');
 }
 
+/** Debian's haproxy (not a test's external program: only the bench runs it). */
+function haproxyPath(): string {
+  for (const candidate of ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy']) if (existsSync(candidate)) return candidate;
+  throw new Error('--balancer haproxy: haproxy is not installed (apt-get install -y haproxy)');
+}
+
 async function startHaproxy(ports: number[]): Promise<Balancer & { notes: string[] }> {
   const directory = mkdtempSync(join(tmpdir(), 'upsocket-haproxy-'));
   const port = await freePort();
   const file = join(directory, 'haproxy.cfg');
   writeFileSync(file, haproxyConfig(port, ports, directory));
-  const child: ChildProcess = spawn(pathOf(haproxy), ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(haproxyPath(), ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-1_000_000)));
   for (let waited = 0; !(await accepts(port)); waited += 20) {

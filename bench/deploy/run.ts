@@ -66,13 +66,18 @@ const report: DeployReport = {
   settings,
   stacks: [],
 };
+// Ctrl-C: stop what the running stack started (its Redis, balancer, processes), then leave.
+const running: (() => Promise<void>)[] = [];
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void Promise.all(running.map((stop) => stop())).finally(() => process.exit(130)));
+}
 for (const stack of stacks) {
   if (!stackAvailable(stack)) {
     log(`${stack}: bench/deploy/${stack}/ has no server.ts, load.ts and publisher.ts yet: skipped`);
     continue;
   }
   log(`${stack}: ${settings.clients} clients, ${settings.servers} servers behind ${balancer}`);
-  const record = await runStack(stack, settings, log);
+  const record = await runStack(stack, settings, log, (stop) => running.push(stop));
   report.stacks.push({ record, summary: summarize(record) });
 }
 
