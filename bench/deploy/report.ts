@@ -39,7 +39,7 @@ export function renderMarkdown(report: DeployReport): string {
     '',
     `${settings.clients} clients in ${Math.ceil(settings.clients / settings.clientsPerLoad)} load processes, ${settings.servers} servers behind ${settings.balancer}, ` +
       `${settings.rate} msg/s over ${settings.topics} topics, ${settings.topicsPerClient} topic(s) per client, history ${settings.history} per topic in Redis; ` +
-      `steady windows ${settings.steadyMs / 1000} s, quiesce ${settings.quiesceMs / 1000} s.`,
+      `listen backlog ${settings.backlog ?? "Node's default (511)"}; steady windows ${settings.steadyMs / 1000} s, quiesce ${settings.quiesceMs / 1000} s.`,
     '',
     '| phase | stack | s | published | deliveries expected | lost (in signalled gaps) | duplicated into the app | out of order | gaps signalled | clients resumed | resume max / p99 (ms, from the signal) | publish → delivery p50 / p99 (ms) | refused handshakes | survivors\' event-loop delay max (ms) | server RSS peak (MB) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',

@@ -27,6 +27,7 @@ const { values } = parseArgs({
     steady: { type: 'string', default: '10' },
     quiesce: { type: 'string', default: '5' },
     'resume-timeout': { type: 'string', default: '60' },
+    backlog: { type: 'string' },
     name: { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
   },
@@ -54,6 +55,7 @@ const settings: ScenarioSettings = {
   quiesceMs: Number(values.quiesce) * 1000,
   resumeTimeoutMs: Number(values['resume-timeout']) * 1000,
   tickMs: 500,
+  backlog: values.backlog === undefined ? undefined : Number(values.backlog),
 };
 const name = values.name ?? `${settings.clients}-${balancer}`;
 const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
