@@ -174,10 +174,12 @@ export interface LoadTick {
   /** Deliveries to the app since the previous tick, and a sample of their latencies. */
   delivered: number;
   latency: LatencySample[];
-  /** Failed handshakes since the previous tick, by HTTP status ('502', '503', …) or 'error'. */
+  /** Failed handshakes since the previous tick, by HTTP status ('502', '503', …), else the client's error code or 'error'. */
   refused: Record<string, number>;
   resumed: ResumeEvent[];
   gaps: GapEvent[];
+  /** The load process's own event-loop delay since the previous tick, ms: above a few hundred, the load itself falls behind. */
+  loopDelayMaxMs: number;
 }
 
 /** What the orchestrator sends with 'ledger'. */
