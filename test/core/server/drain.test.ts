@@ -41,11 +41,12 @@ describe('UpsocketServer.close({ spread })', () => {
     expect(refused.headers['retry-after']).toBe('5');
     expect(refused.body).toBe('Server is shutting down\n');
     expect(stats().drainingConnections).toBeGreaterThan(0);
-    // A connection whose turn has not come still echoes.
+    // Connections whose turn has not come still echo (each may get its turn meanwhile: at least one answers).
     const order = clients.map((_, i) => i);
-    const stillOpen = clients.findLast((client) => client.ws.readyState === client.ws.OPEN)!;
-    stillOpen.ws.send('still here');
-    expect(await stillOpen.nextText()).toBe('still here');
+    const stillOpen = clients.filter((client) => client.ws.readyState === client.ws.OPEN);
+    for (const client of stillOpen) client.ws.send('still here');
+    const echoes = await Promise.all(stillOpen.map((client) => client.nextText(3000).catch(() => null)));
+    expect(echoes).toContain('still here');
 
     const closed = await Promise.all(arrivals);
     await closing;
