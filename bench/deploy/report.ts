@@ -21,7 +21,8 @@ function row(stack: string, summary: PhaseSummary): string {
 }
 
 /** The balancer's error log, counted by kind (nginx: the text before "while", numbers left out). */
-function balancerErrors(log: string): string {
+function balancerErrors(log: string | undefined): string {
+  if (log === undefined) return 'errors not collected';
   const kinds = new Map<string, number>();
   for (const line of log.split('\n')) {
     const kind = /\[(?:error|warn|alert|crit)\] [\d#*]+: (?:\*\d+ )?(.*?)(?:,| while |$)/.exec(line)?.[1]?.replace(/\d+/g, 'N');
@@ -67,7 +68,7 @@ export function renderMarkdown(report: DeployReport): string {
       lines.push(`- ${stackLabels[record.stack]}, ${signal.phase}: ${signal.signal} ${signal.server} (${signal.clients} clients): exited after ${(signal.exitedAt - signal.at).toFixed(0)} ms, ${signal.resumeMs.length} resumed, the last ${ms(Math.max(0, ...signal.resumeMs))} ms after the signal`);
     }
     for (const note of record.notes) lines.push(`- ${stackLabels[record.stack]}: ${note}`);
-    lines.push(`- ${stackLabels[record.stack]}: the balancer logged ${balancerErrors(record.balancerLog)}`);
+    lines.push(`- ${stackLabels[record.stack]}: the balancer: ${balancerErrors(record.balancerLog)}`);
   }
   lines.push('', 'Lost: seqs a client never received between its first one and the last published (after the client library\'s de-duplication); "in signalled gaps": the client had been told (upsocket `onGap`, socket.io `recovered === false`). Duplicated: a seq the app received twice. Resume: from the server\'s signal until the client was subscribed (replayed) on another server; a client that had not resumed within the timeout is missing from the count. Latency percentiles are over the deliveries of the phase, replays included.', '');
   return lines.join('\n');

@@ -61,7 +61,8 @@ export interface StackRecord {
   leaving: Record<number, number>;
   ledger: LoadLedger;
   notes: string[];
-  balancerLog: string;
+  /** Undefined when the balancer's log is not collected (HAProxy). */
+  balancerLog: string | undefined;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -91,7 +92,7 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
   let stopped: Promise<void> | undefined;
   const stopAll = (): Promise<void> =>
     (stopped ??= (async () => {
-      record.balancerLog = balancer?.errorLog() ?? '';
+      record.balancerLog = balancer?.errorLog();
       await Promise.all(children.map((child) => child.stop(3000).catch(() => undefined)));
       await balancer?.stop();
       await redis.stop();
