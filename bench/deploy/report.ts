@@ -15,9 +15,9 @@ function refusedText(refused: Record<string, number>): string {
   return entries.length === 0 ? '0' : entries.map(([status, count]) => `${count} × ${status}`).join(', ');
 }
 
-function row(stack: string, summary: PhaseSummary): string {
+function row(stack: string, summary: PhaseSummary, clients: number): string {
   const resumed = summary.signals === 0 ? '–' : `${summary.resumed}/${summary.clients}`;
-  return `| ${summary.phase} | ${stackLabels[stack] ?? stack} | ${summary.seconds.toFixed(1)} | ${summary.published} | ${summary.expected} | **${summary.lost}** (${summary.lostInGaps} in gaps) | **${summary.duplicated}** | ${summary.outOfOrder} | ${summary.gaps} | ${resumed} | ${ms(summary.resumeMaxMs)} / ${ms(summary.resumeP99Ms)} | ${ms(summary.latencyP50Ms)} / ${ms(summary.latencyP99Ms)} | ${refusedText(summary.refused)} | ${ms(summary.survivorLoopDelayMaxMs)} | ${ms(summary.loadLoopDelayMaxMs)} | ${summary.rssPeakMb === undefined ? '–' : summary.rssPeakMb.toFixed(0)} |`;
+  return `| ${summary.phase} | ${stackLabels[stack] ?? stack} | ${summary.seconds.toFixed(1)} | ${summary.published} | ${summary.expected} | **${summary.lost}** (${summary.lostInGaps} in gaps) | **${summary.duplicated}** | ${summary.outOfOrder} | ${summary.gaps} | ${summary.subscribedAtEnd}/${clients} | ${resumed} | ${ms(summary.resumeMaxMs)} / ${ms(summary.resumeP99Ms)} | ${ms(summary.latencyP50Ms)} / ${ms(summary.latencyP99Ms)} | ${refusedText(summary.refused)} | ${ms(summary.survivorLoopDelayMaxMs)} | ${ms(summary.loadLoopDelayMaxMs)} | ${summary.rssPeakMb === undefined ? '–' : summary.rssPeakMb.toFixed(0)} |`;
 }
 
 /** The balancer's error log, counted by kind (nginx: the text before "while", numbers left out). */
@@ -53,13 +53,13 @@ export function renderMarkdown(report: DeployReport): string {
       `${settings.rate} msg/s over ${settings.topics} topics, ${settings.topicsPerClient} topic(s) per client, history ${settings.history} per topic in Redis; ` +
       `listen backlog ${settings.backlog ?? "Node's default (511)"}; steady windows ${settings.steadyMs / 1000} s, quiesce ${settings.quiesceMs / 1000} s.`,
     '',
-    '| phase | stack | s | published | deliveries expected | lost (in signalled gaps) | duplicated into the app | out of order | gaps signalled | clients resumed | resume max / p99 (ms, from the signal) | publish → delivery p50 / p99 (ms) | refused handshakes | survivors\' event-loop delay max (ms) | load processes\' event-loop delay max (ms) | server RSS peak (MB) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+    '| phase | stack | s | published | deliveries expected | lost (in signalled gaps) | duplicated into the app | out of order | gaps signalled | clients subscribed at the end | clients resumed | resume max / p99 (ms, from the signal) | publish → delivery p50 / p99 (ms) | refused handshakes | survivors\' event-loop delay max (ms) | load processes\' event-loop delay max (ms) | server RSS peak (MB) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
   ];
   for (const phase of phases) {
     for (const { record, summary } of report.stacks) {
       const phaseSummary = summary.find((candidate) => candidate.phase === phase);
-      if (phaseSummary !== undefined) lines.push(row(record.stack, phaseSummary));
+      if (phaseSummary !== undefined) lines.push(row(record.stack, phaseSummary, settings.clients));
     }
   }
   lines.push('');
@@ -70,6 +70,6 @@ export function renderMarkdown(report: DeployReport): string {
     for (const note of record.notes) lines.push(`- ${stackLabels[record.stack]}: ${note}`);
     lines.push(`- ${stackLabels[record.stack]}: the balancer: ${balancerErrors(record.balancerLog)}`);
   }
-  lines.push('', 'Lost: seqs a client never received between its first one and the last published (after the client library\'s de-duplication); "in signalled gaps": the client had been told (upsocket `onGap`, socket.io `recovered === false`). Duplicated: a seq the app received twice. Resume: from the server\'s signal until the client was subscribed (replayed) on another server; a client that had not resumed within the timeout is missing from the count. Latency percentiles are over the deliveries of the phase, replays included.', '');
+  lines.push('', 'Lost: seqs a client never received between its first one and the last published (after the client library\'s de-duplication; a client still away at the end, see "subscribed at the end", counts what it had not received yet); "in signalled gaps": the client had been told (upsocket `onGap`, socket.io `recovered === false`). Duplicated: a seq the app received twice. Resume: from the server\'s signal until the client was subscribed (replayed) on another server; a client that had not resumed within the timeout is missing from the count. Latency percentiles are over the deliveries of the phase, replays included.', '');
   return lines.join('\n');
 }

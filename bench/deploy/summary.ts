@@ -17,6 +17,8 @@ export interface PhaseSummary {
   outOfOrder: number;
   gaps: number;
   /** Signals in the phase; clients on the signalled servers, and how many of them resumed. */
+  /** Clients subscribed at the phase's end (the loads' last ticks in it): the rest were still away. */
+  subscribedAtEnd: number;
   signals: number;
   clients: number;
   resumed: number;
@@ -62,6 +64,8 @@ export function summarize(record: StackRecord): PhaseSummary[] {
     const resumeMs = signals.flatMap((signal) => signal.resumeMs);
     const loadTicks = record.loadTicks.filter((tick) => within(tick.at));
     const latency = loadTicks.flatMap((tick) => tick.latency).filter(([at]) => within(at));
+    const lastTicks = new Map<number, number>();
+    for (const tick of loadTicks) lastTicks.set(tick.load, tick.subscribed);
     const refused: Record<string, number> = {};
     for (const tick of loadTicks) for (const [status, count] of Object.entries(tick.refused)) refused[status] = (refused[status] ?? 0) + count;
     const serverTicks = record.serverTicks.filter((tick) => within(tick.at));
@@ -77,6 +81,7 @@ export function summarize(record: StackRecord): PhaseSummary[] {
       duplicated: ledger.duplicated,
       outOfOrder: ledger.outOfOrder,
       gaps: ledger.gaps,
+      subscribedAtEnd: [...lastTicks.values()].reduce((sum, count) => sum + count, 0),
       signals: signals.length,
       clients: signals.reduce((sum, signal) => sum + signal.clients, 0),
       resumed: resumeMs.length,
