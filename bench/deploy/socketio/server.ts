@@ -75,14 +75,14 @@ process.once('SIGTERM', () => {
   // reconnectionDelay (1 s × a random factor of 0.5–1.5 by default), through the balancer, to the
   // other nodes. (io.disconnectSockets(true) would be a non-recoverable "server namespace
   // disconnect", which clients do not even reconnect after.)
-  const closed = io.close().then(
-    // The sessions were stored with SETs on this client; QUIT is answered after them.
-    () => redis.quit(),
-  );
-  // The close handshakes of thousands of sockets may be slow on a loaded machine; do not hang.
-  const timeout = new Promise((resolve) => setTimeout(resolve, 10_000).unref());
-  void Promise.race([closed, timeout])
-    .catch(() => undefined)
+  // io.close() resolves when the HTTP server has closed, i.e. once every WebSocket finished its
+  // close handshake, which takes long on a loaded machine; wait for it 10 s at most.
+  const closed = io.close();
+  const atMost = (ms: number, promise: Promise<unknown>): Promise<unknown> => Promise.race([promise.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+  // The sessions were stored with SETs queued on `redis` by io.close()'s first step; QUIT is
+  // answered after them, so every session is in Redis before the process exits.
+  void atMost(10_000, closed)
+    .then(() => atMost(5_000, redis.quit()))
     .then(() => {
       ticks.stop();
       // Exit once the IPC channel has taken 'drained'.
