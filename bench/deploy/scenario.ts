@@ -70,7 +70,12 @@ export function stackAvailable(stack: StackName): boolean {
   return Object.values(stackPrograms(stack)).every((path) => existsSync(fileURLToPath(new URL(`../${path}`, import.meta.url))));
 }
 
-export async function runStack(stack: StackName, settings: ScenarioSettings, log: (line: string) => void): Promise<StackRecord> {
+/**
+ * Runs `stack` through the scenario. `onCleanup` is given what stops every process started (the
+ * test's `onCleanup`, so a test that times out leaves nothing running); the run stops them itself
+ * when it ends.
+ */
+export async function runStack(stack: StackName, settings: ScenarioSettings, log: (line: string) => void, onCleanup?: (stop: () => Promise<void>) => void): Promise<StackRecord> {
   const programs = stackPrograms(stack);
   const record: StackRecord = { stack, startedAt: now(), phases: [], signals: [], serverTicks: [], loadTicks: [], leaving: {}, ledger: { phases: {} }, notes: [], balancerLog: '' };
   const redis = await RedisServer.launch();
@@ -78,6 +83,18 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
   const ports = await Promise.all(Array.from({ length: settings.servers }, () => freePort()));
   const servers = new Map<string, Child>();
   const children: Child[] = [];
+  let publisher: Child | undefined;
+  let balancer: Awaited<ReturnType<typeof startBalancer>> | undefined;
+  const loads: Child[] = [];
+  let stopped: Promise<void> | undefined;
+  const stopAll = (): Promise<void> =>
+    (stopped ??= (async () => {
+      record.balancerLog = balancer?.errorLog() ?? '';
+      await Promise.all(children.map((child) => child.stop(3000).catch(() => undefined)));
+      await balancer?.stop();
+      await redis.stop();
+    })());
+  onCleanup?.(stopAll);
 
   const startServer = async (index: number): Promise<Child> => {
     const id = `s${index + 1}`;
@@ -94,9 +111,6 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
     return child;
   };
 
-  let publisher: Child | undefined;
-  let balancer: Awaited<ReturnType<typeof startBalancer>> | undefined;
-  const loads: Child[] = [];
   try {
     await Promise.all(ports.map((_, index) => startServer(index)));
     balancer = await startBalancer(settings.balancer, ports);
@@ -168,11 +182,13 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
       child.process.kill(signal);
       await child.exited;
       const exitedAt = now();
-      await startServer(index);
-      const replacedAt = now();
-      const deadline = replacedAt + settings.resumeTimeoutMs;
+      let replacedAt = 0;
+      // Its clients come back on the others meanwhile; the next signal waits for both.
+      const replaced = startServer(index).then(() => (replacedAt = now()));
+      const deadline = exitedAt + settings.resumeTimeoutMs;
       while (resumesOf(id, at).length < clients && now() < deadline) await sleep(100);
       const resumeMs = resumesOf(id, at);
+      await replaced;
       record.signals.push({ phase, server: id, signal, at, clients, exitedAt, replacedAt, resumeMs });
       log(`${stack}: ${signal} ${id}: ${resumeMs.length}/${clients} resumed, max ${Math.max(0, ...resumeMs).toFixed(0)} ms; exited after ${(exitedAt - at).toFixed(0)} ms`);
     };
@@ -193,10 +209,7 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
     const ledgers = await Promise.all(loads.map((load) => load.request<LoadLedger>('ledger', request)));
     record.ledger = mergeLedgers(ledgers);
   } finally {
-    record.balancerLog = balancer?.errorLog() ?? '';
-    await Promise.all(children.map((child) => child.stop(3000).catch(() => undefined)));
-    await balancer?.stop();
-    await redis.stop();
+    await stopAll();
   }
   return record;
 }

@@ -10,6 +10,7 @@ export interface PhaseSummary {
   seconds: number;
   published: number;
   expected: number;
+  received: number;
   lost: number;
   lostInGaps: number;
   duplicated: number;
@@ -54,7 +55,7 @@ export function summarize(record: StackRecord): PhaseSummary[] {
     const previous = record.phases[index - 1]?.mark.seqs ?? {};
     const published = Object.entries(phase.mark.seqs).reduce((sum, [topic, seq]) => sum + seq - (previous[topic] ?? 0), 0);
     const within = (at: number): boolean => at > phase.startAt && at <= phase.endAt;
-    const ledger = record.ledger.phases[phase.name] ?? { expected: 0, lost: 0, lostInGaps: 0, duplicated: 0, outOfOrder: 0, gaps: 0 };
+    const ledger = record.ledger.phases[phase.name] ?? { expected: 0, received: 0, lost: 0, lostInGaps: 0, duplicated: 0, outOfOrder: 0, gaps: 0 };
     const signals = record.signals.filter((signal) => signal.phase === phase.name);
     const resumeMs = signals.flatMap((signal) => signal.resumeMs);
     const loadTicks = record.loadTicks.filter((tick) => within(tick.at));
@@ -68,6 +69,7 @@ export function summarize(record: StackRecord): PhaseSummary[] {
       seconds: (phase.endAt - phase.startAt) / 1000,
       published,
       expected: ledger.expected,
+      received: ledger.received,
       lost: ledger.lost,
       lostInGaps: ledger.lostInGaps,
       duplicated: ledger.duplicated,

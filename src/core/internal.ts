@@ -13,7 +13,7 @@ export { publishDeliver, publishSlowSubscriber, publishTopicGap, publishTopicPub
 export { rateLimitCloseReason } from './connection/rate-limit.js';
 export { openConnections } from './server/publish.js';
 export { heartbeatOption, limitOptions, type Limits } from './connection/limits.js';
-export { aBoolean, aFunction, anArray, aString, atLeast, between, instanceOf, positiveInteger } from './connection/option-checks.js';
+export { aBoolean, aFunction, anArray, aString, atLeast, between, instanceOf, nonNegativeInteger, positiveInteger } from './connection/option-checks.js';
 export { guardedOnError } from './connection/report.js';
 export { SharedMessage } from './connection/shared-message.js';
 export { type Transport, type TransportSink } from './connection/transport.js';

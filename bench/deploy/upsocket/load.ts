@@ -13,6 +13,8 @@ const first = Number(process.env.DEPLOY_FIRST_CLIENT ?? 0);
 const topicCount = Number(process.env.DEPLOY_TOPICS ?? 20);
 const perClient = Number(process.env.DEPLOY_TOPICS_PER_CLIENT ?? 1);
 const connectRate = Number(process.env.DEPLOY_CONNECT_RATE ?? 500);
+/** `DEPLOY_RESUME=off`: a control run without resume, which the ledger must show losing messages. */
+const resume = process.env.DEPLOY_RESUME !== 'off';
 const recorder = new LoadRecorder(first);
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -29,8 +31,9 @@ function startClient(client: number): void {
             recorder.subscribed(client, text.slice(8), now());
             continue;
           }
-          const envelope = JSON.parse(text) as { text: string };
-          const decoded = decodeMessage(envelope.text);
+          // Without resume, the seams reach the app too: only messages carry a text.
+          const envelope = JSON.parse(text) as { text?: string };
+          const decoded = envelope.text === undefined ? undefined : decodeMessage(envelope.text);
           if (decoded !== undefined) recorder.delivered(client, decoded, now());
         }
       } finally {
@@ -39,8 +42,8 @@ function startClient(client: number): void {
       }
     },
     {
-      resume: true,
-      onGap: (topic) => recorder.gap(client, topic, now()),
+      resume,
+      ...(resume && { onGap: (topic: string) => recorder.gap(client, topic, now()) }),
       onReconnect: (event) => {
         if (event.error !== undefined) recorder.refused(event.error instanceof HandshakeError && event.error.status !== 0 ? event.error.status : 'error');
         recorder.attempt(client);
