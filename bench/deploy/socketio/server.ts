@@ -42,6 +42,40 @@ async function adapterReading(): Promise<void> {
   throw new Error(`socket.io node ${id}: the adapter's XREAD did not start within 10 s`);
 }
 
+/**
+ * What recovery cost this node, said on stderr when it exits: sessions restored, how long each
+ * restoreSession() took, and the XRANGE calls it made. The adapter reads a session's missed
+ * packets with XRANGE from its offset to the stream's end and again from there until a read comes
+ * back empty (at most 100 times): under a steady publish rate the end keeps moving, so a slow
+ * node reads more and more.
+ */
+function watchRestores(): void {
+  const adapter = io.of('/').adapter as unknown as { restoreSession(pid: string, offset: string): Promise<unknown> };
+  const restore = adapter.restoreSession.bind(adapter);
+  const durations: number[] = [];
+  let failed = 0;
+  let xranges = 0;
+  const xrange = redis.xrange.bind(redis) as (...args: unknown[]) => unknown;
+  (redis as unknown as { xrange: (...args: unknown[]) => unknown }).xrange = (...args) => (xranges++, xrange(...args));
+  adapter.restoreSession = async (pid, offset) => {
+    const start = now();
+    try {
+      return await restore(pid, offset);
+    } catch (error) {
+      failed++;
+      throw error;
+    } finally {
+      durations.push(now() - start);
+    }
+  };
+  process.on('exit', () => {
+    if (durations.length === 0) return;
+    durations.sort((a, b) => a - b);
+    const at = (q: number): string => durations[Math.min(durations.length - 1, Math.floor(durations.length * q))]!.toFixed(0);
+    console.error(`socket.io node ${id}: ${durations.length} restoreSession() calls (${failed} found no session or offset), ${xranges} XRANGE; ms p50 ${at(0.5)} p99 ${at(0.99)} max ${at(1)}`);
+  });
+}
+
 const httpServer = http.createServer();
 const io = new Server(httpServer, {
   transports: ['websocket'],
@@ -57,6 +91,7 @@ io.on('connection', (socket) => {
   socket.emit(HELLO_EVENT, { server: id });
 });
 
+watchRestores();
 await adapterReading();
 await new Promise<void>((resolve, reject) => {
   httpServer.once('error', reject);
