@@ -45,9 +45,10 @@ async function adapterReading(): Promise<void> {
 /**
  * What recovery cost this node, said on stderr when it exits: sessions restored, how long each
  * restoreSession() took, and the XRANGE calls it made. The adapter reads a session's missed
- * packets with XRANGE from its offset to the stream's end and again from there until a read comes
- * back empty (at most 100 times): under a steady publish rate the end keeps moving, so a slow
- * node reads more and more.
+ * packets with XRANGE from its offset to the stream's end, every room's entries (one stream per
+ * namespace), and again from there until a read comes back empty (at most 100 times): a restore
+ * costs the whole cluster's traffic since the disconnection, and under a steady publish rate the
+ * end keeps moving, so a node slowed by restores makes each of them read more.
  */
 function watchRestores(): void {
   const adapter = io.of('/').adapter as unknown as { restoreSession(pid: string, offset: string): Promise<unknown> };
