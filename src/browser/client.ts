@@ -167,7 +167,8 @@ export class ResumableClient extends EventTarget {
 
 /**
  * Opens a WebSocket to `url` that reconnects by itself (capped exponential backoff with jitter;
- * after a close with 1001, 1012 or 1013, a random delay spread over `backoff.restart`) and resumes upsocket topics: it keeps the last envelope id per topic, asks the server to replay
+ * after a close with 1001, 1012 or 1013, a random delay spread over `backoff.restart`) and
+ * resumes upsocket topics: it keeps the last envelope id per topic, asks the server to replay
  * what came after it (`upsocket-resume` query parameter) on each reconnect, drops duplicates, and
  * dispatches `'gap'` when the server could not replay everything. Part of `upsocket/browser`:
  * ESM, no dependencies, a few KB. `close()` stops it.
