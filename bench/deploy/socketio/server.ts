@@ -69,7 +69,16 @@ function watchRestores(): void {
       durations.push(now() - start);
     }
   };
+  // How far behind the stream this node's reader ran: an entry's id starts with its XADD time. A
+  // reader further behind than the stream's length (maxLen entries) skips what was trimmed.
+  const onRawMessage = (adapter as unknown as { onRawMessage(message: unknown, offset: string): unknown }).onRawMessage.bind(adapter);
+  let readerLagMaxMs = 0;
+  (adapter as unknown as { onRawMessage(message: unknown, offset: string): unknown }).onRawMessage = (message, offset) => {
+    readerLagMaxMs = Math.max(readerLagMaxMs, Date.now() - Number(offset.split('-')[0]));
+    return onRawMessage(message, offset);
+  };
   process.on('exit', () => {
+    console.error(`socket.io node ${id}: its stream reader ran at most ${(readerLagMaxMs / 1000).toFixed(1)} s behind`);
     if (durations.length === 0) return;
     durations.sort((a, b) => a - b);
     const at = (q: number): string => durations[Math.min(durations.length - 1, Math.floor(durations.length * q))]!.toFixed(0);
