@@ -1,24 +1,18 @@
 // The load balancer in front of the deploy scenario's servers, from Debian, configured and
 // started by the bench in a temporary directory as a child in the foreground. nginx runs
 // docs/deployment.md's own configuration (test/helpers/nginx.ts reads it from the page), with the
-// upstream's one server replaced by the scenario's; HAProxy runs the equivalent below.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { haproxy, pathOf } from '../../test/helpers/external-programs.js';
+// upstream's servers replaced by the scenario's; HAProxy runs the page's HAProxy block likewise
+// (test/helpers/haproxy.ts).
+import { HaProxy, haproxyConfig } from '../../test/helpers/haproxy.js';
 import { deploymentConfig, Nginx } from '../../test/helpers/nginx.js';
-import { freePort } from '../../test/helpers/redis-server.js';
 
 export type BalancerName = 'nginx' | 'haproxy';
 
 export interface Balancer {
   readonly name: BalancerName;
   readonly port: number;
-  /** What the balancer's error log says (upstream connect failures, timeouts). */
-  errorLog(): string;
+  /** What the balancer's error log says (upstream connect failures, timeouts); undefined when it is not collected. */
+  errorLog(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -53,74 +47,34 @@ export function nginxSite(ports: number[]): { site: string; main: string; notes:
   return { site: configured, main: mainConfig, notes };
 }
 
-async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.end(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
-
 async function startNginx(ports: number[]): Promise<Balancer & { notes: string[] }> {
   const { site, main, notes } = nginxSite(ports);
   const nginx = await Nginx.start({ site, main });
   return { name: 'nginx', port: nginx.port, errorLog: () => nginx.errorLog(), stop: () => nginx.stop(), notes };
 }
 
-/** HAProxy with what the nginx page documents: no health checks (nothing marks a server down), retries on a refused connection or a 502/503 on another server, timeouts above the heartbeat. */
-function haproxyConfig(port: number, ports: number[], directory: string): string {
-  return [
-    'global',
-    '    maxconn 19000',
-    `    log stderr format short local0 warning`,
-    'defaults',
-    '    mode http',
-    '    log global',
-    '    option httplog',
-    '    timeout connect 5s',
-    '    timeout client 75s',
-    '    timeout server 75s',
-    '    timeout tunnel 75s',
-    '    retries 3',
-    '    option redispatch 1',
-    '    retry-on conn-failure empty-response 502 503',
-    'frontend deploy',
-    `    bind *:${port}`,
-    '    default_backend app',
-    'backend app',
-    '    balance roundrobin',
-    ...ports.map((serverPort, index) => `    server s${index + 1} 127.0.0.1:${serverPort}`),
-    `# ${directory}`,
-    '',
-  ].join('\n');
+/**
+ * docs/deployment.md's HAProxy block with `ports` as the backend's servers (each keeping the page's
+ * parameters) and `{port}` to bind. A `global` section with `maxconn 9900` goes first when the page
+ * has none: two descriptors per proxied connection within this machine's 20,000.
+ */
+export function haproxySite(ports: number[]): { config: string; notes: string[] } {
+  const page = haproxyConfig();
+  const notes: string[] = [];
+  const line = /^(\s*)server \S+ 127\.0\.0\.1:\d+([^\n]*)$/m.exec(page);
+  if (line === null) throw new Error("docs/deployment.md's haproxy backend has no `server <name> 127.0.0.1:<port>` line");
+  const servers = ports.map((port, index) => `${line[1]}server s${index + 1} 127.0.0.1:${port}${line[2]}`).join('\n');
+  let config = page.replace(/^\s*server \S+ 127\.0\.0\.1:\d+[^\n]*\n/gm, '').replace(/^backend app\n/m, `backend app\n${servers}\n`);
+  config = config.replace(/^(\s*bind [^\n]*):\d+/m, '$1:{port}');
+  if (!/^global/m.test(config)) config = `global\n    maxconn 9900\n\n${config}`;
+  if (!/retry-on [^\n]*503/.test(config)) notes.push("docs/deployment.md's haproxy block does not retry a 503 elsewhere");
+  return { config, notes };
 }
 
 async function startHaproxy(ports: number[]): Promise<Balancer & { notes: string[] }> {
-  const directory = mkdtempSync(join(tmpdir(), 'upsocket-haproxy-'));
-  const port = await freePort();
-  const file = join(directory, 'haproxy.cfg');
-  writeFileSync(file, haproxyConfig(port, ports, directory));
-  const child: ChildProcess = spawn(pathOf(haproxy), ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-1_000_000)));
-  for (let waited = 0; !(await accepts(port)); waited += 20) {
-    if (child.exitCode !== null || waited > 10_000) throw new Error(`haproxy did not start: ${log}\n${readFileSync(file, 'utf8')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return {
-    name: 'haproxy',
-    port,
-    notes: [],
-    errorLog: () => log,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
+  const { config, notes } = haproxySite(ports);
+  const proxy = await HaProxy.start(config);
+  return { name: 'haproxy', port: proxy.port, notes, errorLog: () => undefined, stop: () => proxy.stop() };
 }
 
 export function startBalancer(name: BalancerName, ports: number[]): Promise<Balancer & { notes: string[] }> {

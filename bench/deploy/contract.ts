@@ -16,7 +16,8 @@
 // ─── Server process (server.ts) ───────────────────────────────────────────────────────────────
 // env: REDIS_URL, DEPLOY_PORT (listen on 127.0.0.1:DEPLOY_PORT, the default backlog),
 //      DEPLOY_SERVER (its id: 's1', 's2'…; the replacement on the same port keeps the id),
-//      DEPLOY_TOPICS, DEPLOY_HISTORY (messages kept per topic), DEPLOY_TICK_MS.
+//      DEPLOY_TOPICS, DEPLOY_HISTORY (messages kept per topic), DEPLOY_TICK_MS,
+//      DEPLOY_BACKLOG (the listen backlog; unset: Node's default, 511).
 // IPC: ready value ServerReady once it listens and its Redis is connected. Then a ServerTick
 //      every DEPLOY_TICK_MS (event-loop delay from perf_hooks.monitorEventLoopDelay, reset at each
 //      tick). On SIGTERM: send { type: 'draining' }, drain the stack's own way (refuse new
@@ -173,10 +174,12 @@ export interface LoadTick {
   /** Deliveries to the app since the previous tick, and a sample of their latencies. */
   delivered: number;
   latency: LatencySample[];
-  /** Failed handshakes since the previous tick, by HTTP status ('502', '503', …) or 'error'. */
+  /** Failed handshakes since the previous tick, by HTTP status ('502', '503', …), else the client's error code or 'error'. */
   refused: Record<string, number>;
   resumed: ResumeEvent[];
   gaps: GapEvent[];
+  /** The load process's own event-loop delay since the previous tick, ms: above a few hundred, the load itself falls behind. */
+  loopDelayMaxMs: number;
 }
 
 /** What the orchestrator sends with 'ledger'. */

@@ -2,6 +2,7 @@
 // process"): each client's server and resumes, deliveries into the ledger, a latency sample, refused
 // handshakes; sent as a LoadTick every DEPLOY_TICK_MS. The stack's load.ts calls the methods below
 // from its clients' events.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { DeployMessage, GapEvent, LatencySample, LoadTick, ResumeEvent } from './contract.js';
 import { Ledger } from './ledger.js';
 
@@ -27,9 +28,11 @@ export class LoadRecorder {
   #resumed: ResumeEvent[] = [];
   #gaps: GapEvent[] = [];
   #waiters: { count: number; resolve(): void }[] = [];
+  readonly #loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(load: number) {
     this.#load = load;
+    this.#loopDelay.enable();
   }
 
   #state(client: number): ClientState {
@@ -82,8 +85,8 @@ export class LoadRecorder {
     this.#state(client).attempts++;
   }
 
-  /** A handshake failed: its HTTP status, or 'error' when there was none. */
-  refused(status: number | 'error'): void {
+  /** A handshake failed: its HTTP status, else the client's error code, or 'error'. */
+  refused(status: number | string): void {
     this.#refused[status] = (this.#refused[status] ?? 0) + 1;
   }
 
@@ -116,7 +119,9 @@ export class LoadRecorder {
       refused: this.#refused,
       resumed: this.#resumed,
       gaps: this.#gaps,
+      loopDelayMaxMs: this.#loopDelay.max / 1e6,
     };
+    this.#loopDelay.reset();
     this.#delivered = 0;
     this.#latency = [];
     this.#refused = {};

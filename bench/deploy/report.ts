@@ -17,7 +17,19 @@ function refusedText(refused: Record<string, number>): string {
 
 function row(stack: string, summary: PhaseSummary): string {
   const resumed = summary.signals === 0 ? '–' : `${summary.resumed}/${summary.clients}`;
-  return `| ${summary.phase} | ${stackLabels[stack] ?? stack} | ${summary.seconds.toFixed(1)} | ${summary.published} | ${summary.expected} | **${summary.lost}** (${summary.lostInGaps} in gaps) | **${summary.duplicated}** | ${summary.outOfOrder} | ${summary.gaps} | ${resumed} | ${ms(summary.resumeMaxMs)} / ${ms(summary.resumeP99Ms)} | ${ms(summary.latencyP50Ms)} / ${ms(summary.latencyP99Ms)} | ${refusedText(summary.refused)} | ${ms(summary.survivorLoopDelayMaxMs)} | ${summary.rssPeakMb === undefined ? '–' : summary.rssPeakMb.toFixed(0)} |`;
+  return `| ${summary.phase} | ${stackLabels[stack] ?? stack} | ${summary.seconds.toFixed(1)} | ${summary.published} | ${summary.expected} | **${summary.lost}** (${summary.lostInGaps} in gaps) | **${summary.duplicated}** | ${summary.outOfOrder} | ${summary.gaps} | ${resumed} | ${ms(summary.resumeMaxMs)} / ${ms(summary.resumeP99Ms)} | ${ms(summary.latencyP50Ms)} / ${ms(summary.latencyP99Ms)} | ${refusedText(summary.refused)} | ${ms(summary.survivorLoopDelayMaxMs)} | ${ms(summary.loadLoopDelayMaxMs)} | ${summary.rssPeakMb === undefined ? '–' : summary.rssPeakMb.toFixed(0)} |`;
+}
+
+/** The balancer's error log, counted by kind (nginx: the text before "while", numbers left out). */
+function balancerErrors(log: string | undefined): string {
+  if (log === undefined) return 'errors not collected';
+  const kinds = new Map<string, number>();
+  for (const line of log.split('\n')) {
+    const kind = /\[(?:error|warn|alert|crit)\] [\d#*]+: (?:\*\d+ )?(.*?)(?:,| while |$)/.exec(line)?.[1]?.replace(/\d+/g, 'N');
+    if (kind !== undefined) kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  if (kinds.size === 0) return 'no errors';
+  return [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([kind, count]) => `${count} × "${kind}"`).join(', ');
 }
 
 export interface DeployReport {
@@ -39,10 +51,10 @@ export function renderMarkdown(report: DeployReport): string {
     '',
     `${settings.clients} clients in ${Math.ceil(settings.clients / settings.clientsPerLoad)} load processes, ${settings.servers} servers behind ${settings.balancer}, ` +
       `${settings.rate} msg/s over ${settings.topics} topics, ${settings.topicsPerClient} topic(s) per client, history ${settings.history} per topic in Redis; ` +
-      `steady windows ${settings.steadyMs / 1000} s, quiesce ${settings.quiesceMs / 1000} s.`,
+      `listen backlog ${settings.backlog ?? "Node's default (511)"}; steady windows ${settings.steadyMs / 1000} s, quiesce ${settings.quiesceMs / 1000} s.`,
     '',
-    '| phase | stack | s | published | deliveries expected | lost (in signalled gaps) | duplicated into the app | out of order | gaps signalled | clients resumed | resume max / p99 (ms, from the signal) | publish → delivery p50 / p99 (ms) | refused handshakes | survivors\' event-loop delay max (ms) | server RSS peak (MB) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
+    '| phase | stack | s | published | deliveries expected | lost (in signalled gaps) | duplicated into the app | out of order | gaps signalled | clients resumed | resume max / p99 (ms, from the signal) | publish → delivery p50 / p99 (ms) | refused handshakes | survivors\' event-loop delay max (ms) | load processes\' event-loop delay max (ms) | server RSS peak (MB) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
   ];
   for (const phase of phases) {
     for (const { record, summary } of report.stacks) {
@@ -56,8 +68,7 @@ export function renderMarkdown(report: DeployReport): string {
       lines.push(`- ${stackLabels[record.stack]}, ${signal.phase}: ${signal.signal} ${signal.server} (${signal.clients} clients): exited after ${(signal.exitedAt - signal.at).toFixed(0)} ms, ${signal.resumeMs.length} resumed, the last ${ms(Math.max(0, ...signal.resumeMs))} ms after the signal`);
     }
     for (const note of record.notes) lines.push(`- ${stackLabels[record.stack]}: ${note}`);
-    const upstreamErrors = record.balancerLog.split('\n').filter((line) => /upstream|connect\(\)|timed out|no live/.test(line)).length;
-    lines.push(`- ${stackLabels[record.stack]}: the balancer logged ${upstreamErrors} upstream errors`);
+    lines.push(`- ${stackLabels[record.stack]}: the balancer: ${balancerErrors(record.balancerLog)}`);
   }
   lines.push('', 'Lost: seqs a client never received between its first one and the last published (after the client library\'s de-duplication); "in signalled gaps": the client had been told (upsocket `onGap`, socket.io `recovered === false`). Duplicated: a seq the app received twice. Resume: from the server\'s signal until the client was subscribed (replayed) on another server; a client that had not resumed within the timeout is missing from the count. Latency percentiles are over the deliveries of the phase, replays included.', '');
   return lines.join('\n');

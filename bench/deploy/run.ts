@@ -27,6 +27,7 @@ const { values } = parseArgs({
     steady: { type: 'string', default: '10' },
     quiesce: { type: 'string', default: '5' },
     'resume-timeout': { type: 'string', default: '60' },
+    backlog: { type: 'string' },
     name: { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
   },
@@ -54,6 +55,7 @@ const settings: ScenarioSettings = {
   quiesceMs: Number(values.quiesce) * 1000,
   resumeTimeoutMs: Number(values['resume-timeout']) * 1000,
   tickMs: 500,
+  backlog: values.backlog === undefined ? undefined : Number(values.backlog),
 };
 const name = values.name ?? `${settings.clients}-${balancer}`;
 const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -66,13 +68,18 @@ const report: DeployReport = {
   settings,
   stacks: [],
 };
+// Ctrl-C: stop what the running stack started (its Redis, balancer, processes), then leave.
+const running: (() => Promise<void>)[] = [];
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void Promise.all(running.map((stop) => stop())).finally(() => process.exit(130)));
+}
 for (const stack of stacks) {
   if (!stackAvailable(stack)) {
     log(`${stack}: bench/deploy/${stack}/ has no server.ts, load.ts and publisher.ts yet: skipped`);
     continue;
   }
   log(`${stack}: ${settings.clients} clients, ${settings.servers} servers behind ${balancer}`);
-  const record = await runStack(stack, settings, log);
+  const record = await runStack(stack, settings, log, (stop) => running.push(stop));
   report.stacks.push({ record, summary: summarize(record) });
 }
 

@@ -26,6 +26,8 @@ export interface ScenarioSettings {
   /** How long to wait for every client of a signalled server to be back. */
   resumeTimeoutMs: number;
   tickMs: number;
+  /** The servers' listen backlog; undefined: Node's default (511). */
+  backlog?: number | undefined;
 }
 
 export interface SignalRecord {
@@ -59,7 +61,8 @@ export interface StackRecord {
   leaving: Record<number, number>;
   ledger: LoadLedger;
   notes: string[];
-  balancerLog: string;
+  /** Undefined when the balancer's log is not collected (HAProxy). */
+  balancerLog: string | undefined;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -89,7 +92,7 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
   let stopped: Promise<void> | undefined;
   const stopAll = (): Promise<void> =>
     (stopped ??= (async () => {
-      record.balancerLog = balancer?.errorLog() ?? '';
+      record.balancerLog = balancer?.errorLog();
       await Promise.all(children.map((child) => child.stop(3000).catch(() => undefined)));
       await balancer?.stop();
       await redis.stop();
@@ -99,7 +102,7 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
   const startServer = async (index: number): Promise<Child> => {
     const id = `s${index + 1}`;
     const child = new Child(programs.server, [], {
-      env: { ...common, DEPLOY_PORT: String(ports[index]), DEPLOY_SERVER: id },
+      env: { ...common, DEPLOY_PORT: String(ports[index]), DEPLOY_SERVER: id, ...(settings.backlog !== undefined && { DEPLOY_BACKLOG: String(settings.backlog) }) },
       fileLimit: settings.clients + 2048,
     });
     children.push(child);

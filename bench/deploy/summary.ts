@@ -26,6 +26,8 @@ export interface PhaseSummary {
   latencyP99Ms: number | undefined;
   refused: Record<string, number>;
   survivorLoopDelayMaxMs: number | undefined;
+  /** The load processes' own event-loop delay: high, and they measure their own lag. */
+  loadLoopDelayMaxMs: number | undefined;
   rssPeakMb: number | undefined;
 }
 
@@ -84,6 +86,7 @@ export function summarize(record: StackRecord): PhaseSummary[] {
       latencyP99Ms: weightedPercentile(latency, 99),
       refused,
       survivorLoopDelayMaxMs: maxOf(survivors.map((tick) => tick.loopDelayMaxMs)),
+      loadLoopDelayMaxMs: maxOf(loadTicks.map((tick) => tick.loopDelayMaxMs).filter((value) => value !== undefined)),
       rssPeakMb: maxOf(serverTicks.map((tick) => tick.rssBytes / 2 ** 20)),
     };
   });

@@ -105,7 +105,9 @@ watchRestores();
 await adapterReading();
 await new Promise<void>((resolve, reject) => {
   httpServer.once('error', reject);
-  httpServer.listen(intEnv('DEPLOY_PORT'), '127.0.0.1', resolve);
+  // DEPLOY_BACKLOG unset: Node's default listen backlog (511), as socket.io users run it.
+  const backlog = process.env['DEPLOY_BACKLOG'] ? intEnv('DEPLOY_BACKLOG') : undefined;
+  httpServer.listen({ port: intEnv('DEPLOY_PORT'), host: '127.0.0.1', backlog }, resolve);
 });
 
 // socket.io has no admission control of its own: it refuses nothing.

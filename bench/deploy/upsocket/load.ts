@@ -45,7 +45,8 @@ function startClient(client: number): void {
       resume,
       ...(resume && { onGap: (topic: string) => recorder.gap(client, topic, now()) }),
       onReconnect: (event) => {
-        if (event.error !== undefined) recorder.refused(event.error instanceof HandshakeError && event.error.status !== 0 ? event.error.status : 'error');
+        const { error } = event;
+        if (error !== undefined) recorder.refused(error instanceof HandshakeError ? error.status || error.code : 'error');
         recorder.attempt(client);
       },
       onError: (error) => console.error(`deploy load: client ${client}:`, error),

@@ -1,7 +1,9 @@
 // The upsocket server of the deploy scenario (bench/deploy/contract.ts, "Server process"): node:http,
 // topics on Redis with history, each WebSocket on /deploy?topics=t1,t2 subscribed to those topics in
 // the envelope (resuming from the `upsocket-resume` points its URL carries), then told
-// `welcome <server id>`. SIGTERM: the documented drain (docs/deployment.md), then exit.
+// `welcome <server id>`. SIGTERM: docs/deployment.md's recipe (close(): 503 to new upgrades, 1012
+// spread over a window, handlers' timeout; server.close(); topics.close()), then exit. Admission
+// (maxPendingUpgrades) at its default; the listen backlog Node's unless DEPLOY_BACKLOG says.
 import http from 'node:http';
 import { attach, open } from '../../../src/adapters/node-http/index.js';
 import { createTopics } from '../../../src/index.js';
@@ -42,7 +44,7 @@ function say(type: ServerState['type']): void {
 
 process.once('SIGTERM', async () => {
   say('draining');
-  await upsocket.close({ code: 1012, reason: 'restarting', timeout: 10_000 });
+  await upsocket.close({ reason: 'restarting', timeout: 10_000 });
   await new Promise((resolve) => server.close(resolve));
   await topics.close();
   say('drained');
@@ -50,6 +52,7 @@ process.once('SIGTERM', async () => {
   process.exit(0);
 });
 
-server.listen(port, '127.0.0.1', () => {
+const backlog = process.env.DEPLOY_BACKLOG === undefined ? undefined : Number(process.env.DEPLOY_BACKLOG);
+server.listen({ port, host: '127.0.0.1', ...(backlog !== undefined && { backlog }) }, () => {
   serveRequests({}, { server: id, port, pid: process.pid } satisfies ServerReady);
 });
