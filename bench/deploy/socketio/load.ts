@@ -23,11 +23,18 @@ const now = (): number => performance.timeOrigin + performance.now();
 /** Clients whose connection is down now, and since when. */
 const downSince = new Map<number, number>();
 
-/** The HTTP status of a failed handshake (engine.io-client passes ws's "Unexpected server response: 502"), or 'error'. */
-function refusal(error: unknown): number | 'error' {
-  const description = (error as { description?: { message?: unknown } }).description;
-  const status = /Unexpected server response: (\d{3})/.exec(String(description?.message ?? error))?.[1];
-  return status === undefined ? 'error' : Number(status);
+/**
+ * What a failed reconnection attempt was: the HTTP status the balancer answered (engine.io-client
+ * passes ws's "Unexpected server response: 502"), else the socket error's code (ECONNREFUSED…),
+ * 'timeout' (the Manager's 20 s connect timeout) or 'error'.
+ */
+function refusal(error: unknown): number | string {
+  const description = (error as { description?: { message?: unknown; error?: { code?: unknown } } }).description;
+  const status = /Unexpected server response: (\d{3})/.exec(String(description?.message ?? ''))?.[1];
+  if (status !== undefined) return Number(status);
+  const code = description?.error?.code;
+  if (typeof code === 'string') return code;
+  return (error as Error).message === 'timeout' ? 'timeout' : 'error';
 }
 
 /** The close code behind a 'disconnect' (engine.io-client passes ws's close event as `context`). */

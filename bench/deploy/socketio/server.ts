@@ -42,6 +42,50 @@ async function adapterReading(): Promise<void> {
   throw new Error(`socket.io node ${id}: the adapter's XREAD did not start within 10 s`);
 }
 
+/**
+ * What recovery cost this node, said on stderr when it exits: sessions restored, how long each
+ * restoreSession() took, and the XRANGE calls it made. The adapter reads a session's missed
+ * packets with XRANGE from its offset to the stream's end, every room's entries (one stream per
+ * namespace), and again from there until a read comes back empty (at most 100 times): a restore
+ * costs the whole cluster's traffic since the disconnection, and under a steady publish rate the
+ * end keeps moving, so a node slowed by restores makes each of them read more.
+ */
+function watchRestores(): void {
+  const adapter = io.of('/').adapter as unknown as { restoreSession(pid: string, offset: string): Promise<unknown> };
+  const restore = adapter.restoreSession.bind(adapter);
+  const durations: number[] = [];
+  let failed = 0;
+  let xranges = 0;
+  const xrange = redis.xrange.bind(redis) as (...args: unknown[]) => unknown;
+  (redis as unknown as { xrange: (...args: unknown[]) => unknown }).xrange = (...args) => (xranges++, xrange(...args));
+  adapter.restoreSession = async (pid, offset) => {
+    const start = now();
+    try {
+      return await restore(pid, offset);
+    } catch (error) {
+      failed++;
+      throw error;
+    } finally {
+      durations.push(now() - start);
+    }
+  };
+  // How far behind the stream this node's reader ran: an entry's id starts with its XADD time. A
+  // reader further behind than the stream's length (maxLen entries) skips what was trimmed.
+  const onRawMessage = (adapter as unknown as { onRawMessage(message: unknown, offset: string): unknown }).onRawMessage.bind(adapter);
+  let readerLagMaxMs = 0;
+  (adapter as unknown as { onRawMessage(message: unknown, offset: string): unknown }).onRawMessage = (message, offset) => {
+    readerLagMaxMs = Math.max(readerLagMaxMs, Date.now() - Number(offset.split('-')[0]));
+    return onRawMessage(message, offset);
+  };
+  process.on('exit', () => {
+    console.error(`socket.io node ${id}: its stream reader ran at most ${(readerLagMaxMs / 1000).toFixed(1)} s behind`);
+    if (durations.length === 0) return;
+    durations.sort((a, b) => a - b);
+    const at = (q: number): string => durations[Math.min(durations.length - 1, Math.floor(durations.length * q))]!.toFixed(0);
+    console.error(`socket.io node ${id}: ${durations.length} restoreSession() calls (${failed} found no session or offset), ${xranges} XRANGE; ms p50 ${at(0.5)} p99 ${at(0.99)} max ${at(1)}`);
+  });
+}
+
 const httpServer = http.createServer();
 const io = new Server(httpServer, {
   transports: ['websocket'],
@@ -57,10 +101,13 @@ io.on('connection', (socket) => {
   socket.emit(HELLO_EVENT, { server: id });
 });
 
+watchRestores();
 await adapterReading();
 await new Promise<void>((resolve, reject) => {
   httpServer.once('error', reject);
-  httpServer.listen(intEnv('DEPLOY_PORT'), '127.0.0.1', resolve);
+  // DEPLOY_BACKLOG unset: Node's default listen backlog (511), as socket.io users run it.
+  const backlog = process.env['DEPLOY_BACKLOG'] ? intEnv('DEPLOY_BACKLOG') : undefined;
+  httpServer.listen({ port: intEnv('DEPLOY_PORT'), host: '127.0.0.1', backlog }, resolve);
 });
 
 // socket.io has no admission control of its own: it refuses nothing.
@@ -75,14 +122,14 @@ process.once('SIGTERM', () => {
   // reconnectionDelay (1 s × a random factor of 0.5–1.5 by default), through the balancer, to the
   // other nodes. (io.disconnectSockets(true) would be a non-recoverable "server namespace
   // disconnect", which clients do not even reconnect after.)
-  const closed = io.close().then(
-    // The sessions were stored with SETs on this client; QUIT is answered after them.
-    () => redis.quit(),
-  );
-  // The close handshakes of thousands of sockets may be slow on a loaded machine; do not hang.
-  const timeout = new Promise((resolve) => setTimeout(resolve, 10_000).unref());
-  void Promise.race([closed, timeout])
-    .catch(() => undefined)
+  // io.close() resolves when the HTTP server has closed, i.e. once every WebSocket finished its
+  // close handshake, which takes long on a loaded machine; wait for it 10 s at most.
+  const closed = io.close();
+  const atMost = (ms: number, promise: Promise<unknown>): Promise<unknown> => Promise.race([promise.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+  // The sessions were stored with SETs queued on `redis` by io.close()'s first step; QUIT is
+  // answered after them, so every session is in Redis before the process exits.
+  void atMost(10_000, closed)
+    .then(() => atMost(5_000, redis.quit()))
     .then(() => {
       ticks.stop();
       // Exit once the IPC channel has taken 'drained'.
