@@ -76,8 +76,8 @@ export const valgrind = program('valgrind', 'valgrind', ['valgrind'], runs('--ve
 /** Runs docs/deployment.md's nginx configuration in front of an upsocket server (test/hardening/nginx.test.ts). */
 export const nginx = program('nginx', 'nginx', ['nginx'], runs('-v'));
 
-/** Runs docs/deployment.md's HAProxy configuration in front of upsocket servers (test/hardening/haproxy.test.ts). */
-export const haproxy = program('haproxy', 'haproxy', ['haproxy'], runs('-v'));
+/** Runs docs/deployment.md's HAProxy configuration in front of upsocket servers (test/hardening/haproxy.test.ts); the deploy scenario's other balancer (bench/deploy/balancer.ts, `--balancer haproxy`). */
+export const haproxy = program('haproxy', 'haproxy', ['haproxy', '/usr/sbin/haproxy'], runs('-v'));
 
 /** The path of a program the suite checked for; throws if the suite did not. */
 export function pathOf(needed: ExternalProgram): string {

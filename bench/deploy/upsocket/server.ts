@@ -1,0 +1,58 @@
+// The upsocket server of the deploy scenario (bench/deploy/contract.ts, "Server process"): node:http,
+// topics on Redis with history, each WebSocket on /deploy?topics=t1,t2 subscribed to those topics in
+// the envelope (resuming from the `upsocket-resume` points its URL carries), then told
+// `welcome <server id>`. SIGTERM: docs/deployment.md's recipe (close(): 503 to new upgrades, 1012
+// spread over a window, handlers' timeout; server.close(); topics.close()), then exit. Admission
+// (maxPendingUpgrades) at its default; the listen backlog Node's unless DEPLOY_BACKLOG says.
+import http from 'node:http';
+import { attach, open } from '../../../src/adapters/node-http/index.js';
+import { createTopics } from '../../../src/index.js';
+import { createRedisBackend } from '../../../src/topics/redis/index.js';
+import { serveRequests } from '../../ipc.js';
+import type { ServerReady, ServerState } from '../contract.js';
+import { startServerTicks } from '../server-ticks.js';
+
+const id = process.env.DEPLOY_SERVER ?? 's?';
+const port = Number(process.env.DEPLOY_PORT);
+const topics = createTopics({
+  backend: createRedisBackend({ url: process.env.REDIS_URL }),
+  history: { maxMessages: Number(process.env.DEPLOY_HISTORY ?? 1000) },
+});
+
+const server = http.createServer((req, res) => {
+  const names = new URL(req.url ?? '/', 'http://localhost').searchParams.get('topics')?.split(',') ?? [];
+  const opened = open(req, async (connection) => {
+    // Every topic replayed from the URL's resume points before the client hears it is back.
+    await Promise.all(names.map((name) => topics.subscribe(connection, name, { envelope: true })));
+    connection.sendText(`welcome ${id}`);
+    for await (const message of connection) void message;
+  });
+  if (!opened) res.writeHead(404).end();
+});
+
+let refused = 0;
+const upsocket = attach(server, { onRefuse: () => refused++ });
+const ticks = startServerTicks(id, () => upsocket.connections.size, () => {
+  const count = refused;
+  refused = 0;
+  return count;
+});
+
+function say(type: ServerState['type']): void {
+  process.send?.({ type, server: id, at: performance.timeOrigin + performance.now() } satisfies ServerState);
+}
+
+process.once('SIGTERM', async () => {
+  say('draining');
+  await upsocket.close({ reason: 'restarting', timeout: 10_000 });
+  await new Promise((resolve) => server.close(resolve));
+  await topics.close();
+  say('drained');
+  ticks.stop();
+  process.exit(0);
+});
+
+const backlog = process.env.DEPLOY_BACKLOG === undefined ? undefined : Number(process.env.DEPLOY_BACKLOG);
+server.listen({ port, host: '127.0.0.1', ...(backlog !== undefined && { backlog }) }, () => {
+  serveRequests({}, { server: id, port, pid: process.pid } satisfies ServerReady);
+});
