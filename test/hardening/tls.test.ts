@@ -1,36 +1,17 @@
 // WebSockets over TLS: the same attach()/open() on an https.Server, with a certificate made for
 // this test (openssl), verified by the client rather than waved through.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
-import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { attach, open, type Connection } from '../../src/adapters/node-http/index.js';
-import { onCleanup } from '../helpers/cleanup.js';
+import { selfSignedCertificate } from '../helpers/certificate.js';
 import { describeNeeding, openssl, pathOf } from '../helpers/external-programs.js';
 import { listen } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-const run = promisify(execFile);
-
-/** A self-signed certificate for 127.0.0.1, valid for a day. */
-async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
-  const dir = await mkdtemp(join(tmpdir(), 'upsocket-tls-'));
-  onCleanup(() => rm(dir, { recursive: true, force: true }));
-  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-  await run(pathOf(openssl), [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-  ]);
-  return { key: await readFile(key), cert: await readFile(cert) };
-}
-
 describeNeeding('TLS', { needs: [openssl] }, () => {
   it('opens, echoes and closes over https.createServer (wss://), with the same-origin check on https', async () => {
-    const { key, cert } = await selfSignedCertificate();
+    const { key, cert } = await selfSignedCertificate(pathOf(openssl));
     let connection!: Connection;
     const server = https.createServer({ key, cert }, (req, res) => {
       const handled = open(req, async (opened) => {
