@@ -4,11 +4,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expect, it } from 'vitest';
 import { onCleanup } from '../helpers/cleanup.js';
-import { browserBundle, launchChromium } from '../helpers/chromium.js';
+import { browserBundle, dropWhilePublishing, launchChromium } from '../helpers/chromium.js';
 import { chromium as chromiumProgram, describeNeeding } from '../helpers/external-programs.js';
 import { resumeServer, type ResumeServer } from '../helpers/resume-server.js';
 import { roomServer } from '../helpers/room-server.js';
-import { until } from '../helpers/server.js';
 
 const page = `<!doctype html><meta charset="utf-8"><title>resume</title>
 <p id="status" data-state="connecting"></p><ul id="messages"></ul><ul id="gaps"></ul>
@@ -89,20 +88,7 @@ describeNeeding('upsocket/browser in headless Chromium', { needs: [chromiumProgr
     const server = await roomServer({ subscribe, onRequest: pageAndBundle(code) });
     const tab = await (await launchChromium()).newPage();
     await tab.goto(`${server.httpUrl}/`);
-    await until(() => server.subscribed === 1, 10_000, 'the subscription');
-    for (let index = 0; index < 5; index++) await server.topics.publish('room', `m${index}`);
-    await tab.waitForSelector('#messages li:nth-child(5)', { timeout: 10_000 });
-    server.down();
-    await tab.waitForSelector('#status[data-state="reconnecting"]', { state: 'attached', timeout: 10_000 });
-    for (let index = 5; index < 10; index++) await server.topics.publish('room', `m${index}`);
-    server.up();
-    await until(() => server.subscribed === 1, 10_000, 'the reconnect');
-    await server.topics.publish('room', 'm10');
-    await tab.waitForSelector('#messages li:last-child:text-is("m10")', { timeout: 10_000 });
-    return {
-      shown: await tab.$$eval('#messages li', (items) => items.map((item) => item.textContent)),
-      gaps: await tab.$$eval('#gaps li', (items) => items.map((item) => item.textContent)),
-    };
+    return dropWhilePublishing(tab, server);
   }
 
   it('loses nothing when the route subscribes without since', async () => {
