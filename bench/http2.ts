@@ -8,13 +8,15 @@
 // - `h1 resumed`: a new TCP connection, a TLS handshake resuming the origin's session, the upgrade
 //   (what a browser's WebSocket to a page's origin costs over HTTP/1.1);
 // - `h1 full`: the same with a full TLS handshake.
-// Rows: time until open (p50/p99 over sequential opens, each closed cleanly before the next);
+// Rows: time until open (p50/p99 over sequential opens, each closed cleanly before the next; and
+// through bench/http2-delay.ts's proxy, which gives loopback a round-trip time, so round trips count);
 // server CPU per handshake (its process.cpuUsage() over the same rounds, open + clean close);
 // server CPU per echoed 64 B message (one connection, a window of messages in flight); memory per
 // idle WebSocket (a fresh server process each sample: RSS and heap after GC, before and after
 // `idle` connections: over HTTP/2 `idle / perSession` sessions, over HTTP/1.1 one TLS socket each).
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { delayingProxy } from './http2-delay.js';
 import { closeCleanly, openOverHttp1, openOverHttp2, pageSession, TicketStore, type Opened } from './http2-clients.js';
 import { echoOver } from './load/raw-client.js';
 import { TopicsBenchChild } from './topics-child.js';
@@ -23,12 +25,14 @@ import { percentile } from './topics-latency.js';
 export interface Http2BenchSettings {
   rounds: number;
   opens: number;
+  /** The open-time row again through bench/http2-delay.ts's proxy: `opens` per variant and round at `rttMs`. */
+  network: { rttMs: number; opens: number };
   echo: { messages: number; window: number };
   idle: { connections: number; perSession: number; rounds: number };
 }
 
-export const HTTP2_FULL: Http2BenchSettings = { rounds: 5, opens: 1000, echo: { messages: 50_000, window: 256 }, idle: { connections: 2000, perSession: 200, rounds: 3 } };
-export const HTTP2_QUICK: Http2BenchSettings = { rounds: 2, opens: 100, echo: { messages: 5000, window: 256 }, idle: { connections: 300, perSession: 100, rounds: 1 } };
+export const HTTP2_FULL: Http2BenchSettings = { rounds: 5, opens: 1000, network: { rttMs: 20, opens: 40 }, echo: { messages: 50_000, window: 256 }, idle: { connections: 2000, perSession: 200, rounds: 3 } };
+export const HTTP2_QUICK: Http2BenchSettings = { rounds: 2, opens: 100, network: { rttMs: 20, opens: 10 }, echo: { messages: 5000, window: 256 }, idle: { connections: 300, perSession: 100, rounds: 1 } };
 
 const variants = ['h2', 'h1 resumed', 'h1 full'] as const;
 type Variant = (typeof variants)[number];
@@ -47,8 +51,8 @@ async function startServer(files: number): Promise<Target> {
 }
 
 /** What opens one WebSocket of `variant`, and what to release after. */
-async function opener(target: Target, variant: Variant): Promise<{ open: () => Promise<Opened>; release: () => void }> {
-  const { port, ca } = target;
+async function opener(target: Target, variant: Variant, port = target.port): Promise<{ open: () => Promise<Opened>; release: () => void }> {
+  const { ca } = target;
   if (variant === 'h2') {
     const session = await pageSession(port, ca);
     return { open: () => openOverHttp2(session, port), release: () => session.close() };
@@ -62,8 +66,8 @@ async function opener(target: Target, variant: Variant): Promise<{ open: () => P
 const cpuOf = (target: Target) => target.server.request<number>('cpu');
 
 /** One round of sequential opens: each one's time until open, and the server's CPU per open + close. */
-async function openRound(target: Target, variant: Variant, count: number): Promise<{ ms: number[]; cpuUs: number }> {
-  const { open, release } = await opener(target, variant);
+async function openRound(target: Target, variant: Variant, count: number, port?: number): Promise<{ ms: number[]; cpuUs: number }> {
+  const { open, release } = await opener(target, variant, port);
   const ms: number[] = [];
   const cpuBefore = await cpuOf(target);
   for (let index = 0; index < count; index++) {
@@ -143,7 +147,7 @@ async function idleRound(variant: Variant, { connections, perSession }: Http2Ben
 
 export interface Http2BenchResult {
   settings: Http2BenchSettings;
-  open: Record<Variant, { p50Ms: number; p99Ms: number; cpuUsPerHandshake: number }>;
+  open: Record<Variant, { p50Ms: number; p99Ms: number; cpuUsPerHandshake: number; overNetworkP50Ms: number }>;
   echoCpuUsPerMessage: Record<'h2' | 'h1', number>;
   idle: Record<'h2' | 'h1', { rssKiB: number; heapKiB: number }>;
 }
@@ -154,7 +158,9 @@ export async function runHttp2Bench(settings: Http2BenchSettings): Promise<Http2
   const target = await startServer(4096);
   const ms = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
   const cpu = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
+  const overNetwork = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
   const echo = { h2: [] as number[], h1: [] as number[] };
+  const proxy = await delayingProxy(target.port, settings.network.rttMs);
   try {
     // A round of each, not counted: JIT and TLS warm-up.
     for (const variant of variants) await openRound(target, variant, Math.ceil(settings.opens / 5));
@@ -165,12 +171,14 @@ export async function runHttp2Bench(settings: Http2BenchSettings): Promise<Http2
         const sample = await openRound(target, variant, settings.opens);
         ms.get(variant)!.push(...sample.ms);
         cpu.get(variant)!.push(sample.cpuUs);
+        overNetwork.get(variant)!.push(...(await openRound(target, variant, settings.network.opens, proxy.port)).ms);
       }
       for (const variant of round % 2 === 0 ? (['h2', 'h1 resumed'] as const) : (['h1 resumed', 'h2'] as const)) {
         echo[variant === 'h2' ? 'h2' : 'h1'].push(await echoRound(target, variant, settings.echo));
       }
     }
   } finally {
+    proxy.close();
     target.server.stop();
   }
   const idle = { h2: [] as { rssKiB: number; heapKiB: number }[], h1: [] as { rssKiB: number; heapKiB: number }[] };
@@ -181,7 +189,10 @@ export async function runHttp2Bench(settings: Http2BenchSettings): Promise<Http2
   }
   const idleMedian = (samples: { rssKiB: number; heapKiB: number }[]) => ({ rssKiB: median(samples.map((s) => s.rssKiB)), heapKiB: median(samples.map((s) => s.heapKiB)) });
   const open = Object.fromEntries(
-    variants.map((variant) => [variant, { p50Ms: percentile(ms.get(variant)!, 50), p99Ms: percentile(ms.get(variant)!, 99), cpuUsPerHandshake: median(cpu.get(variant)!) }]),
+    variants.map((variant) => [
+      variant,
+      { p50Ms: percentile(ms.get(variant)!, 50), p99Ms: percentile(ms.get(variant)!, 99), cpuUsPerHandshake: median(cpu.get(variant)!), overNetworkP50Ms: median(overNetwork.get(variant)!) },
+    ]),
   ) as Http2BenchResult['open'];
   return { settings, open, echoCpuUsPerMessage: { h2: median(echo.h2), h1: median(echo.h1) }, idle: { h2: idleMedian(idle.h2), h1: idleMedian(idle.h1) } };
 }
@@ -195,6 +206,7 @@ export function http2Rows(result: Http2BenchResult): string[][] {
     ['metric', 'HTTP/2 stream', 'HTTP/1.1, resumed TLS', 'HTTP/1.1, full TLS', 'HTTP/2 ÷ HTTP/1.1 resumed'],
     ['Time until open, p50 (ms)', open.h2.p50Ms.toFixed(3), open['h1 resumed'].p50Ms.toFixed(3), open['h1 full'].p50Ms.toFixed(3), ratio(open.h2.p50Ms, open['h1 resumed'].p50Ms)],
     ['Time until open, p99 (ms)', open.h2.p99Ms.toFixed(3), open['h1 resumed'].p99Ms.toFixed(3), open['h1 full'].p99Ms.toFixed(3), ratio(open.h2.p99Ms, open['h1 resumed'].p99Ms)],
+    [`Time until open over a ${settings.network.rttMs} ms round trip, p50 (ms)`, open.h2.overNetworkP50Ms.toFixed(1), open['h1 resumed'].overNetworkP50Ms.toFixed(1), open['h1 full'].overNetworkP50Ms.toFixed(1), ratio(open.h2.overNetworkP50Ms, open['h1 resumed'].overNetworkP50Ms)],
     ['Server CPU per handshake, open + close (µs)', open.h2.cpuUsPerHandshake.toFixed(0), open['h1 resumed'].cpuUsPerHandshake.toFixed(0), open['h1 full'].cpuUsPerHandshake.toFixed(0), ratio(open.h2.cpuUsPerHandshake, open['h1 resumed'].cpuUsPerHandshake)],
     ['Server CPU per echoed 64 B message (µs)', echo.h2.toFixed(2), echo.h1.toFixed(2), '–', ratio(echo.h2, echo.h1)],
     [`Server memory per idle WebSocket, RSS (KiB; ${n} open)`, idle.h2.rssKiB.toFixed(2), idle.h1.rssKiB.toFixed(2), '–', ratio(idle.h2.rssKiB, idle.h1.rssKiB)],
