@@ -2,65 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import type { ClientSettings } from './options.js';
-import { Connection, UpsocketError } from '../core/index.js';
-import { Heartbeat, WsTransport } from '../core/internal.js';
+import { type Connection, UpsocketError } from '../core/index.js';
 import { describeRefusal, HandshakeError } from './handshake-error.js';
-import { FilteredTransport, type IncomingFilter } from './resume.js';
-
-/** A refused handshake's body is kept up to this size: enough for any error page, bounded for a hostile one. */
-const MAX_REFUSAL_BODY = 64 * 1024;
-
-/**
- * The URL for error messages: without credentials or query string, which often carry tokens and
- * error messages end up in logs.
- */
-function printable(url: string | URL): string {
-  try {
-    const { protocol, host, pathname } = new URL(url);
-    return `${protocol}//${host}${pathname}`;
-  } catch {
-    return String(url);
-  }
-}
-
-function readRefusal(response: IncomingMessage, done: (body: string) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  response.on('data', (chunk: Buffer) => {
-    if (size >= MAX_REFUSAL_BODY) return;
-    chunks.push(chunk);
-    size += chunk.length;
-  });
-  // 'close' also covers a server that drops the socket mid-body: report what arrived.
-  const finish = (): void => done(Buffer.concat(chunks).subarray(0, MAX_REFUSAL_BODY).toString('utf8'));
-  response.once('end', finish);
-  response.once('close', finish);
-  response.once('error', finish);
-}
-
-/** Wires up what a client Connection needs beyond its transport: heartbeat and the caller's signal. */
-function connectionFor(ws: WebSocket, response: IncomingMessage, settings: ClientSettings, keep: IncomingFilter | undefined): Connection {
-  const { signal, heartbeat: interval } = settings;
-  const heartbeat = interval === false ? undefined : new Heartbeat(interval, false);
-  const socket = response.socket as Duplex;
-  const transport = keep === undefined ? new WsTransport(ws, socket) : new FilteredTransport(ws, socket, keep);
-  const connection = new Connection(transport, {
-    request: response,
-    protocol: ws.protocol,
-    sendHighWaterMark: settings.sendHighWaterMark,
-    receiveHighWaterMark: settings.receiveHighWaterMark,
-    onClose: () => {
-      heartbeat?.stop();
-      signal?.removeEventListener('abort', signalOnAbort);
-    },
-  });
-  function signalOnAbort(): void {
-    if (connection.state === 'open') void connection.close(1001);
-  }
-  heartbeat?.add(connection);
-  signal?.addEventListener('abort', signalOnAbort, { once: true });
-  return connection;
-}
+import type { IncomingFilter } from './resume.js';
+import { connectionFor, printable, readRefusal } from './opened.js';
+import { openHttp2Client } from './http2-handshake.js';
 
 /**
  * @internal Runs a client's opening handshake and resolves with its `Connection`; rejects with
@@ -71,6 +17,7 @@ function connectionFor(ws: WebSocket, response: IncomingMessage, settings: Clien
 export function openClient(url: string | URL, settings: ClientSettings, createConnection?: () => Duplex, keep?: IncomingFilter): Promise<Connection> {
   const { signal } = settings;
   if (signal?.aborted) return Promise.reject(signal.reason);
+  if (settings.http2 !== false && createConnection === undefined) return openHttp2Client(url, settings, keep);
   let ws: WebSocket;
   try {
     ws = new WebSocket(url, [...settings.protocols], {

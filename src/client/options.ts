@@ -1,5 +1,8 @@
+import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { anArray, defineOptions, heartbeatOption, instanceOf, limitOptions, positiveInteger, type Resolved } from '../core/internal.js';
+import type { ClientHttp2Session } from 'node:http2';
+import { UpsocketError } from '../core/index.js';
+import { anArray, defineOptions, describeValue, heartbeatOption, instanceOf, limitOptions, positiveInteger, type Resolved } from '../core/internal.js';
 
 /**
  * Options of `connect()`. The limits mean the same as the server's `OpenOptions` and have the
@@ -27,10 +30,22 @@ export interface ConnectOptions {
   receiveHighWaterMark?: number | undefined;
   /** Ping interval in ms; a server that has not answered by the next ping is dropped (1006). `false` disables. Default: false. */
   heartbeat?: number | false | undefined;
+  /**
+   * Open the WebSocket as an HTTP/2 stream (RFC 8441 extended CONNECT) rather than over its own
+   * HTTP/1.1 connection: `true` opens a session to the URL's origin for this connection (closed with
+   * it); a `ClientHttp2Session` of yours carries it beside your other streams (pass one made with
+   * `http2.connect(origin, { ca })` for TLS options). The server must announce
+   * SETTINGS_ENABLE_CONNECT_PROTOCOL (`attach()` on a `node:http2` server does). Default: false.
+   *
+   * @example
+   * const session = http2.connect('https://api.example')
+   * const connection = await connect('wss://api.example/feed', { http2: session })
+   */
+  http2?: boolean | ClientHttp2Session | undefined;
 }
 
 /** @internal `ConnectOptions` with every default applied. */
-export type ClientSettings = Resolved<Omit<ConnectOptions, 'signal'>> & Pick<ConnectOptions, 'signal'>;
+export type ClientSettings = Resolved<Omit<ConnectOptions, 'signal' | 'http2'>> & Pick<ConnectOptions, 'signal'> & { http2: boolean | ClientHttp2Session };
 
 /** @internal The options of `connect()` and `inject()`, and of each attempt of `reconnecting()`. */
 export const connectOptions = defineOptions<ClientSettings>({
@@ -43,4 +58,12 @@ export const connectOptions = defineOptions<ClientSettings>({
   sendHighWaterMark: limitOptions.specs.sendHighWaterMark,
   receiveHighWaterMark: limitOptions.specs.receiveHighWaterMark,
   heartbeat: heartbeatOption(false),
+  http2: {
+    default: false,
+    check: (value) => {
+      if (typeof value !== 'boolean' && !(value instanceof EventEmitter && typeof (value as Partial<ClientHttp2Session>).request === 'function')) {
+        throw new UpsocketError('UPSOCKET_INVALID_OPTION', `connect(): http2 must be true, false or an http2.ClientHttp2Session, got ${describeValue(value)}`);
+      }
+    },
+  },
 });

@@ -1,5 +1,6 @@
 // Adapter for bare node:http / node:https servers: https://nodejs.org/api/http.html
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import { openNodeRequest, type Open } from '../../core/index.js';
 
 export * from '../exports.js';
@@ -23,4 +24,4 @@ export { handleUpgrade } from '../../core/index.js';
  * attach(server)
  * server.listen(3000)
  */
-export const open: Open<IncomingMessage> = openNodeRequest;
+export const open: Open<IncomingMessage | Http2ServerRequest> = openNodeRequest;

@@ -9,6 +9,8 @@ import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { sharedWeakMap } from './registry.js';
 import { UpsocketServer } from './server.js';
 import { Upgrade } from './upgrade.js';
+import { answerOtherConnect, H2Upgrade, type AnyHttp2Server } from './h2-upgrade.js';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 
 /** Options of `attach()`: defaults for every `open()`, plus which upgrades upsocket routes. */
 export interface AttachOptions extends OpenOptions {
@@ -33,10 +35,41 @@ export const attachOptions = defineOptions<Settings & Pick<AttachOptions, 'filte
   },
 });
 
-const attached = sharedWeakMap<HttpServer | HttpsServer, UpsocketServer>('attached');
+const attached = sharedWeakMap<HttpServer | HttpsServer | AnyHttp2Server, UpsocketServer>('attached');
+
+/** A `node:http2` server (its sessions have settings to announce); `http(s).Server` has no `updateSettings()`. */
+function isHttp2Server(server: HttpServer | HttpsServer | AnyHttp2Server): server is AnyHttp2Server {
+  return typeof (server as Partial<AnyHttp2Server>).updateSettings === 'function';
+}
+
+function routeH2Upgrade(upgrade: H2Upgrade): void {
+  upgrade.route();
+}
+
+/**
+ * Routes a `node:http2` server's RFC 8441 extended CONNECTs as `attach()` routes upgrades. Node's
+ * compat layer never gives a CONNECT to `'request'`: it emits `'connect'` (and answers 405 when
+ * nobody listens), the HTTP/2 twin of `'upgrade'`. The server must announce
+ * SETTINGS_ENABLE_CONNECT_PROTOCOL before a client may send one: set here for sessions from now on.
+ */
+function attachHttp2(server: AnyHttp2Server, upsocket: UpsocketServer, filter: ((request: IncomingMessage) => boolean) | undefined): void {
+  server.updateSettings({ enableConnectProtocol: true });
+  server.on('connect', (request: Http2ServerRequest, response: Http2ServerResponse) => {
+    const alone = server.listenerCount('connect') === 1;
+    const protocol = request.headers[':protocol'] as string | undefined;
+    if (protocol !== 'websocket' || (filter !== undefined && !filter(request as unknown as IncomingMessage))) {
+      // Another 'connect' listener may serve it; alone, say what Node would have said.
+      if (alone) answerOtherConnect(response.stream, protocol);
+      return;
+    }
+    const upgrade = new H2Upgrade(upsocket, server, request, response);
+    if (alone) upgrade.route();
+    else setImmediate(routeH2Upgrade, upgrade);
+  });
+}
 
 /** @internal Whether `attach()` was called for `server` (by any copy of upsocket in the process). */
-export function isAttached(server: HttpServer | HttpsServer): boolean {
+export function isAttached(server: HttpServer | HttpsServer | AnyHttp2Server): boolean {
   return attached.has(server);
 }
 
@@ -55,7 +88,7 @@ function routeUpgrade(upgrade: Upgrade): void {
  * const upsocket = attach(server, { maxMessageSize: 64 * 1024 })
  * server.listen(3000)
  */
-export function attach(server: HttpServer | HttpsServer, options?: AttachOptions): UpsocketServer {
+export function attach(server: HttpServer | HttpsServer | AnyHttp2Server, options?: AttachOptions): UpsocketServer {
   if (!(server instanceof NetServer)) {
     const what = typeof server === 'function' ? 'a function (an app? pass http.createServer(app))' : describeValue(server);
     throw new UpsocketError('UPSOCKET_INVALID_OPTION', `attach(server): server must be the http.Server or https.Server the app listens on, got ${what}`);
@@ -68,9 +101,11 @@ export function attach(server: HttpServer | HttpsServer, options?: AttachOptions
   }
   const { filter, ...settings } = attachOptions.resolve('attach()', options);
   const upsocket = new UpsocketServer(settings);
+  if (isHttp2Server(server)) attachHttp2(server, upsocket, filter);
+  // HTTP/1.1 upgrades too: an http2 secure server with allowHTTP1 serves both on one port.
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (filter !== undefined && !filter(request)) return;
-    const upgrade = new Upgrade(upsocket, server, request, socket as Socket, head);
+    const upgrade = new Upgrade(upsocket, server as HttpServer, request, socket as Socket, head);
     // Alone on the server: nobody else can answer it, route it now. Otherwise defer past the
     // other 'upgrade' listeners and the callbacks they queue (engine.io runs its middleware on
     // later ticks), so one that answers without real waiting keeps its upgrade.

@@ -3,12 +3,15 @@ import { isOriginAllowed } from './origin.js';
 import type { CapKeys } from './caps.js';
 import type { Refusal } from './http-answer.js';
 import type { Settings } from './options.js';
+import type { StreamNegotiation } from '../connection/ws/stream-websocket.js';
 
 export type { Refusal } from './http-answer.js';
 
 /** The handshake checks passed: the subprotocol to answer with ('' for none). */
 export interface Acceptance {
   protocol: string;
+  /** HTTP/2 only: the permessage-deflate answer (`h2-handshake.ts`); HTTP/1.1 leaves it to ws. */
+  negotiation?: StreamNegotiation | undefined;
   /** What the connection caps count the connection under, when a cap is set. */
   counted?: CapKeys | undefined;
 }
@@ -29,7 +32,8 @@ export function isWebSocketUpgrade(headers: IncomingHttpHeaders): boolean {
   return upgrade !== undefined && upgrade.toLowerCase() === 'websocket' && connectionUpgradePattern.test(headers.connection ?? '');
 }
 
-function chooseProtocol(headers: IncomingHttpHeaders, allowed: readonly string[]): Refusal | Acceptance {
+/** The subprotocol to answer with, of those the client offers and `allowed` lists ('' for none). */
+export function chooseProtocol(headers: IncomingHttpHeaders, allowed: readonly string[]): Refusal | Acceptance {
   const header = headers['sec-websocket-protocol'];
   if (header === undefined) return { protocol: '' };
   const offered = header.split(',').map((name) => name.trim());

@@ -1,4 +1,5 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { RefusedUpgrade } from './refusals.js';
 
@@ -24,6 +25,24 @@ export function writeRefusal(response: ServerResponse, refusal: Refusal): void {
     ...refusal.headers,
   });
   response.end(body);
+}
+
+/**
+ * Answers a refused HTTP/2 extended CONNECT on its stream: the status, the one-line reason and
+ * the refusal's headers (lower-case, as HTTP/2 wants them). No `Connection: close`: HTTP/2 forbids
+ * connection headers, and the session goes on serving its other streams.
+ */
+export function writeStreamRefusal(stream: ServerHttp2Stream, refusal: Refusal): void {
+  if (stream.destroyed || stream.headersSent) return;
+  const body = bodyOf(refusal);
+  const headers: OutgoingHttpHeaders = {
+    ':status': refusal.status,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  };
+  for (const [name, value] of Object.entries(refusal.headers ?? {})) headers[name.toLowerCase()] = value;
+  stream.respond(headers);
+  stream.end(body);
 }
 
 /** Answers an upgrade straight on the socket, for refusals made before the app saw the request. */

@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { UpsocketError } from '../connection/errors.js';
 import { isWebSocketUpgrade } from './handshake.js';
+import { isWebSocketConnect } from './h2-handshake.js';
+import { writeStreamRefusal } from './http-answer.js';
+import type { Http2ServerRequest, ServerHttp2Stream } from 'node:http2';
 import { writeRawRefusal, type Refusal } from './http-answer.js';
 import type { Handler } from '../connection/lifetime.js';
 import { describeValue } from '../connection/option-keys.js';
@@ -42,8 +45,11 @@ function notARequest(request: unknown): UpsocketError {
  */
 function refuseUnattached(request: IncomingMessage, options: OpenOptions | undefined): void {
   const refusal: Refusal = { status: 500, reason: 'Internal Server Error' };
+  const stream = (request as unknown as Partial<Http2ServerRequest>).stream as ServerHttp2Stream | undefined;
   const socket = request.socket as IncomingMessage['socket'] | null;
-  if (socket?.writable) {
+  // An HTTP/2 request's socket is the session's: only its stream is ours to answer on.
+  if (stream !== undefined) writeStreamRefusal(stream, refusal);
+  else if (socket?.writable) {
     // The app's ServerResponse never writes: open() returns true, so the route answers nothing.
     writeRawRefusal(socket, refusal);
     socket.destroySoon();
@@ -62,7 +68,8 @@ function refuseUnattached(request: IncomingMessage, options: OpenOptions | undef
 /**
  * Accepts the WebSocket upgrade of a Node request that arrived through `attach()`: runs the
  * handshake checks and, if they pass, completes the upgrade and runs `handler` for the life of the
- * connection. Adapters translate their framework's request object to this.
+ * connection. On a `node:http2` server it takes the compat request of an RFC 8441 extended
+ * CONNECT the same way. Adapters translate their framework's request object to this.
  *
  * @example
  * http.createServer((req, res) => {
@@ -70,7 +77,7 @@ function refuseUnattached(request: IncomingMessage, options: OpenOptions | undef
  *   res.end('not a WebSocket request')
  * })
  */
-export const openNodeRequest: Open<IncomingMessage> = (request, handler, options) => openRoute(request, handler, options, undefined);
+export const openNodeRequest: Open<IncomingMessage | Http2ServerRequest> = (request, handler, options) => openRoute(request as IncomingMessage, handler, options, undefined);
 
 /**
  * @internal `openNodeRequest()` for an adapter that knows the route: `route` names it for a
@@ -80,7 +87,9 @@ export const openNodeRequest: Open<IncomingMessage> = (request, handler, options
  */
 export function openRoute(request: IncomingMessage, handler: Handler, options: OpenOptions | undefined, route: unknown, pattern?: unknown): boolean {
   assertRequest(request);
-  if (!isWebSocketUpgrade(headersOf(request))) return false;
+  const headers = headersOf(request);
+  // An HTTP/2 extended CONNECT is looked for only on requests that are no HTTP/1.1 upgrade.
+  if (!isWebSocketUpgrade(headers) && !isWebSocketConnect(headers)) return false;
   if (typeof pattern === 'string') recordRoute(request, pattern);
   const upgrade = Upgrade.of(request);
   if (upgrade === undefined) {

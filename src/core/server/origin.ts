@@ -69,7 +69,8 @@ function requestHost(request: IncomingMessage, trustProxy: boolean): string | un
     const forwarded = forwardedHost(firstHeader(request.headers.forwarded)) ?? firstHeader(request.headers['x-forwarded-host']);
     if (forwarded) return forwarded;
   }
-  return request.headers.host;
+  // HTTP/2 names the host in :authority (RFC 9113 §8.3.1); an HTTP/2 request may carry neither.
+  return request.headers.host ?? (request.headers[':authority'] as string | undefined);
 }
 
 function isSameOrigin(origin: string, request: IncomingMessage, trustProxy: boolean): boolean {

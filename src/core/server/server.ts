@@ -1,5 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { assertSendableClose } from '../connection/close-codes.js';
 import { Connection } from '../connection/connection.js';
@@ -9,6 +11,7 @@ import { defineOptions, type OptionCheck, type Resolved } from '../connection/de
 import { nonNegativeInteger } from '../connection/option-checks.js';
 import { publishClose, publishOpen } from './publish.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
+import { webSocketOverStream, type StreamNegotiation } from '../connection/ws/stream-websocket.js';
 import { RateLimitedTransport } from '../connection/rate-limit.js';
 import { ConnectionCaps } from './caps.js';
 import { checkHandshake, type Acceptance, type Refusal } from './handshake.js';
@@ -16,6 +19,8 @@ import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { Reporter } from './reporter.js';
 import { settledRequest } from './settled-request.js';
 import { WsServers } from './ws-servers.js';
+
+const noNegotiation: StreamNegotiation = Object.freeze({ header: undefined, extensions: Object.freeze({}) });
 
 /** Options of `UpsocketServer.close()`. */
 export interface ShutdownOptions {
@@ -117,13 +122,13 @@ export class UpsocketServer {
    * `maxConnections`). What it accepts must go to `handOver()` in the same synchronous run, which
    * is what keeps the caps' counts exact.
    */
-  check(request: IncomingMessage, settings: Settings, route?: unknown): Refusal | Acceptance {
+  check(request: IncomingMessage, settings: Settings, route?: unknown, checks: typeof checkHandshake = checkHandshake): Refusal | Acceptance {
     if (this.#shutdownRefusal !== undefined) return this.#shutdownRefusal;
-    const handshake = checkHandshake(request, settings);
+    const handshake = checks(request, settings);
     if ('status' in handshake) return handshake;
     if (settings.maxConnections === undefined && settings.connectionsPerClient === undefined) return handshake;
     const counted = this.#caps.check(request, settings, this.#defaults.maxConnections, this.#connections.size, route);
-    return 'status' in counted ? counted : { protocol: handshake.protocol, counted };
+    return 'status' in counted ? counted : { protocol: handshake.protocol, negotiation: handshake.negotiation, counted };
   }
 
   /**
@@ -145,12 +150,37 @@ export class UpsocketServer {
     this.#protocolHandedOver = protocol;
     try {
       this.#wsServers.complete(settings, request, socket, head, protocol, headerLines, (ws) => {
-        const connection = this.#connect(ws, request, socket, settings, reporter, handler, protocol);
+        const connection = this.#connect(ws, request, settledRequest(request), socket, settings, reporter, handler, protocol);
         if (counted !== undefined) this.#caps.count(connection, counted);
       });
     } finally {
       this.#protocolHandedOver = '';
     }
+  }
+
+  /**
+   * @internal `handOver()` for an HTTP/2 extended CONNECT that `check()` accepted (with
+   * `checkH2Handshake`): answers `:status 200` on the stream (subprotocol, permessage-deflate,
+   * `headers`), and ws frames the WebSocket over the stream from then on.
+   */
+  handOverStream(
+    request: IncomingMessage,
+    stream: ServerHttp2Stream,
+    settings: Settings,
+    reporter: Reporter,
+    handler: Handler,
+    acceptance: Acceptance,
+    headers: OutgoingHttpHeaders | undefined,
+  ): void {
+    const { protocol, counted, negotiation = noNegotiation } = acceptance;
+    const answer: OutgoingHttpHeaders = { ...headers, ':status': 200 };
+    if (protocol !== '') answer['sec-websocket-protocol'] = protocol;
+    if (negotiation.header !== undefined) answer['sec-websocket-extensions'] = negotiation.header;
+    stream.respond(answer);
+    const ws = webSocketOverStream(stream, true, { maxPayload: settings.maxMessageSize, protocol, negotiation });
+    // The compat request is kept as it is: it holds the stream, which the connection holds anyway.
+    const connection = this.#connect(ws, request, request, stream, settings, reporter, handler, protocol);
+    if (counted !== undefined) this.#caps.count(connection, counted);
   }
 
   /**
@@ -179,12 +209,21 @@ export class UpsocketServer {
     this.#wsServers.close();
   }
 
-  #connect(ws: WebSocket, request: IncomingMessage, socket: Socket, settings: Settings, reporter: Reporter, handler: Handler, protocol: string): Connection {
+  #connect(
+    ws: WebSocket,
+    request: IncomingMessage,
+    connectionRequest: IncomingMessage,
+    socket: Duplex,
+    settings: Settings,
+    reporter: Reporter,
+    handler: Handler,
+    protocol: string,
+  ): Connection {
     socket.removeListener('error', destroyOnError);
     const transport = new WsTransport(ws, socket);
     const rateLimit = settings.rateLimit;
     const connection = new Connection(rateLimit === undefined ? transport : new RateLimitedTransport(transport, rateLimit), {
-      request: settledRequest(request),
+      request: connectionRequest,
       protocol,
       sendHighWaterMark: settings.sendHighWaterMark,
       receiveHighWaterMark: settings.receiveHighWaterMark,

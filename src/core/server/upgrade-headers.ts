@@ -103,6 +103,29 @@ export function upgradeHeaderLines(response: ServerResponse | undefined, extra: 
 }
 
 /**
+ * @internal `upgradeHeaderLines()` for an HTTP/2 answer: the same headers as an object (lower-case
+ * names, as HTTP/2 sends them) for `stream.respond()`, read through the compat response's
+ * `getHeaders()`. Undefined when there are none.
+ */
+export function upgradeHeaderObject(
+  response: { getHeaders(): OutgoingHttpHeaders } | undefined,
+  extra: OutgoingHttpHeaders | undefined,
+  request: IncomingMessage,
+): OutgoingHttpHeaders | undefined {
+  let headers: OutgoingHttpHeaders | undefined;
+  const add = (name: string, value: HeaderValue): void => {
+    const lower = name.toLowerCase();
+    if (value === undefined) return;
+    if (isOwned(lower)) return debugDroppedHeader(request, name, 'the handshake owns it');
+    (headers ??= {})[lower] = value;
+  };
+  const set = response?.getHeaders();
+  if (set !== undefined) for (const name in set) add(name, set[name]);
+  if (extra !== undefined) for (const name in extra) add(name, extra[name]);
+  return headers;
+}
+
+/**
  * @internal The `headers` option's check: an object of valid names and values, none of which the
  * handshake owns (given here, unlike on a response some middleware wrote, it is a mistake to say).
  */

@@ -237,3 +237,13 @@ export class Upgrade implements UpgradeRecord {
     (this as UpgradeResponse)[upgradeOfResponse].#finished(this);
   }
 }
+
+/** @internal Records `record` as what `open()` finds for `request` (the HTTP/2 path's upgrades). */
+export function recordUpgrade(request: IncomingMessage, record: UpgradeRecord): void {
+  upgrades.set(request, record);
+}
+
+/** @internal The record of an upgrade that ended in `state`: `open()` then throws `UPSOCKET_ALREADY_HANDLED`. */
+export function endedUpgrade(state: keyof typeof ended): UpgradeRecord {
+  return ended[state];
+}
