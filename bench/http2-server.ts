@@ -17,7 +17,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 const { key, cert } = await selfSignedCertificate();
 const server = http2.createSecureServer({ key, cert, allowHTTP1: true, settings: { enableConnectProtocol: true } }, (req, res) => {
-  const echo = req.url === '/echo' && open(req as never, async (connection) => {
+  const echo = req.url === '/echo' && open(req, async (connection) => {
     for await (const message of connection) {
       if (message.type === 'text') connection.sendText(message.text());
       else connection.sendBinary(message.data);
@@ -25,7 +25,7 @@ const server = http2.createSecureServer({ key, cert, allowHTTP1: true, settings:
   });
   if (!echo) res.end('the page');
 });
-const upsocket = attach(server as never, { heartbeat: false });
+const upsocket = attach(server, { heartbeat: false });
 
 server.listen(0, '127.0.0.1', () => {
   answerRequests(

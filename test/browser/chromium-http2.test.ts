@@ -97,7 +97,7 @@ async function http2Server() {
       const route = routes[path];
       if (route !== undefined) {
         if (path === '/feed' && down) return void res.writeHead(503).end();
-        const handled = open(req as never, async (connection) => {
+        const handled = open(req, async (connection) => {
           opened.push({ path, url: req.url, httpVersion: req.httpVersion, session: req.stream?.session, closed: connection.closed });
           await route(connection);
         });
@@ -108,7 +108,7 @@ async function http2Server() {
       res.writeHead(200, { 'content-type': 'text/html' }).end(page);
     },
   );
-  const upsocket = attach(server as never, { heartbeat: false });
+  const upsocket = attach(server, { heartbeat: false });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   onCleanup(async () => {
     await upsocket.close({ timeout: 500 });

@@ -45,7 +45,7 @@ async function koaOverHttp2(Koa: KoaConstructor) {
   );
   app.use(router.routes());
   const server = http2.createSecureServer({ key, cert, allowHTTP1: true, settings: { enableConnectProtocol: true } }, app.callback());
-  const upsocket = attach(server as never);
+  const upsocket = attach(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   onCleanup(async () => {
     await upsocket.close({ timeout: 500 });
