@@ -1,4 +1,4 @@
-// WebSockets over HTTP/2 against HTTP/1.1 (issue 25): `npx tsx bench/http2.ts [--quick] [--json]`.
+// WebSockets over HTTP/2 against HTTP/1.1 (issue 25): `npx tsx bench/http2.ts [--quick] [--json <file>]`.
 //
 // One server process (bench/http2-server.ts: `http2.createSecureServer({ allowHTTP1: true })`,
 // upsocket attached, an echo route) serves both; this process is the client (bench/http2-clients.ts),
@@ -14,6 +14,8 @@
 // server CPU per echoed 64 B message (one connection, a window of messages in flight); memory per
 // idle WebSocket (a fresh server process each sample: RSS and heap after GC, before and after
 // `idle` connections: over HTTP/2 `idle / perSession` sessions, over HTTP/1.1 one TLS socket each).
+import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { delayingProxy } from './http2-delay.js';
@@ -215,10 +217,10 @@ export function http2Rows(result: Http2BenchResult): string[][] {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' } } });
   const started = Date.now();
   const result = await runHttp2Bench(values.quick ? HTTP2_QUICK : HTTP2_FULL);
-  if (values.json) console.log(JSON.stringify(result, null, 2));
-  else for (const row of http2Rows(result)) console.log(`| ${row.join(' | ')} |`);
-  console.log(`${Math.round((Date.now() - started) / 1000)} s`);
+  for (const row of http2Rows(result)) console.log(`| ${row.join(' | ')} |`);
+  console.log(`${Math.round((Date.now() - started) / 1000)} s, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+  if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
 }

@@ -11,7 +11,7 @@ import { createTopics, type CloseInfo, type Connection } from '../../src/index.j
 import { selfSignedCertificate } from '../helpers/certificate.js';
 import { onCleanup } from '../helpers/cleanup.js';
 import { browserBundle, dropWhilePublishing, launchChromium } from '../helpers/chromium.js';
-import { chromium, describeNeeding, openssl, pathOf } from '../helpers/external-programs.js';
+import { chromium, describeNeeding, openssl } from '../helpers/external-programs.js';
 
 /** What the server saw of one WebSocket: the request's HTTP version, its HTTP/2 session, how it closed. */
 interface Opened {
@@ -66,7 +66,7 @@ const page = `<!doctype html><meta charset="utf-8"><title>h2</title>
 
 /** The server: the page and bundle over HTTP/2 (or 1.1), /echo and /feed (a topic with history and the envelope). */
 async function http2Server() {
-  const { key, cert } = await selfSignedCertificate(pathOf(openssl));
+  const { key, cert } = await selfSignedCertificate();
   const { code } = await browserBundle();
   const topics = createTopics({ history: { maxMessages: 100 }, envelope: true });
   onCleanup(() => topics.close());

@@ -5,13 +5,13 @@ import { TLSSocket } from 'node:tls';
 import { expect, it } from 'vitest';
 import { attach, open, type Connection } from '../../src/adapters/node-http/index.js';
 import { selfSignedCertificate } from '../helpers/certificate.js';
-import { describeNeeding, openssl, pathOf } from '../helpers/external-programs.js';
+import { describeNeeding, openssl } from '../helpers/external-programs.js';
 import { listen } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 describeNeeding('TLS', { needs: [openssl] }, () => {
   it('opens, echoes and closes over https.createServer (wss://), with the same-origin check on https', async () => {
-    const { key, cert } = await selfSignedCertificate(pathOf(openssl));
+    const { key, cert } = await selfSignedCertificate();
     let connection!: Connection;
     const server = https.createServer({ key, cert }, (req, res) => {
       const handled = open(req, async (opened) => {

@@ -12,7 +12,7 @@ import { attach, websocket, type Connection } from '../../../src/adapters/koa/in
 import { selfSignedCertificate } from '../../helpers/certificate.js';
 import { onCleanup } from '../../helpers/cleanup.js';
 import { encodeFrame } from '../../helpers/raw-client.js';
-import { describeNeeding, openssl, pathOf } from '../../helpers/external-programs.js';
+import { describeNeeding, openssl } from '../../helpers/external-programs.js';
 
 type KoaConstructor = typeof Koa;
 
@@ -24,7 +24,7 @@ interface Seen {
 }
 
 async function koaOverHttp2(Koa: KoaConstructor) {
-  const { key, cert } = await selfSignedCertificate(pathOf(openssl));
+  const { key, cert } = await selfSignedCertificate();
   const seen: Seen[] = [];
   const app = new Koa();
   app.use(async (ctx, next) => {
