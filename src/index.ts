@@ -3,6 +3,7 @@
 export {
   attach,
   ClosedError,
+  handleStream,
   handleUpgrade,
   Connection,
   Message,

@@ -2,12 +2,12 @@ import { connect as connectSession, type ClientHttp2Session, type ClientHttp2Str
 import type { IncomingMessage } from 'node:http';
 import type { ClientSettings } from './options.js';
 import type { Connection } from '../core/index.js';
-import { webSocketOverStream, type StreamNegotiation } from '../core/internal.js';
+import { offerDeflate, webSocketOverStream, type StreamNegotiation } from '../core/internal.js';
+
+const noNegotiation: StreamNegotiation = Object.freeze({ header: undefined, extensions: Object.freeze({}) });
 import { describeRefusal, HandshakeError } from './handshake-error.js';
 import type { IncomingFilter } from './resume.js';
 import { connectionFor, printable, readRefusal } from './opened.js';
-
-const noNegotiation: StreamNegotiation = Object.freeze({ header: undefined, extensions: Object.freeze({}) });
 
 /**
  * What a client connection over HTTP/2 shows as `connection.request`: the answer to its extended
@@ -15,6 +15,13 @@ const noNegotiation: StreamNegotiation = Object.freeze({ header: undefined, exte
  */
 function answerOf(headers: IncomingHttpHeaders & IncomingHttpStatusHeader, stream: ClientHttp2Stream): IncomingMessage {
   return { statusCode: headers[':status'], statusMessage: '', headers, httpVersion: '2.0', httpVersionMajor: 2, httpVersionMinor: 0, stream } as unknown as IncomingMessage;
+}
+
+/** What the server's `sec-websocket-extensions` answer makes of our offer (`deflate`: none made). */
+function acceptExtensions(deflate: ReturnType<typeof offerDeflate> | undefined, answer: string | undefined): StreamNegotiation {
+  if (deflate !== undefined) return deflate.accept(answer);
+  if (answer === undefined) return noNegotiation;
+  throw new Error(`the server answered an extension that was not offered: ${answer}`);
 }
 
 /** Resolves once the server announced SETTINGS_ENABLE_CONNECT_PROTOCOL; rejects when its settings say no. */
@@ -106,6 +113,8 @@ export function openHttp2Client(url: string | URL, settings: ClientSettings, kee
         'sec-websocket-version': '13',
       };
       if (settings.protocols.length > 0) headers['sec-websocket-protocol'] = settings.protocols.join(', ');
+      const deflate = settings.compression ? offerDeflate(settings.maxMessageSize) : undefined;
+      if (deflate !== undefined) headers['sec-websocket-extensions'] = deflate.offer;
       try {
         stream = session.request(headers, { endStream: false });
       } catch (error) {
@@ -130,9 +139,17 @@ export function openHttp2Client(url: string | URL, settings: ClientSettings, kee
           fail(new HandshakeError('UPSOCKET_HANDSHAKE_FAILED', `WebSocket handshake with ${where} failed: the server chose subprotocol ${protocol}, which was not offered`, refusal));
           return;
         }
+        let negotiation;
+        try {
+          negotiation = acceptExtensions(deflate, answer['sec-websocket-extensions'] as string | undefined);
+        } catch (error) {
+          const refusal = { status, headers: answer as IncomingMessage['headers'], body: '' };
+          fail(new HandshakeError('UPSOCKET_HANDSHAKE_FAILED', `WebSocket handshake with ${where} failed: ${(error as Error).message}`, refusal, error));
+          return;
+        }
         if (!settle()) return;
         opening.removeAllListeners('error').removeAllListeners('close');
-        const ws = webSocketOverStream(opening, false, { maxPayload: settings.maxMessageSize, protocol, negotiation: noNegotiation });
+        const ws = webSocketOverStream(opening, false, { maxPayload: settings.maxMessageSize, protocol, negotiation });
         if (own) opening.once('close', () => session.close());
         resolve(connectionFor(ws, answerOf(answer, opening), settings, keep, opening));
       });

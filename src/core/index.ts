@@ -11,6 +11,7 @@ export { type BinaryData } from './connection/transport.js';
 export { attach, type AttachOptions } from './server/attach.js';
 export { openNodeRequest, type Open } from './server/open.js';
 export { handleUpgrade } from './server/handle-upgrade.js';
+export { handleStream } from './server/handle-stream.js';
 export { type ClientCap } from './server/caps.js';
 export { type RateLimit } from './connection/rate-limit.js';
 export { type OpenOptions } from './server/options.js';

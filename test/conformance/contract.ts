@@ -32,6 +32,8 @@ export interface Capabilities {
    * route, in the framework's own spelling; undefined where the framework matches no pattern.
    */
   routePattern: string | undefined;
+  /** WebSockets open over HTTP/2 (RFC 8441): the answer is `:status 200`, not a 101. */
+  http2?: boolean;
 }
 
 export interface AdapterFixture {

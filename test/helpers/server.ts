@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { UpsocketServer } from '../../src/index.js';
+import type { ConnectOptions, UpsocketServer } from '../../src/index.js';
 import { onCleanup } from './cleanup.js';
 
 /** A server listening on a free loopback port, torn down after the test. */
@@ -12,6 +12,8 @@ export interface StartedServer<S extends Server | HttpsServer = Server> {
   httpUrl: string;
   /** ws://127.0.0.1:port (wss: for an https.Server) */
   wsUrl: string;
+  /** What upsocket's client needs to reach this server, beyond the URL (HTTP/2: a session). */
+  connectOptions?: (() => ConnectOptions) | undefined;
 }
 
 export async function listen<S extends Server | HttpsServer>(server: S, upsocket: UpsocketServer): Promise<StartedServer<S>> {

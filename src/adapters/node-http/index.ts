@@ -5,7 +5,7 @@ import { openNodeRequest, type Open } from '../../core/index.js';
 
 export * from '../exports.js';
 // Bare node:http is where a user's own 'upgrade' listener lives.
-export { handleUpgrade } from '../../core/index.js';
+export { handleStream, handleUpgrade } from '../../core/index.js';
 
 /**
  * Accepts the WebSocket upgrade of a request that reached your `'request'` handler through

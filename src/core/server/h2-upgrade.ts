@@ -59,6 +59,10 @@ export class H2Upgrade implements UpgradeRecord {
     const request = this.#request;
     const response = this.#response;
     this.#state = 'routing';
+    // Shown to the app as the GET an HTTP/1.1 upgrade is, so the routes that serve those
+    // (`router.get('/rooms/:room', …)` in Koa and node:http handlers that check the method) serve
+    // this stream too; `:protocol` still tells it apart (the compat setter rewrites `:method`).
+    (request as { method: string }).method = 'GET';
     recordUpgrade(request as unknown as IncomingMessage, this);
     response.once('finish', () => this.#finished());
     try {

@@ -27,8 +27,8 @@ let hostWithoutServer: UpsocketServer | undefined;
  * `attach()` made for its server, else one per server made here, else (a socket handed over by a
  * platform, with no Node server behind it) one for the process.
  */
-function hostFor(socket: Duplex): UpsocketServer {
-  const server = (socket as Partial<Socket> & { server?: unknown }).server;
+export function hostFor(socket: Duplex | undefined): UpsocketServer {
+  const server = (socket as (Partial<Socket> & { server?: unknown }) | undefined)?.server;
   if (!(server instanceof NetServer)) return (hostWithoutServer ??= new UpsocketServer(openOptions.defaults));
   const host = attached.get(server as HttpServer) ?? hosts.get(server);
   if (host !== undefined) return host;

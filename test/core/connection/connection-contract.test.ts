@@ -2,6 +2,7 @@ import type { Connection } from '../../../src/index.js';
 import { pair } from '../../../src/testing/index.js';
 import { connectionContract, type PairFactory } from '../../conformance/connection-contract.js';
 import { nodeHttpFixture } from '../../conformance/node-http.fixture.js';
+import { nodeHttp2Fixture } from '../../conformance/node-http2.fixture.js';
 import { onCleanup } from '../../helpers/cleanup.js';
 import { connectClient } from '../../helpers/client.js';
 import { deferred } from '../../helpers/deferred.js';
@@ -34,3 +35,22 @@ const overTcp: PairFactory = {
 
 connectionContract(inMemory);
 connectionContract(overTcp);
+
+// The same contract over an HTTP/2 stream (RFC 8441, h2c): ws frames over the stream both ways.
+const overHttp2: PairFactory = {
+  label: 'HTTP/2 stream (node:http2 server, connect({ http2: true }) client)',
+  async open(limits = {}) {
+    const server = deferred<Connection>();
+    const started = await nodeHttp2Fixture({ secure: false }).start({
+      handler: async (connection) => {
+        server.resolve(connection);
+        await connection.closed;
+      },
+      options: { ...limits.server, heartbeat: false },
+    });
+    const client = await connectClient(`${started.wsUrl}/rooms/lobby`, { ...limits.client, ...started.connectOptions?.() });
+    return [await server.promise, client];
+  },
+};
+
+connectionContract(overHttp2);

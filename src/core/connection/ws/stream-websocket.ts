@@ -78,3 +78,23 @@ export function webSocketOverStream(
   socket.setSocket(stream, noBytes, { ...receiverOptions, maxPayload: settings.maxPayload });
   return socket;
 }
+
+/**
+ * @internal The client's side of permessage-deflate over a stream: `offer` is the
+ * `sec-websocket-extensions` header to send; `accept()` takes the server's answer (undefined: none)
+ * and returns ws's extensions, or throws for an answer ws cannot accept.
+ */
+export function offerDeflate(maxPayload: number): { offer: string; accept(answer: string | undefined): StreamNegotiation } {
+  const { PerMessageDeflate, extension } = ws as unknown as Negotiation;
+  const deflate = new PerMessageDeflate({ isServer: false, maxPayload }) as InstanceType<Negotiation['PerMessageDeflate']> & { offer(): unknown };
+  return {
+    offer: extension.format({ [PerMessageDeflate.extensionName]: [deflate.offer()] }),
+    accept(answer) {
+      if (answer === undefined) return none;
+      const answers = extension.parse(answer)[PerMessageDeflate.extensionName];
+      if (answers === undefined) throw new Error(`the server answered an extension that was not offered: ${answer}`);
+      deflate.accept(answers);
+      return { header: answer, extensions: { [PerMessageDeflate.extensionName]: deflate } };
+    },
+  };
+}
