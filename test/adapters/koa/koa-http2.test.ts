@@ -27,6 +27,9 @@ async function koaOverHttp2(Koa: KoaConstructor) {
   const { key, cert } = await selfSignedCertificate();
   const seen: Seen[] = [];
   const app = new Koa();
+  // What Koa would report (its default prints to stderr): a response written over upsocket's, say.
+  const appErrors: unknown[] = [];
+  app.on('error', (error) => appErrors.push(error));
   app.use(async (ctx, next) => {
     if (ctx.get('authorization') === '') ctx.throw(401, 'log in first');
     ctx.state.user = ctx.get('authorization').slice('Bearer '.length);
@@ -57,7 +60,7 @@ async function koaOverHttp2(Koa: KoaConstructor) {
   session.on('error', () => undefined);
   onCleanup(() => session.destroy());
   await new Promise((resolve) => session.once('remoteSettings', resolve));
-  return { origin, cert, session, seen };
+  return { origin, cert, session, seen, appErrors };
 }
 
 /** An extended CONNECT for a WebSocket on `path`: the response headers and the stream. */
@@ -114,6 +117,23 @@ describeNeeding('Koa on http2.createSecureServer({ allowHTTP1: true })', { needs
       // The same session opens the next one.
       const next = await connectStream(session, origin, '/rooms/lobby', { authorization: 'Bearer bob' });
       expect(next.response[':status']).toBe(200);
+    });
+
+    it("answers upsocket's own refusal (403 for another origin) on the stream, and Koa writes nothing after it", async () => {
+      const { origin, session, seen, appErrors } = await koaOverHttp2(Koa);
+      const errors: unknown[] = [];
+      session.on('error', (error) => errors.push(error));
+      const { response, stream } = await connectStream(session, origin, '/rooms/lobby', { authorization: 'Bearer eve', origin: 'https://evil.example' });
+      expect(response[':status']).toBe(403);
+      let body = '';
+      for await (const chunk of stream) body += String(chunk);
+      expect(body).toBe('Origin https://evil.example is not allowed\n');
+      expect(seen).toEqual([]);
+      // No second response on the stream (Koa's respond() would throw ERR_HTTP2_HEADERS_SENT), and the session goes on.
+      const next = await connectStream(session, origin, '/rooms/lobby', { authorization: 'Bearer bob', origin });
+      expect(next.response[':status']).toBe(200);
+      expect(errors).toEqual([]);
+      expect(appErrors).toEqual([]);
     });
 
     it('serves the page over HTTP/2 and an HTTP/1.1 upgrade through the same Koa app, on the same port', async () => {
