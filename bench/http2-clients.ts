@@ -1,17 +1,21 @@
 // The client side of bench/http2.ts, raw so the client costs little beside the server and both
 // protocols are opened the same way: a WebSocket as an HTTP/2 extended CONNECT (RFC 8441) on a
 // session that already loaded a page, or as an HTTP/1.1 upgrade on a new TLS connection (with a
-// resumed TLS session, as a browser's second connection to an origin, or a full handshake).
+// resumed TLS session, as a browser's second connection to an origin, or a full handshake); and,
+// for comparison, upsocket's own client on the HTTP/2 session.
 import { randomBytes } from 'node:crypto';
 import http2, { type ClientHttp2Session } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { connect } from '../src/index.js';
 import { maskedFrame } from './load/raw-client.js';
 
 /** An open WebSocket's byte stream, and what came after the handshake in the same read. */
 export interface Opened {
   stream: Duplex;
   rest: Buffer;
+  /** A clean close of its own (a client that frames the WebSocket itself); otherwise `closeCleanly()` writes one. */
+  close?: () => Promise<unknown>;
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -79,9 +83,20 @@ export function openOverHttp1(port: number, ca: string, tickets?: TicketStore, p
   });
 }
 
+/**
+ * A WebSocket to `path` through upsocket's own client, `connect(url, { http2: session })`: one more
+ * stream of `session`, framed by ws on this side.
+ */
+export async function openWithClient(session: ClientHttp2Session, port: number, path = '/echo'): Promise<Opened> {
+  const connection = await connect(`wss://127.0.0.1:${port}${path}`, { http2: session });
+  const { stream } = connection.request as unknown as { stream: Duplex };
+  return { stream, rest: Buffer.alloc(0), close: () => connection.close() };
+}
+
 /** A clean close: our close frame, the server's, both sides ended. */
-export function closeCleanly({ stream }: Opened): Promise<void> {
-  return new Promise((resolve) => {
+export function closeCleanly({ stream, close }: Opened): Promise<unknown> {
+  if (close !== undefined) return close();
+  return new Promise<void>((resolve) => {
     const timer = setTimeout(() => stream.destroy(), 5000);
     stream.once('close', () => {
       clearTimeout(timer);

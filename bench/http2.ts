@@ -7,7 +7,8 @@
 //   one round trip on the page's connection);
 // - `h1 resumed`: a new TCP connection, a TLS handshake resuming the origin's session, the upgrade
 //   (what a browser's WebSocket to a page's origin costs over HTTP/1.1);
-// - `h1 full`: the same with a full TLS handshake.
+// - `h1 full`: the same with a full TLS handshake;
+// - `h2 client`: as `h2`, through upsocket's `connect(url, { http2: session })` (opening rows only).
 // Rows: time until open (p50/p99 over sequential opens, each closed cleanly before the next; and
 // through bench/http2-delay.ts's proxy, which gives loopback a round-trip time, so round trips count);
 // server CPU per handshake (its process.cpuUsage() over the same rounds, open + clean close);
@@ -19,7 +20,7 @@ import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { delayingProxy } from './http2-delay.js';
-import { closeCleanly, openOverHttp1, openOverHttp2, pageSession, TicketStore, type Opened } from './http2-clients.js';
+import { closeCleanly, openOverHttp1, openOverHttp2, openWithClient, pageSession, TicketStore, type Opened } from './http2-clients.js';
 import { echoOver } from './load/raw-client.js';
 import { TopicsBenchChild } from './topics-child.js';
 import { percentile } from './topics-latency.js';
@@ -36,7 +37,7 @@ export interface Http2BenchSettings {
 export const HTTP2_FULL: Http2BenchSettings = { rounds: 5, opens: 1000, network: { rttMs: 20, opens: 40 }, echo: { messages: 50_000, window: 256 }, idle: { connections: 2000, perSession: 200, rounds: 3 } };
 export const HTTP2_QUICK: Http2BenchSettings = { rounds: 2, opens: 100, network: { rttMs: 20, opens: 10 }, echo: { messages: 5000, window: 256 }, idle: { connections: 300, perSession: 100, rounds: 1 } };
 
-const variants = ['h2', 'h1 resumed', 'h1 full'] as const;
+const variants = ['h2', 'h2 client', 'h1 resumed', 'h1 full'] as const;
 type Variant = (typeof variants)[number];
 
 /** The server process and how to open a WebSocket to it for each variant. */
@@ -55,9 +56,10 @@ async function startServer(files: number): Promise<Target> {
 /** What opens one WebSocket of `variant`, and what to release after. */
 async function opener(target: Target, variant: Variant, port = target.port): Promise<{ open: () => Promise<Opened>; release: () => void }> {
   const { ca } = target;
-  if (variant === 'h2') {
+  if (variant === 'h2' || variant === 'h2 client') {
     const session = await pageSession(port, ca);
-    return { open: () => openOverHttp2(session, port), release: () => session.close() };
+    const open = variant === 'h2' ? () => openOverHttp2(session, port) : () => openWithClient(session, port);
+    return { open, release: () => session.close() };
   }
   if (variant === 'h1 full') return { open: () => openOverHttp1(port, ca), release: () => undefined };
   const tickets = new TicketStore();
@@ -205,14 +207,14 @@ export function http2Rows(result: Http2BenchResult): string[][] {
   const ratio = (h2: number, h1: number) => `${(h2 / h1).toFixed(2)}×`;
   const n = settings.idle.connections.toLocaleString('en-US');
   return [
-    ['metric', 'HTTP/2 stream', 'HTTP/1.1, resumed TLS', 'HTTP/1.1, full TLS', 'HTTP/2 ÷ HTTP/1.1 resumed'],
-    ['Time until open, p50 (ms)', open.h2.p50Ms.toFixed(3), open['h1 resumed'].p50Ms.toFixed(3), open['h1 full'].p50Ms.toFixed(3), ratio(open.h2.p50Ms, open['h1 resumed'].p50Ms)],
-    ['Time until open, p99 (ms)', open.h2.p99Ms.toFixed(3), open['h1 resumed'].p99Ms.toFixed(3), open['h1 full'].p99Ms.toFixed(3), ratio(open.h2.p99Ms, open['h1 resumed'].p99Ms)],
-    [`Time until open over a ${settings.network.rttMs} ms round trip, p50 (ms)`, open.h2.overNetworkP50Ms.toFixed(1), open['h1 resumed'].overNetworkP50Ms.toFixed(1), open['h1 full'].overNetworkP50Ms.toFixed(1), ratio(open.h2.overNetworkP50Ms, open['h1 resumed'].overNetworkP50Ms)],
-    ['Server CPU per handshake, open + close (µs)', open.h2.cpuUsPerHandshake.toFixed(0), open['h1 resumed'].cpuUsPerHandshake.toFixed(0), open['h1 full'].cpuUsPerHandshake.toFixed(0), ratio(open.h2.cpuUsPerHandshake, open['h1 resumed'].cpuUsPerHandshake)],
-    ['Server CPU per echoed 64 B message (µs)', echo.h2.toFixed(2), echo.h1.toFixed(2), '–', ratio(echo.h2, echo.h1)],
-    [`Server memory per idle WebSocket, RSS (KiB; ${n} open)`, idle.h2.rssKiB.toFixed(2), idle.h1.rssKiB.toFixed(2), '–', ratio(idle.h2.rssKiB, idle.h1.rssKiB)],
-    [`Server memory per idle WebSocket, heap (KiB; ${n} open)`, idle.h2.heapKiB.toFixed(2), idle.h1.heapKiB.toFixed(2), '–', ratio(idle.h2.heapKiB, idle.h1.heapKiB)],
+    ['metric', 'HTTP/2 stream', 'HTTP/1.1, resumed TLS', 'HTTP/1.1, full TLS', 'HTTP/2 ÷ HTTP/1.1 resumed', "HTTP/2, upsocket's connect()"],
+    ['Time until open, p50 (ms)', open.h2.p50Ms.toFixed(3), open['h1 resumed'].p50Ms.toFixed(3), open['h1 full'].p50Ms.toFixed(3), ratio(open.h2.p50Ms, open['h1 resumed'].p50Ms), open['h2 client'].p50Ms.toFixed(3)],
+    ['Time until open, p99 (ms)', open.h2.p99Ms.toFixed(3), open['h1 resumed'].p99Ms.toFixed(3), open['h1 full'].p99Ms.toFixed(3), ratio(open.h2.p99Ms, open['h1 resumed'].p99Ms), open['h2 client'].p99Ms.toFixed(3)],
+    [`Time until open over a ${settings.network.rttMs} ms round trip, p50 (ms)`, open.h2.overNetworkP50Ms.toFixed(1), open['h1 resumed'].overNetworkP50Ms.toFixed(1), open['h1 full'].overNetworkP50Ms.toFixed(1), ratio(open.h2.overNetworkP50Ms, open['h1 resumed'].overNetworkP50Ms), open['h2 client'].overNetworkP50Ms.toFixed(1)],
+    ['Server CPU per handshake, open + close (µs)', open.h2.cpuUsPerHandshake.toFixed(0), open['h1 resumed'].cpuUsPerHandshake.toFixed(0), open['h1 full'].cpuUsPerHandshake.toFixed(0), ratio(open.h2.cpuUsPerHandshake, open['h1 resumed'].cpuUsPerHandshake), open['h2 client'].cpuUsPerHandshake.toFixed(0)],
+    ['Server CPU per echoed 64 B message (µs)', echo.h2.toFixed(2), echo.h1.toFixed(2), '–', ratio(echo.h2, echo.h1), '–'],
+    [`Server memory per idle WebSocket, RSS (KiB; ${n} open)`, idle.h2.rssKiB.toFixed(2), idle.h1.rssKiB.toFixed(2), '–', ratio(idle.h2.rssKiB, idle.h1.rssKiB), '–'],
+    [`Server memory per idle WebSocket, heap (KiB; ${n} open)`, idle.h2.heapKiB.toFixed(2), idle.h1.heapKiB.toFixed(2), '–', ratio(idle.h2.heapKiB, idle.h1.heapKiB), '–'],
   ];
 }
 
