@@ -149,7 +149,7 @@ export function openHttp2Client(url: string | URL, settings: ClientSettings, kee
         }
         if (!settle()) return;
         opening.removeAllListeners('error').removeAllListeners('close');
-        const ws = webSocketOverStream(opening, false, { maxPayload: settings.maxMessageSize, protocol, negotiation });
+        const ws = webSocketOverStream(opening, false, { maxPayload: settings.maxMessageSize, protocol, negotiation, url: target.href });
         if (own) opening.once('close', () => session.close());
         resolve(connectionFor(ws, answerOf(answer, opening), settings, keep, opening));
       });

@@ -83,15 +83,24 @@ function routeUpgrade(upgrade: Upgrade): void {
  * response bound to the raw socket, so middleware runs before any 101. A route calls `open()` to
  * accept; anything else the app answers goes back as HTTP. Call it once per server.
  *
+ * On a `node:http2` server (`createSecureServer`, `allowHTTP1` too, or `createServer`) it also
+ * routes RFC 8441 extended CONNECTs (a browser's WebSocket on its page's HTTP/2 connection): it
+ * turns on `enableConnectProtocol` for sessions from now on (so call it before `listen()`), and
+ * hands each one to the `'request'` listeners as a GET whose `open()` answers `:status 200`.
+ *
  * @example
  * const server = http.createServer(app)
  * const upsocket = attach(server, { maxMessageSize: 64 * 1024 })
  * server.listen(3000)
+ *
+ * @example
+ * const server = http2.createSecureServer({ key, cert, allowHTTP1: true }, app)
+ * attach(server) // HTTP/1.1 upgrades and HTTP/2 streams, one port
  */
 export function attach(server: HttpServer | HttpsServer | AnyHttp2Server, options?: AttachOptions): UpsocketServer {
   if (!(server instanceof NetServer)) {
     const what = typeof server === 'function' ? 'a function (an app? pass http.createServer(app))' : describeValue(server);
-    throw new UpsocketError('UPSOCKET_INVALID_OPTION', `attach(server): server must be the http.Server or https.Server the app listens on, got ${what}`);
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', `attach(server): server must be the http.Server, https.Server or node:http2 server the app listens on, got ${what}`);
   }
   assertKnownOptions('attach()', options, attachOptions.keys);
   const existing = attached.get(server);

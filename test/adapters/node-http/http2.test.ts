@@ -4,7 +4,7 @@ import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHt
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { attach, handleStream, open, type Connection } from '../../../src/adapters/node-http/index.js';
-import { connect, type OpenOptions, type RefusedUpgrade } from '../../../src/index.js';
+import { connect, createTopics, reconnecting, type OpenOptions, type RefusedUpgrade } from '../../../src/index.js';
 import { nodeHttp2Fixture } from '../../conformance/node-http2.fixture.js';
 import { selfSignedCertificate } from '../../helpers/certificate.js';
 import { onCleanup } from '../../helpers/cleanup.js';
@@ -79,6 +79,48 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     client.sendText('over h2');
     expect((await client.read())?.text()).toBe('over h2');
     expect(await seen.promise).toEqual({ method: 'GET', httpVersion: '2.0', protocol: 'websocket' });
+  });
+
+  it('topics fan out to HTTP/2 streams (the shared frame is written on the stream)', async () => {
+    const topics = createTopics();
+    const subscribed = deferred<void>();
+    let joined = 0;
+    const { wsUrl, origin } = await startH2c(async (connection) => {
+      await topics.subscribe(connection, 'news');
+      if (++joined === 2) subscribed.resolve();
+      await connection.closed;
+    });
+    const shared = await session(origin);
+    const [a, b] = await Promise.all([connectClient(`${wsUrl}/rooms/a`, { http2: shared }), connectClient(`${wsUrl}/rooms/b`, { http2: shared })]);
+    await subscribed.promise;
+    await topics.publish('news', 'extra');
+    await topics.publish('news', new Uint8Array([1, 2, 3]));
+    for (const client of [a, b]) {
+      expect((await client.read())?.text()).toBe('extra');
+      expect([...((await client.read())?.data ?? [])]).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('the heartbeat drops a stream whose peer never answers pings; a rate limit closes with 1008', async () => {
+    const closes: number[] = [];
+    const { wsUrl, origin } = await startH2c(
+      async (connection) => {
+        const { code } = await connection.closed;
+        closes.push(code);
+      },
+      { heartbeat: 100, rateLimit: { messages: 1, interval: 60_000, policy: 'close' } },
+    );
+    const client = await session(origin);
+    // A raw stream reads nothing and never pongs.
+    const silent = client.request(connectHeaders('/rooms/silent'), { endStream: false });
+    silent.resume();
+    await new Promise((resolve) => silent.once('close', resolve));
+    expect(closes).toEqual([1006]);
+    const chatty = await connectClient(`${wsUrl}/rooms/chatty`, { http2: client });
+    chatty.sendText('one');
+    chatty.sendText('two');
+    expect(await chatty.closed).toEqual({ code: 1008, reason: 'Rate limit exceeded' });
+    expect(client.closed).toBe(false);
   });
 
   it('carries several WebSockets and plain requests on one session; each closes on its own', async () => {
@@ -184,6 +226,32 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     expect((await other.read())?.text()).toBe('not stuck');
   });
 
+  it('a handler that does not read pauses the stream: HTTP/2 flow control holds the sender, nothing is lost', async () => {
+    const start = deferred<void>();
+    const received = deferred<number>();
+    const { wsUrl } = await startH2c(
+      async (connection) => {
+        await start.promise;
+        let count = 0;
+        for await (const message of connection) if (message.text().length === 16 * 1024) count++;
+        received.resolve(count);
+      },
+      { receiveHighWaterMark: 64 * 1024 },
+    );
+    const client = await connectClient(`${wsUrl}/rooms/lobby`, { http2: true, sendHighWaterMark: 64 * 1024 });
+    const chunk = 'z'.repeat(16 * 1024);
+    for (let i = 0; i < 256; i++) client.sendText(chunk);
+    // 4 MiB sent into a server that reads nothing: its receive queue pauses the stream at 64 KiB,
+    // the stream's window closes, and the client's bytes wait on the client.
+    const flushed = await Promise.race([client.flush().then(() => true), new Promise((resolve) => setTimeout(resolve, 500, false))]);
+    expect(flushed).toBe(false);
+    expect(client.bufferedAmount).toBeGreaterThan(1024 * 1024);
+    start.resolve();
+    await client.flush();
+    await client.close();
+    expect(await received.promise).toBe(256);
+  });
+
   it('holds hundreds of WebSockets on one session: caps and limits apply per stream, the others go on', async () => {
     const count = 300;
     const { wsUrl, origin, upsocket } = await startH2c(echo, { maxMessageSize: 1024 });
@@ -225,6 +293,59 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     const refused = await ask(shared, connectHeaders('/rooms/lobby'));
     expect(refused).toMatchObject({ status: 503, body: 'Server is shutting down\n' });
     expect(refused.headers['retry-after']).toBe('7');
+  });
+
+  it('reconnecting() passes http2 through: a dropped stream comes back over HTTP/2, on the session given', async () => {
+    let opened = 0;
+    const versions: string[] = [];
+    const { wsUrl, origin } = await startH2c(async (connection) => {
+      opened++;
+      versions.push(connection.request.httpVersion);
+      if (opened === 1) return connection.close(4000, 'again');
+      await connection.closed;
+    });
+    const shared = await session(origin);
+    const client = reconnecting(`${wsUrl}/rooms/lobby`, (connection) => connection.closed.then(() => {}), {
+      http2: shared,
+      initialDelay: 10,
+      maxDelay: 10,
+    });
+    onCleanup(() => client.close());
+    await until(() => opened === 2 && client.state === 'open', 5000, 'the second connection');
+    expect(versions).toEqual(['2.0', '2.0']);
+    expect(shared.closed).toBe(false);
+  });
+
+  it('reconnecting({ resume: true, http2: true }) gets what was published while its stream was down, once each', async () => {
+    const topics = createTopics({ history: { maxMessages: 100 } });
+    const serverSide: Connection[] = [];
+    let subscribed = 0;
+    const { wsUrl } = await startH2c(async (connection) => {
+      serverSide.push(connection);
+      await topics.subscribe(connection, 'room');
+      subscribed++;
+      await connection.closed;
+    });
+    const texts: string[] = [];
+    const client = reconnecting(
+      `${wsUrl}/rooms/lobby`,
+      async (connection) => {
+        for await (const message of connection) texts.push(message.text());
+      },
+      { http2: true, resume: true, initialDelay: 50, maxDelay: 50 },
+    );
+    onCleanup(() => client.close());
+    await until(() => subscribed === 1, 5000, 'the first subscription');
+    await topics.publish('room', 'before');
+    await until(() => texts.length === 1, 5000, 'before');
+    serverSide[0]!.terminate();
+    const away = Array.from({ length: 5 }, (_, index) => `away ${index}`);
+    for (const text of away) await topics.publish('room', text);
+    await until(() => subscribed === 2, 5000, 'the resumed subscription');
+    await topics.publish('room', 'after');
+    await until(() => texts.at(-1) === 'after', 5000, 'after');
+    expect(texts).toEqual(['before', ...away, 'after']);
+    expect(serverSide[1]!.request.url).toContain('upsocket-resume=');
   });
 
   it('handleStream() accepts a stream from a raw stream listener, with the same checks', async () => {

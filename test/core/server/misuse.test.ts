@@ -95,7 +95,7 @@ describe('options that are no object', () => {
   });
 
   it('attach() of something other than an http(s) server', async () => {
-    await expectInvalid(() => attach(express() as never), 'attach(server): server must be the http.Server or https.Server', 'pass http.createServer(app)');
+    await expectInvalid(() => attach(express() as never), 'attach(server): server must be the http.Server, https.Server or node:http2 server', 'pass http.createServer(app)');
     await expectInvalid(() => attach({} as never), 'got object');
     await expectInvalid(() => attach(undefined as never), 'got undefined');
   });

@@ -66,13 +66,16 @@ export function negotiateDeflate(offer: string | undefined, compression: boolean
 export function webSocketOverStream(
   stream: Duplex,
   isServer: boolean,
-  settings: { maxPayload: number; protocol: string; negotiation: StreamNegotiation },
+  settings: { maxPayload: number; protocol: string; negotiation: StreamNegotiation; url?: string | undefined },
 ): WebSocket {
   const { WebSocket: Constructor } = ws as unknown as { WebSocket: WebSocketInternals };
   // ws's constructor with no address makes a server-side WebSocket (unmasked frames, server
   // limits); a client one is the same object marked as the client after.
-  const socket = new Constructor(null, undefined, socketOptions) as WebSocket & SettableWebSocket & { _isServer: boolean };
+  const socket = new Constructor(null, undefined, socketOptions) as WebSocket & SettableWebSocket & { _isServer: boolean; _url: string | undefined };
   socket._isServer = isServer;
+  // A client WebSocket has its URL, as ws's own client does: `WsTransport` takes a WebSocket without
+  // one for a server's, whose frames (unmasked) it may write itself.
+  if (!isServer) socket._url = settings.url ?? 'ws://unknown/';
   socket._protocol = settings.protocol;
   socket._extensions = settings.negotiation.extensions;
   socket.setSocket(stream, noBytes, { ...receiverOptions, maxPayload: settings.maxPayload });
