@@ -17,9 +17,14 @@ const upsocket = attach(server, {
   heartbeat: 30_000, // below proxy_read_timeout, so idle connections stay up
   retryAfter: 10,
 });
-server.listen(3000, '127.0.0.1');
+// backlog: connections the kernel queues until Node accepts them (Node's default 511, capped by
+// net.core.somaxconn): room for a storm of reconnects while the event loop is busy.
+server.listen({ port: 3000, host: '127.0.0.1', backlog: 4096 });
 
 process.once('SIGTERM', async () => {
-  await upsocket.close({ code: 1012, reason: 'restarting', timeout: 10_000 });
-  server.close();
+  // Drain: new upgrades get 503 + Retry-After at once (nginx passes them to another server);
+  // every connection gets 1012 (service restart), spread over 0.5 ms per connection (at most
+  // 3 s), so its clients come back to the others calmly; then handlers get up to 10 s.
+  await upsocket.close({ reason: 'restarting', timeout: 10_000 });
+  server.close(); // then, with topics: await topics.close(), which lets go of Redis
 });

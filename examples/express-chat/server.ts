@@ -22,7 +22,7 @@ app.get('/login', (req, res) => {
   res.redirect('/');
 });
 app.get('/', requireUser, (_req, res) => res.sendFile('index.html', { root: import.meta.dirname }));
-app.get('/upsocket.js', (_req, res) => res.sendFile(browserClientFile)); // the browser client, 5.6 KB
+app.get('/upsocket.js', (_req, res) => res.sendFile(browserClientFile)); // the browser client, 6.3 KB
 
 app.get('/chat/:room', requireUser, websocket(async (connection, req: Request<{ room: string }>) => {
   const topic = `room:${req.params.room}`;

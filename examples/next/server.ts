@@ -11,7 +11,7 @@ const port = Number(process.env.PORT ?? 3000);
 const { server, app, upsocket } = await createNextServer(next, { dev, dir: import.meta.dirname });
 server.listen(port, () => console.log(`Chat demo on Next.js${dev ? ' (dev)' : ''}: http://localhost:${port}`));
 
-// Graceful shutdown: every browser gets a 1001 close frame, then HTTP stops, then Next.
+// Graceful shutdown: every browser gets a 1012 (service restart) close frame, then HTTP stops, then Next.
 let stopping = false;
 function shutdown(signal: NodeJS.Signals): void {
   if (stopping) process.exit(1);

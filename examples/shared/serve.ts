@@ -24,7 +24,7 @@ function isEntryPoint(moduleUrl: string): boolean {
 /**
  * When the module at `moduleUrl` is the program being run (`tsx examples/…/server.ts`), starts
  * its chat server on `PORT` (default 3000) and shuts it down gracefully on SIGINT/SIGTERM: first
- * `upsocket.close()`, which sends every browser a 1001 close frame and waits for the handlers to
+ * `upsocket.close()`, which sends every browser a 1012 (service restart) close frame, spread over up to 3 s, and waits for the handlers to
  * finish, then `topics.close()` (which lets go of Redis, if used), then `server.close()`, which
  * stops accepting HTTP requests. Imported from a test, it
  * does nothing, so the test can listen on port 0 itself.

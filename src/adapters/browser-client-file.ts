@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The absolute path of upsocket's browser client built as one minified ES module
- * (`upsocket/browser.min.js`: `connectResumable` and its events, no dependencies, about 5.6 KB,
- * 2.4 KB gzipped), for an app that serves it to its pages without a bundler. Its source map is
+ * (`upsocket/browser.min.js`: `connectResumable` and its events, no dependencies, about 6.3 KB,
+ * 2.5 KB gzipped), for an app that serves it to its pages without a bundler. Its source map is
  * `${browserClientFile}.map`; devtools find it when it is served next to the file, under its URL plus `.map`.
  *
  * @example

@@ -1,9 +1,10 @@
-import { decodeBinary, parseEnvelope, ResumePoints } from '../wire/index.js';
+import { decodeBinary, delayAfterClose, parseEnvelope, ResumePoints } from '../wire/index.js';
 import {
   ResumableError,
   ResumableErrorEvent,
   ResumableGapEvent,
   ResumableMessageEvent,
+  ResumableReconnectEvent,
   ResumableStateEvent,
   type ResumableEventMap,
   type ResumableState,
@@ -14,6 +15,7 @@ type Outgoing = string | ArrayBuffer | ArrayBufferView;
 type ListenerOptions = boolean | { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal };
 type AnyListener = ((event: Event) => void) | { handleEvent(event: Event): void };
 const OPEN = 1;
+const ignoreError = (): void => {};
 
 /**
  * A WebSocket that reconnects by itself and resumes topics where it left off. Created by
@@ -81,7 +83,10 @@ export class ResumableClient extends EventTarget {
     this.#socket = undefined;
     this.#queue.length = 0;
     if (socket !== undefined) {
-      socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      // Not null: ws's WebSocket (Node 20) closed while connecting emits 'error', which with no
+      // listener would be thrown as an uncaught exception.
+      socket.onerror = ignoreError;
       socket.close(code, reason);
     }
     this.#setState('closed');
@@ -152,15 +157,18 @@ export class ResumableClient extends EventTarget {
     if (this.#state === 'open') this.dispatchEvent(new ResumableErrorEvent(new Error(`Connection closed (${code})${reason === '' ? '' : `: ${reason}`}`)));
     this.#setState('reconnecting');
     this.#attempt++;
-    const { initialDelay, maxDelay } = this.#settings;
-    const delay = Math.min(maxDelay, initialDelay * 2 ** (this.#attempt - 1)) * (1 - 0.5 * Math.random());
-    this.#timer = setTimeout(() => this.#connect(), Math.round(delay));
+    const { initialDelay, maxDelay, restartDelay } = this.#settings;
+    // A server going away or restarting (a deploy) closed every page at once: spread their return.
+    const delay = delayAfterClose(code, restartDelay) ?? Math.round(Math.min(maxDelay, initialDelay * 2 ** (this.#attempt - 1)) * (1 - 0.5 * Math.random()));
+    this.#timer = setTimeout(() => this.#connect(), delay);
+    this.dispatchEvent(new ResumableReconnectEvent(this.#attempt, delay, code));
   }
 }
 
 /**
- * Opens a WebSocket to `url` that reconnects by itself (capped exponential backoff with jitter)
- * and resumes upsocket topics: it keeps the last envelope id per topic, asks the server to replay
+ * Opens a WebSocket to `url` that reconnects by itself (capped exponential backoff with jitter;
+ * after a close with 1001, 1012 or 1013, a random delay spread over `backoff.restart`) and
+ * resumes upsocket topics: it keeps the last envelope id per topic, asks the server to replay
  * what came after it (`upsocket-resume` query parameter) on each reconnect, drops duplicates, and
  * dispatches `'gap'` when the server could not replay everything. Part of `upsocket/browser`:
  * ESM, no dependencies, a few KB. `close()` stops it.

@@ -72,12 +72,34 @@ export class ResumableErrorEvent extends Event {
   }
 }
 
+/**
+ * Dispatched as `'reconnect'` each time the client schedules a new attempt: `attempt` (1 for the
+ * first after a connection ended, counting up while attempts fail), the `delay` in ms it waits
+ * before it, and the `code` the connection or failed attempt closed with (1006 for a failed attempt).
+ *
+ * @example
+ * client.addEventListener('reconnect', ({ delay }) => (banner.textContent = `Reconnecting in ${Math.ceil(delay / 1000)} s`))
+ */
+export class ResumableReconnectEvent extends Event {
+  readonly attempt: number;
+  readonly delay: number;
+  readonly code: number;
+
+  constructor(attempt: number, delay: number, code: number) {
+    super('reconnect');
+    this.attempt = attempt;
+    this.delay = delay;
+    this.code = code;
+  }
+}
+
 /** The events of a `ResumableClient`, by type. */
 export interface ResumableEventMap {
   state: ResumableStateEvent;
   message: ResumableMessageEvent;
   gap: ResumableGapEvent;
   error: ResumableErrorEvent;
+  reconnect: ResumableReconnectEvent;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { UpsocketError } from '../core/index.js';
-import { atLeast, between, defineOptions, positiveInteger, type Resolved } from '../core/internal.js';
+import { atLeast, between, defineOptions, nonNegativeInteger, positiveInteger, type Resolved } from '../core/internal.js';
+import { RESTART_DELAY } from '../wire/index.js';
 
 /** How long to wait between reconnect attempts. */
 export interface BackoffOptions {
@@ -18,6 +19,21 @@ export interface BackoffOptions {
    * `d * (1 - jitter)` and `d`, so clients dropped together do not all come back at once. Default: 0.5.
    */
   jitter?: number | undefined;
+  /**
+   * The window, in ms, over which the client spreads its return after the server closed with 1001
+   * (going away), 1012 (service restart) or 1013 (try again later): it waits a random delay from 0
+   * to `restartDelay` (1013, which says the server is overloaded or this client fell behind: from
+   * `restartDelay` to twice it) instead of the backoff. A server that restarts closes all its
+   * connections at once; with the backoff's 250–500 ms, 5,000 clients of one process would land on
+   * the survivors within 250 ms and overflow their accept queues, while over 1 s they arrive about
+   * 5 per ms. If that attempt fails, the backoff (and a refusal's `Retry-After`) applies as usual.
+   * 0 reconnects at once. Not capped by `maxDelay`. Default: 1000.
+   *
+   * @example
+   * // 20,000 clients per process: spread their return over 4 s.
+   * reconnecting(url, handler, { restartDelay: 4000 })
+   */
+  restartDelay?: number | undefined;
 }
 
 /** @internal */
@@ -30,6 +46,7 @@ export const backoffOptions = defineOptions<Backoff>(
     maxDelay: { default: 30_000, check: positiveInteger },
     factor: { default: 2, check: atLeast(1) },
     jitter: { default: 0.5, check: between(0, 1) },
+    restartDelay: { default: RESTART_DELAY, check: nonNegativeInteger },
   },
   ({ initialDelay, maxDelay }) => {
     if (maxDelay < initialDelay) throw new UpsocketError('UPSOCKET_INVALID_OPTION', `maxDelay (${maxDelay}) must be at least initialDelay (${initialDelay})`);

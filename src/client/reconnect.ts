@@ -6,14 +6,16 @@ import { defineOptions, guardedOnError, runHandler } from '../core/internal.js';
 import { HandshakeError } from './handshake-error.js';
 import { ResumeTracker } from './resume.js';
 import { retryAfterOf } from './retry-after.js';
+import { delayAfterClose } from '../wire/index.js';
 
 /** What `onReconnect` is told before each new attempt. */
 export interface ReconnectEvent {
   /** 1 for the first retry after a connection ended; counts up while attempts fail, back to 1 once one opens. */
   attempt: number;
   /**
-   * How long the client waits before this attempt, in ms: the backoff, or after a 503 or 429 with
-   * `Retry-After`, at least what the server asked (up to `maxDelay`) plus jitter.
+   * How long the client waits before this attempt, in ms: the backoff; after a 503 or 429 with
+   * `Retry-After`, at least what the server asked (up to `maxDelay`) plus jitter; after a close
+   * with 1001, 1012 or 1013, a random delay spread over `restartDelay`.
    */
   delay: number;
   /** How the previous connection closed, when there was one. */
@@ -187,14 +189,21 @@ export class ReconnectingClient {
       const ended = await this.#connectOnce(() => (attempt = 0));
       if (ended === undefined || this.#stop.signal.aborted) break;
       attempt++;
-      // A 503 or 429 that says when to come back (Retry-After) is believed over the backoff.
-      const retryAfter = 'error' in ended ? retryAfterOf(ended.error) : undefined;
-      const delay = retryAfter === undefined ? backoffDelay(attempt, this.#settings) : retryAfterDelay(attempt, this.#settings, retryAfter);
+      const delay = this.#delayAfter(ended, attempt);
       this.#state = 'waiting';
       this.#notify(() => this.#settings.onReconnect?.({ attempt, delay, ...ended }));
       await sleep(delay, this.#stop.signal);
     }
     this.#finish();
+  }
+
+  /** How long to wait before retry `attempt` after the connection or attempt `ended`. */
+  #delayAfter(ended: { closed: CloseInfo } | { error: unknown }, attempt: number): number {
+    // A server going away or restarting (a deploy) closed every client at once: spread their return.
+    if ('closed' in ended) return delayAfterClose(ended.closed.code, this.#settings.restartDelay) ?? backoffDelay(attempt, this.#settings);
+    // A 503 or 429 that says when to come back (Retry-After) is believed over the backoff.
+    const retryAfter = retryAfterOf(ended.error);
+    return retryAfter === undefined ? backoffDelay(attempt, this.#settings) : retryAfterDelay(attempt, this.#settings, retryAfter);
   }
 
   /** One attempt and, if it opens, one connection's life. Undefined when the client should stop. */
@@ -252,7 +261,9 @@ export class ReconnectingClient {
  * lifetime rules) and, whenever a connection ends or an attempt fails, tries again after an
  * exponential backoff with jitter (500 ms doubling up to 30 s by default; reset once a connection
  * opens). After a 503 or 429 with `Retry-After`, the next attempt waits at least what the server
- * asked (believed up to `maxDelay`), plus jitter. `close()` or aborting `signal` stops it. For
+ * asked (believed up to `maxDelay`), plus jitter. After the server closed with 1001, 1012 or 1013
+ * (a deploy), it waits a random delay spread over `restartDelay` (1 s), so that a whole server's
+ * clients do not come back in the same instant. `close()` or aborting `signal` stops it. For
  * long-lived service-to-service links.
  *
  * Writes while disconnected throw `ClosedError`; nothing is buffered for the next connection.

@@ -1,5 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel';
-import { countMessages, openConnections, rateLimitCloseReason, rateLimitedConnections, type MessageCounts, type UpsocketChannels } from '../core/internal.js';
+import {
+  countMessages, drainingConnections, isShed, openConnections, pendingUpgrades, rateLimitCloseReason, rateLimitedConnections, type MessageCounts, type UpsocketChannels,
+} from '../core/internal.js';
 
 /** What `stats()` returns: a snapshot, yours to keep. */
 export interface UpsocketStats {
@@ -15,6 +17,15 @@ export interface UpsocketStats {
   /** Upgrades upsocket refused, in all and by HTTP status (`{ 403: 2, 503: 1 }`). */
   refused: number;
   refusedByStatus: Record<number, number>;
+  /**
+   * Upgrades refused (503, counted in `refused` too) before the app saw them, over `attach()`'s
+   * `maxPendingUpgrades` or `upgradesPerSecond`.
+   */
+  upgradesShed: number;
+  /** Upgrades `attach()` is routing through the app now, as `maxPendingUpgrades` counts them (a gauge, exact from the start). */
+  pendingUpgrades: number;
+  /** Connections a spread `close()` has not yet sent their close frame (a gauge: the drain's progress). */
+  drainingConnections: number;
   /** Errors that went to `onError` (handlers that threw, routing failures). */
   errors: number;
   /** Messages and payload bytes received and sent, over every `Connection` (client ones included). */
@@ -42,7 +53,7 @@ export interface UpsocketStats {
 }
 
 type MessageTotals = Pick<UpsocketStats, 'messagesReceived' | 'messagesSent' | 'bytesReceived' | 'bytesSent'>;
-type Counts = Omit<UpsocketStats, 'openConnections' | 'rateLimitedConnections' | keyof MessageTotals>;
+type Counts = Omit<UpsocketStats, 'openConnections' | 'rateLimitedConnections' | 'pendingUpgrades' | 'drainingConnections' | keyof MessageTotals>;
 
 let counts: Counts | undefined;
 // The core's message counts (kept per message without a diagnostics event), and their values
@@ -62,7 +73,7 @@ function startCounting(): Counts {
   messages = countMessages();
   messagesAtStart = messageTotals(messages);
   const c: Counts = {
-    upgrades: 0, opened: 0, closed: 0, closedByCode: {}, refused: 0, refusedByStatus: {}, errors: 0,
+    upgrades: 0, opened: 0, closed: 0, closedByCode: {}, refused: 0, refusedByStatus: {}, upgradesShed: 0, errors: 0,
     receivePauses: 0, sendPauses: 0,
     rateLimitPauses: 0, rateLimitCloses: 0,
     heartbeatTimeouts: 0, topicPublishes: 0, topicDeliveries: 0, slowSubscriberCloses: 0, topicGaps: 0,
@@ -76,8 +87,10 @@ function startCounting(): Counts {
     if (code === 1008 && reason === rateLimitCloseReason) c.rateLimitCloses++;
   });
   subscribe('upsocket:refused', (message) => {
+    const { status, reason } = message as UpsocketChannels['upsocket:refused'];
     c.refused++;
-    count(c.refusedByStatus, (message as UpsocketChannels['upsocket:refused']).status);
+    count(c.refusedByStatus, status);
+    if (isShed(reason)) c.upgradesShed++;
   });
   subscribe('upsocket:error', () => c.errors++);
   subscribe('upsocket:pause', (message) => {
@@ -101,8 +114,8 @@ function startCounting(): Counts {
  * with the first call (a subscriber of upsocket's diagnostics channels, and the core's message
  * counters, which cost a few integer additions per message and no event): until then nothing is
  * counted and no message costs anything; from then on they count everything (so call it once at
- * startup if you want totals from the start). `openConnections` and `rateLimitedConnections` are
- * exact from the start.
+ * startup if you want totals from the start). The gauges (`openConnections`, `rateLimitedConnections`,
+ * `pendingUpgrades`, `drainingConnections`) are exact from the start.
  *
  * @example
  * stats() // start counting at startup
@@ -115,6 +128,8 @@ export function stats(): UpsocketStats {
   return {
     openConnections,
     rateLimitedConnections,
+    pendingUpgrades,
+    drainingConnections,
     ...c,
     messagesReceived: now.messagesReceived - start.messagesReceived,
     messagesSent: now.messagesSent - start.messagesSent,

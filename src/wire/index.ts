@@ -5,3 +5,4 @@ export { decodeBinary, envelopeText, parseEnvelope, seamText, type EnvelopeMessa
 export { compareIds, parseId } from './ids.js';
 export { RESUME_PARAMETER, resumePoints, ResumePoints } from './resume-points.js';
 export { seamMeansGap } from './seam.js';
+export { delayAfterClose, RESTART_DELAY } from './restart-delay.js';

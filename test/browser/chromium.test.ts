@@ -8,6 +8,9 @@ import { browserBundle, dropWhilePublishing, launchChromium } from '../helpers/c
 import { chromium as chromiumProgram, describeNeeding } from '../helpers/external-programs.js';
 import { resumeServer, type ResumeServer } from '../helpers/resume-server.js';
 import { roomServer } from '../helpers/room-server.js';
+import { holdingServer } from '../helpers/holding-server.js';
+import { until } from '../helpers/server.js';
+import { expectSpreadOver, expectWithin } from '../helpers/spread.js';
 
 const page = `<!doctype html><meta charset="utf-8"><title>resume</title>
 <p id="status" data-state="connecting"></p><ul id="messages"></ul><ul id="gaps"></ul>
@@ -28,13 +31,24 @@ const page = `<!doctype html><meta charset="utf-8"><title>resume</title>
   });
 </script>`;
 
-/** Serves the test page and the bundle. */
-function pageAndBundle(code: string) {
+/** Serves the test page (`page` by default) and the bundle. */
+function pageAndBundle(code: string, html = page) {
   return (request: IncomingMessage, response: ServerResponse): void => {
     if (request.url === '/browser.js') return void response.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
-    response.writeHead(200, { 'content-type': 'text/html' }).end(page);
+    response.writeHead(200, { 'content-type': 'text/html' }).end(html);
   };
 }
+
+/** A page with 40 clients that records each one's 'reconnect' (delay and close code) in `window.reconnects`. */
+const fortyClients = `<!doctype html><meta charset="utf-8"><title>restart</title>
+<script type="module">
+  import { connectResumable } from '/browser.js';
+  window.reconnects = [];
+  for (let index = 0; index < 40; index++) {
+    const client = connectResumable(\`ws://\${location.host}/feed\`);
+    client.addEventListener('reconnect', ({ delay, code }) => window.reconnects.push({ delay, code }));
+  }
+</script>`;
 
 function publishEvery(server: ResumeServer, count: number, ms: number): Promise<void> {
   let published = 0;
@@ -101,5 +115,27 @@ describeNeeding('upsocket/browser in headless Chromium', { needs: [chromiumProgr
     const { shown, gaps } = await routeWithoutSince({ since: null });
     expect(shown).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm10']);
     expect(gaps).toEqual(['room']);
+  }, 60_000);
+
+  it('spreads the return of 40 clients closed together with 1012 over backoff.restart; a drop (1006) keeps the backoff', async () => {
+    const { code } = await browserBundle();
+    const server = await holdingServer(pageAndBundle(code, fortyClients));
+    const tab = await (await launchChromium()).newPage();
+    await tab.goto(`${server.httpUrl}/`);
+    await until(() => server.connections.size === 40, 30_000, '40 open connections');
+    const reconnects = async (count: number) => {
+      await tab.waitForFunction((count) => (globalThis as unknown as { reconnects: unknown[] }).reconnects.length >= count, count, { timeout: 10_000 });
+      return tab.evaluate(() => (globalThis as unknown as { reconnects: { delay: number; code: number }[] }).reconnects);
+    };
+    server.closeAll((connection) => void connection.close(1012, 'restarting'));
+    const restarts = (await reconnects(40)).slice(0, 40);
+    expect(restarts.every((event) => event.code === 1012)).toBe(true);
+    expectSpreadOver(restarts.map(({ delay }) => delay), 0, 1000);
+
+    await until(() => server.connections.size === 40, 30_000, 'every client back');
+    server.closeAll((connection) => connection.terminate());
+    const drops = (await reconnects(80)).slice(40, 80);
+    expect(drops.every((event) => event.code === 1006)).toBe(true);
+    expectWithin(drops.map(({ delay }) => delay), 250, 500);
   }, 60_000);
 });

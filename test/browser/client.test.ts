@@ -1,5 +1,7 @@
 // connectResumable() on Node with ws's WebSocket (Node 20 has no global one), against the test
 // stand-in of the server side (test/helpers/resume-server.ts).
+import { createServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -154,6 +156,21 @@ describe('connectResumable()', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(server.urls).toHaveLength(1);
     expect(states).toEqual(['open', 'closed']);
+  });
+
+  it("close() while an attempt is still connecting throws nothing later (ws's WebSocket emits 'error' then)", async () => {
+    // A server that takes the TCP connection and never answers the upgrade.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise((resolve) => (sockets.forEach((socket) => socket.destroy()), silent.close(resolve))));
+    const { port } = silent.address() as AddressInfo;
+    const resumable = connectResumable(`ws://127.0.0.1:${port}/`, { WebSocket: WebSocket as unknown as WebSocketConstructor });
+    await until(() => sockets.length === 1, 'the TCP connection');
+    resumable.close();
+    // An uncaught 'error' would surface here, or as an unhandled error failing the run.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(resumable.state).toBe('closed');
   });
 
   it('with queue: keeps up to max messages while disconnected, sends them in order once open, throws UPSOCKET_QUEUE_FULL past max', async () => {

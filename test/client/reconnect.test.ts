@@ -29,7 +29,7 @@ describe('backoff', () => {
     const backoff = resolveBackoff({ initialDelay: 100, maxDelay: 1000, factor: 2, jitter: 0.5 });
     expect([1, 2, 3, 4, 5, 6].map((attempt) => backoffDelay(attempt, backoff, () => 0))).toEqual([100, 200, 400, 800, 1000, 1000]);
     expect([1, 2, 5].map((attempt) => backoffDelay(attempt, backoff, () => 1))).toEqual([50, 100, 500]);
-    expect(resolveBackoff({})).toEqual({ initialDelay: 500, maxDelay: 30_000, factor: 2, jitter: 0.5 });
+    expect(resolveBackoff({})).toEqual({ initialDelay: 500, maxDelay: 30_000, factor: 2, jitter: 0.5, restartDelay: 1000 });
   });
 
   it('rejects nonsense with UPSOCKET_INVALID_OPTION', () => {
@@ -48,13 +48,15 @@ describe('reconnecting()', () => {
       handled.push(handled.length + 1);
       await connection.closed;
     };
+    // restartDelay: 0: after 1012 it comes back at once (the spread is test/client/reconnect-restart.test.ts's).
     const client = reconnecting(`${url}/feed`, handler, {
       ...fast,
+      restartDelay: 0,
       onReconnect: (event) => events.push(event),
     });
     onCleanup(() => client.close());
     await until(() => handled.length === 2 && client.state === 'open', 5000, 'the second connection');
-    expect(events).toEqual([{ attempt: 1, delay: 10, closed: { code: 1012, reason: 'restarting' } }]);
+    expect(events).toEqual([{ attempt: 1, delay: 0, closed: { code: 1012, reason: 'restarting' } }]);
     await client.close();
     expect(client.state).toBe('stopped');
   });
@@ -87,7 +89,7 @@ describe('reconnecting()', () => {
   });
 
   it('backs off on failed attempts and starts over once one succeeds', async () => {
-    const url = await scriptedServer((n) => (n <= 3 ? 503 : n === 4 ? (connection) => connection.close(1001) : (connection) => connection.closed));
+    const url = await scriptedServer((n) => (n <= 3 ? 503 : n === 4 ? (connection) => connection.close(4000) : (connection) => connection.closed));
     const events: ReconnectEvent[] = [];
     const client = reconnecting(url, (connection) => connection.closed.then(() => {}), { ...fast, onReconnect: (event) => events.push(event) });
     onCleanup(() => client.close());
@@ -100,7 +102,7 @@ describe('reconnecting()', () => {
     ]);
     expect(events[0]?.error).toBeInstanceOf(HandshakeError);
     expect(events[0]?.error).toMatchObject({ status: 503, body: 'refused attempt 1' });
-    expect(events[3]?.closed).toEqual({ code: 1001, reason: '' });
+    expect(events[3]?.closed).toEqual({ code: 4000, reason: '' });
   });
 
   it('gives up on a 401 by default: onError gets the HandshakeError, opened() rejects', async () => {

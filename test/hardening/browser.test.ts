@@ -54,7 +54,7 @@ describeNeeding('headless Chromium and the chat demo', { needs: [chromiumProgram
     await Promise.all([seen(alice, 'hello from alice'), seen(bob, 'hello from alice')]);
     expect(await bob.textContent('#messages li:last-child .name')).toBe('alice');
 
-    // Restart: a graceful shutdown (1001 to both pages), then a new server on the same port.
+    // Restart: a graceful shutdown (1012 to both pages), then a new server on the same port.
     await first.stop();
     await Promise.all([
       alice.waitForSelector('#status[data-state="offline"]', { timeout: 10_000 }),

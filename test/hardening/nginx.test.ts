@@ -14,11 +14,49 @@ import { expectRefusal, TestClient } from '../helpers/ws-client.js';
 // (examples/deployment/server.ts), both run as they are: only the ports and nginx's own paths change.
 const authorized = { authorization: 'Bearer let-me-in' };
 
-/** nginx as the page configures it, proxying to the server on `appPort`, with `site` changed by `adjust`. */
-function startNginx(appPort: number, adjust: (site: string) => string = (site) => site): Promise<Nginx> {
+/**
+ * nginx as the page configures it, proxying to the servers on `appPorts` (the page's two upstream
+ * servers; one port given stands for both), with `site` changed by `adjust`.
+ */
+function startNginx(appPorts: number | [number, number], adjust: (site: string) => string = (site) => site): Promise<Nginx> {
+  const [first, second] = typeof appPorts === 'number' ? [appPorts, appPorts] : appPorts;
   const { site, main } = deploymentConfig();
-  const ported = substitute(substitute(site, 'listen 80;', 'listen 127.0.0.1:{port};'), 'server 127.0.0.1:3000;', `server 127.0.0.1:${appPort};`);
+  let ported = substitute(site, 'listen 80;', 'listen 127.0.0.1:{port};');
+  ported = substitute(ported, 'server 127.0.0.1:3000 max_fails=0;', `server 127.0.0.1:${first} max_fails=0;`);
+  ported = substitute(ported, 'server 127.0.0.1:3001 max_fails=0;', `server 127.0.0.1:${second} max_fails=0;`);
   return Nginx.start({ main, site: adjust(ported) });
+}
+
+/** A server on a free port whose upgrades open a connection that says `name`; `refusals` counts its 503s. */
+async function namedServer(name: string, port = 0) {
+  const refusals: number[] = [];
+  const server = http.createServer((req, res) => {
+    if (!open(req, (connection) => connection.sendText(name))) res.writeHead(404).end();
+  });
+  const upsocket = attach(server, { heartbeat: false, onRefuse: (refusal) => refusals.push(refusal.status) });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const stop = async (): Promise<void> => {
+    await upsocket.close({ timeout: 200 });
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  onCleanup(() => (server.listening ? stop() : undefined));
+  return { server, upsocket, refusals, port: (server.address() as { port: number }).port, stop };
+}
+
+/** Two named servers behind the page's nginx (its two upstream servers); `url` goes through nginx. */
+async function twoBehindNginx(first: string, second: string) {
+  const servers = [await namedServer(first), await namedServer(second)] as const;
+  const balancer = await startNginx([servers[0].port, servers[1].port]);
+  onCleanup(() => balancer.stop());
+  return { servers, url: `ws://127.0.0.1:${balancer.port}/` };
+}
+
+/** Opens `count` WebSockets through nginx one after the other; resolves with what each server said. */
+async function greetings(url: string, count: number): Promise<string[]> {
+  const said: string[] = [];
+  for (let i = 0; i < count; i++) said.push(await (await TestClient.connect(url)).nextText());
+  return said;
 }
 
 async function echo(connection: Connection): Promise<void> {
@@ -116,6 +154,27 @@ describeNeeding('nginx in front of upsocket, configured as docs/deployment.md sa
       await ownProxy.stop();
       await stopExample(restarting);
     }
+  }, 30_000);
+
+  it("passes a draining server's 503 to the other server: the client gets its 101 from the survivor", async () => {
+    const { servers: [draining], url } = await twoBehindNginx('draining', 'survivor');
+    // Both serve: round robin reaches each.
+    expect(new Set(await greetings(url, 4))).toEqual(new Set(['draining', 'survivor']));
+    await draining.upsocket.close();
+    // Draining: every upgrade nginx tried there got 503 and went on to the survivor.
+    expect(await greetings(url, 6)).toEqual(Array(6).fill('survivor'));
+    expect(draining.refusals.length).toBeGreaterThan(0);
+    expect(draining.refusals.every((status) => status === 503)).toBe(true);
+  }, 30_000);
+
+  it('sends upgrades to a restarted server again at once (max_fails=0), not after fail_timeout', async () => {
+    const { servers: [restarting], url } = await twoBehindNginx('first life', 'survivor');
+    // Down: its connects fail and nginx goes on to the survivor (a failure nginx counts).
+    await restarting.stop();
+    expect(await greetings(url, 4)).toEqual(Array(4).fill('survivor'));
+    // Back on the same port: with the default max_fails=1 nginx would skip it for 10 s.
+    await namedServer('second life', restarting.port);
+    expect(await greetings(url, 6)).toContain('second life');
   }, 30_000);
 
   it('keeps an idle connection open past proxy_read_timeout while the heartbeat is shorter; without it nginx cuts it (1006)', async () => {

@@ -76,6 +76,9 @@ export const valgrind = program('valgrind', 'valgrind', ['valgrind'], runs('--ve
 /** Runs docs/deployment.md's nginx configuration in front of an upsocket server (test/hardening/nginx.test.ts). */
 export const nginx = program('nginx', 'nginx', ['nginx'], runs('-v'));
 
+/** Runs docs/deployment.md's HAProxy configuration in front of upsocket servers (test/hardening/haproxy.test.ts). */
+export const haproxy = program('haproxy', 'haproxy', ['haproxy'], runs('-v'));
+
 /** The path of a program the suite checked for; throws if the suite did not. */
 export function pathOf(needed: ExternalProgram): string {
   const path = needed.path();

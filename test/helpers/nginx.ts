@@ -26,8 +26,8 @@ export function substitute(text: string, from: string, to: string): string {
   return text.replace(from, to);
 }
 
-/** A loopback port nothing listens on right now (nginx cannot be told to pick one). */
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on right now (nginx and HAProxy cannot be told to pick one). */
+export async function freePort(): Promise<number> {
   const probe = net.createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as AddressInfo;
@@ -35,7 +35,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether something accepts connections on the loopback `port`. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => {
@@ -44,6 +45,27 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** Resolves once `port` accepts; if `child` exits or 10 s pass first, runs `stop` and throws `failure()`. */
+export async function untilAccepting(port: number, child: ChildProcess, stop: () => Promise<void>, failure: () => string): Promise<void> {
+  for (let waited = 0; !(await accepts(port)); waited += 20) {
+    if (child.exitCode !== null || waited > 10_000) {
+      await stop();
+      throw new Error(failure());
+    }
+    await delay(20);
+  }
+}
+
+/** SIGTERM (SIGKILL after 5 s) unless it has exited; resolves once it has. */
+export async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
 }
 
 export class Nginx {
@@ -81,13 +103,7 @@ export class Nginx {
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const started = new Nginx(port, child, directory);
-    for (let waited = 0; !(await accepts(port)); waited += 20) {
-      if (child.exitCode !== null || waited > 10_000) {
-        await started.stop();
-        throw new Error(`nginx did not start (exit ${child.exitCode}): ${stderr}\n${config}`);
-      }
-      await delay(20);
-    }
+    await untilAccepting(port, child, () => started.stop(), () => `nginx did not start (exit ${child.exitCode}): ${stderr}\n${config}`);
     return started;
   }
 
@@ -102,13 +118,7 @@ export class Nginx {
 
   /** Fast shutdown (SIGTERM closes its connections, WebSockets included), then removes its directory. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = once(this.child, 'exit');
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await terminate(this.child);
     rmSync(this.directory, { recursive: true, force: true });
   }
 }

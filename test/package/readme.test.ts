@@ -65,7 +65,7 @@ describe('README and docs/', () => {
     for (const { language, code, page } of blocks) {
       // docs/design.md's diagrams are plain ``` blocks; every other block says what it is. The nginx
       // blocks of docs/deployment.md run in test/hardening/nginx.test.ts.
-      const languages = ['ts', 'sh', 'text', 'html', 'nginx', ...(page === 'docs/design.md' ? [''] : [])];
+      const languages = ['ts', 'sh', 'text', 'html', 'nginx', 'haproxy', ...(page === 'docs/design.md' ? [''] : [])];
       expect(languages, `a \`\`\`${language} block in ${page}: ${code.split('\n')[0]}`).toContain(language);
       if (language !== 'ts') continue;
       const file = [...examples].find(([, text]) => text === code)?.[0];

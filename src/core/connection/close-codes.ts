@@ -1,8 +1,11 @@
 import { UpsocketError } from './errors.js';
 
-/** Close codes after which `read()` returns null instead of rejecting. */
+/**
+ * Close codes after which `read()` returns null instead of rejecting: normal ends, and 1012
+ * (service restart), which a server's `close()` sends by default and is no error of anyone's.
+ */
 export function isCleanClose(code: number): boolean {
-  return code === 1000 || code === 1001 || code === 1005;
+  return code === 1000 || code === 1001 || code === 1005 || code === 1012;
 }
 
 /** Throws unless `code` may be sent in a close frame and `reason` fits in one (RFC 6455 §7.4). */

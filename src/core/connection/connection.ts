@@ -103,7 +103,7 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   /**
-   * The next message. Resolves `null` once the peer closed with 1000, 1001 or 1005, or after we
+   * The next message. Resolves `null` once the peer closed with 1000, 1001, 1005 or 1012, or after we
    * closed; rejects with `ClosedError` for any other close (1006 when the TCP connection dropped).
    * Messages that arrived before the close are returned first. Pending writes are flushed before
    * waiting, so a request/response exchange never stalls on our own buffer.

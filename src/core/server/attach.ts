@@ -3,7 +3,9 @@ import type { Server as HttpsServer } from 'node:https';
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { UpsocketError } from '../connection/errors.js';
-import { defineOptions } from '../connection/define-options.js';
+import { defineOptions, type OptionCheck } from '../connection/define-options.js';
+import { positiveInteger } from '../connection/option-checks.js';
+import { Admission } from './admission.js';
 import { assertKnownOptions, describeValue } from '../connection/option-keys.js';
 import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { sharedWeakMap } from './registry.js';
@@ -20,10 +22,45 @@ export interface AttachOptions extends OpenOptions {
    * upgrade another listener answers synchronously is left alone anyway. Default: every upgrade.
    */
   filter?: ((request: IncomingMessage) => boolean) | undefined;
+  /**
+   * Upgrades this server routes through the app at once at most: received and admitted, not yet
+   * opened, answered, refused or left by their client (sitting in an async middleware, a session
+   * lookup). One more is answered at once, before the app sees it, with a raw
+   * `503 Too many upgrades in progress (maxPendingUpgrades)` and `Retry-After` (1 s, or
+   * `retryAfter` if lower), so that in a reconnect storm the process keeps accepting and its open
+   * connections keep their latency, and a balancer can try another instance. A route that opens
+   * synchronously never has more than one pending. `false` turns it off. Default: 512 (about
+   * Node's listen backlog, 511: that many handshakes waiting on the app means new ones would wait
+   * behind all of them).
+   *
+   * @example
+   * attach(server, { maxPendingUpgrades: 256 })
+   */
+  maxPendingUpgrades?: number | false | undefined;
+  /**
+   * Upgrades this server admits per second at most (a token bucket refilled at this rate, holding
+   * `upgradeBurst`); one more is answered before the app sees it with a raw
+   * `503 Too many upgrades per second (upgradesPerSecond)` and `Retry-After` (1 s, or `retryAfter`
+   * if lower). Size it below what the process handshakes (and resumes) per second with room
+   * left for its open connections. Default: no limit (what one process can take depends on the
+   * machine and the app).
+   *
+   * @example
+   * attach(server, { upgradesPerSecond: 500, upgradeBurst: 1000 })
+   */
+  upgradesPerSecond?: number | undefined;
+  /** Upgrades admitted at once after a quiet spell, with `upgradesPerSecond`. Default: `upgradesPerSecond` (one second's worth). */
+  upgradeBurst?: number | undefined;
 }
 
-/** @internal The options of `attach()`: those of `open()`, plus `filter`. */
-export const attachOptions = defineOptions<Settings & Pick<AttachOptions, 'filter'>>({
+const positiveIntegerOrFalse: OptionCheck<number | false> = (value, key, caller) => {
+  if (value !== false) positiveInteger(value, `${key} (or false to turn it off)`, caller);
+};
+
+/** @internal The options of `attach()`: those of `open()`, plus `filter` and the admission bounds. */
+export const attachOptions = defineOptions<
+  Settings & Pick<AttachOptions, 'filter' | 'upgradesPerSecond' | 'upgradeBurst'> & { maxPendingUpgrades: number | false }
+>({
   ...openOptions.specs,
   filter: {
     default: undefined,
@@ -33,6 +70,9 @@ export const attachOptions = defineOptions<Settings & Pick<AttachOptions, 'filte
       }
     },
   },
+  maxPendingUpgrades: { default: 512, check: positiveIntegerOrFalse },
+  upgradesPerSecond: { default: undefined, check: positiveInteger as OptionCheck<number | undefined> },
+  upgradeBurst: { default: undefined, check: positiveInteger as OptionCheck<number | undefined> },
 });
 
 const attached = sharedWeakMap<HttpServer | HttpsServer | AnyHttp2Server, UpsocketServer>('attached');
@@ -108,8 +148,12 @@ export function attach(server: HttpServer | HttpsServer | AnyHttp2Server, option
     if (options === undefined) return existing;
     throw new UpsocketError('UPSOCKET_ALREADY_ATTACHED', 'attach(server, options) was called twice for one server: pass the options to the first call');
   }
-  const { filter, ...settings } = attachOptions.resolve('attach()', options);
-  const upsocket = new UpsocketServer(settings);
+  const { filter, maxPendingUpgrades, upgradesPerSecond, upgradeBurst, ...settings } = attachOptions.resolve('attach()', options);
+  if (upgradeBurst !== undefined && upgradesPerSecond === undefined) {
+    throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'attach(): upgradeBurst is the burst of upgradesPerSecond: give upgradesPerSecond too');
+  }
+  const admission = Admission.from({ maxPendingUpgrades, upgradesPerSecond, upgradeBurst, retryAfter: settings.retryAfter });
+  const upsocket = new UpsocketServer(settings, admission);
   if (isHttp2Server(server)) attachHttp2(server, upsocket, filter);
   // HTTP/1.1 upgrades too: an http2 secure server with allowHTTP1 serves both on one port.
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -36,6 +36,8 @@ export class H2Upgrade implements UpgradeRecord {
   readonly #request: Http2ServerRequest;
   readonly #response: Http2ServerResponse;
   #state: H2UpgradeState = 'waiting';
+  /** Whether `admit()` let it into the app and it still counts as pending there. */
+  #admitted = false;
 
   constructor(host: UpsocketServer, server: AnyHttp2Server, request: Http2ServerRequest, response: Http2ServerResponse) {
     this.#host = host;
@@ -53,8 +55,10 @@ export class H2Upgrade implements UpgradeRecord {
   route(): void {
     const stream = this.#stream;
     if (stream.destroyed || stream.headersSent) return this.#abandon();
-    const shutdownRefusal = this.#host.shutdownRefusal;
-    if (shutdownRefusal !== undefined) return this.refuse(shutdownRefusal);
+    // Shutting down, or over attach()'s admission bounds: a 503 before the app spends anything on it.
+    const refusal = this.#host.admit();
+    if (refusal !== undefined) return this.refuse(refusal);
+    this.#admitted = true;
     if (this.#server.listenerCount('request') === 0) return this.refuse(noRoute);
     const request = this.#request;
     const response = this.#response;
@@ -65,6 +69,10 @@ export class H2Upgrade implements UpgradeRecord {
     (request as { method: string }).method = 'GET';
     recordUpgrade(request as unknown as IncomingMessage, this);
     response.once('finish', () => this.#finished());
+    // The client reset the stream while the app holds it: no longer pending.
+    response.once('close', () => {
+      if (this.#state === 'routing') this.#end('abandoned');
+    });
     try {
       this.#server.emit('request', request, response);
     } catch (error) {
@@ -115,6 +123,10 @@ export class H2Upgrade implements UpgradeRecord {
   #end(state: Exclude<H2UpgradeState, 'waiting' | 'routing'>): void {
     if (this.#state !== 'waiting') recordUpgrade(this.#request as unknown as IncomingMessage, endedUpgrade(state));
     this.#state = state;
+    if (this.#admitted) {
+      this.#admitted = false;
+      this.#host.upgradeSettled();
+    }
   }
 }
 

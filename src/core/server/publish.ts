@@ -15,6 +15,27 @@ const openedAt = new WeakMap<Connection, number>();
 /** Server connections open now (this copy of upsocket): one integer per open and close, nothing per message. */
 export let openConnections = 0;
 
+/** Upgrades `attach()` is routing through the app now (admitted, not yet opened or answered; their client still there). */
+export let pendingUpgrades = 0;
+
+/** Server connections a spread `close()` has not yet sent their close frame. */
+export let drainingConnections = 0;
+
+/** @internal An upgrade went into the app (+1), or came out of it (-1). */
+export function countPendingUpgrade(delta: 1 | -1): void {
+  pendingUpgrades += delta;
+}
+
+/** @internal A spread `close()` has `delta` more (or, negative, fewer) close frames to send. */
+export function countDraining(delta: number): void {
+  drainingConnections += delta;
+}
+
+/** @internal A `NODE_DEBUG=upsocket` line about a spread `close()`. */
+export function debugDrain(what: string): void {
+  if (debugging) debug('close(): %s', what);
+}
+
 /** @internal `attach()` received an upgrade. */
 export function publishUpgrade(request: IncomingMessage): void {
   if (channels.upgrade.hasSubscribers) channels.upgrade.publish({ request });

@@ -9,7 +9,9 @@ import { Heartbeat } from '../connection/heartbeat.js';
 import { runHandler, type Handler } from '../connection/lifetime.js';
 import { defineOptions, type OptionCheck, type Resolved } from '../connection/define-options.js';
 import { nonNegativeInteger } from '../connection/option-checks.js';
-import { publishClose, publishOpen } from './publish.js';
+import { countPendingUpgrade, publishClose, publishOpen } from './publish.js';
+import type { Admission } from './admission.js';
+import { defaultSpread, sendCloses } from './drain.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
 import { webSocketOverStream, type StreamNegotiation } from '../connection/ws/stream-websocket.js';
 import { RateLimitedTransport } from '../connection/rate-limit.js';
@@ -24,11 +26,19 @@ const noNegotiation: StreamNegotiation = Object.freeze({ header: undefined, exte
 
 /** Options of `UpsocketServer.close()`. */
 export interface ShutdownOptions {
-  /** Close code sent to every connection. Default: 1001 (going away). */
+  /**
+   * Close code sent to every connection. Default: 1012 (service restart: this instance, or
+   * another behind the same address, serves again; reconnect). 1001 (going away) is also what a
+   * browser sends when it leaves a page; both are clean ends (`read()` returns null) and
+   * upsocket's clients resume after either.
+   */
   code?: number | undefined;
   /** Close reason sent with it. Default: ''. */
   reason?: string | undefined;
-  /** How long handlers get to finish, in ms, before the remaining sockets are dropped. Default: 10000. */
+  /**
+   * How long handlers get to finish, in ms, counted from the last close frame (the end of
+   * `spread`), before the remaining sockets are dropped. Default: 10000.
+   */
   timeout?: number | undefined;
   /**
    * Seconds the upgrades refused from now on (503 `Server is shutting down`) are told to wait
@@ -36,14 +46,32 @@ export interface ShutdownOptions {
    * again. Default: the server's `retryAfter` (`attach()`'s option, 5).
    */
   retryAfter?: number | undefined;
+  /**
+   * The window, in ms, over which the close frames go out: in random order, in small batches
+   * every ~10 ms, so this instance's clients come back to the others over the window rather than
+   * all in one tick (which overflows their accept queues when thousands return at once). New
+   * upgrades are refused from the first moment; open connections keep working until their turn.
+   * `0` closes all at once. Default: 0.5 ms per open connection, at most 3000 (1,700 connections:
+   * ~0.85 s; 6,000 and more: 3 s).
+   *
+   * @example
+   * process.once('SIGTERM', async () => {
+   *   await upsocket.close({ spread: 2000 }) // ~2 s of close frames, then up to 10 s for handlers
+   *   server.close()
+   * })
+   */
+  spread?: number | undefined;
 }
 
+type ShutdownSettings = Resolved<Omit<ShutdownOptions, 'retryAfter' | 'spread'>> & Pick<ShutdownOptions, 'retryAfter' | 'spread'>;
+
 // The code and reason are checked by assertSendableClose(), with the close code's own error code.
-const shutdownOptions = defineOptions<Resolved<Omit<ShutdownOptions, 'retryAfter'>> & Pick<ShutdownOptions, 'retryAfter'>>({
-  code: { default: 1001 },
+const shutdownOptions = defineOptions<ShutdownSettings>({
+  code: { default: 1012 },
   reason: { default: '' },
   timeout: { default: 10_000 },
   retryAfter: { default: undefined, check: nonNegativeInteger as OptionCheck<number | undefined> },
+  spread: { default: undefined, check: nonNegativeInteger as OptionCheck<number | undefined> },
 });
 
 /**
@@ -51,7 +79,7 @@ const shutdownOptions = defineOptions<Resolved<Omit<ShutdownOptions, 'retryAfter
  *
  * @example
  * const upsocket = attach(server)
- * process.on('SIGTERM', async () => {
+ * process.once('SIGTERM', async () => {
  *   await upsocket.close({ timeout: 5000 })
  *   server.close()
  * })
@@ -76,11 +104,14 @@ export class UpsocketServer {
   #closing: Promise<void> | undefined;
   /** What upgrades get once `close()` was called. */
   #shutdownRefusal: Refusal | undefined;
+  /** `attach()`'s bounds on upgrades routed at once or per second; undefined when none is set. */
+  readonly #admission: Admission | undefined;
 
   /** @internal Created by `attach()`, with its options resolved. */
-  constructor(defaults: Settings) {
+  constructor(defaults: Settings, admission?: Admission) {
     this.#defaults = defaults;
     this.#reporter = new Reporter(defaults.onError, defaults.onRefuse);
+    this.#admission = admission;
   }
 
   /** The open connections (a live view: do not mutate). */
@@ -93,9 +124,25 @@ export class UpsocketServer {
     return this.#closing !== undefined;
   }
 
-  /** @internal The 503 for upgrades that arrive once `close()` was called; undefined until then. */
-  get shutdownRefusal(): Refusal | undefined {
-    return this.#shutdownRefusal;
+  /**
+   * @internal Whether `attach()` may route an upgrade through the app: the 503 while shutting
+   * down or over `maxPendingUpgrades`/`upgradesPerSecond`, else undefined, and the upgrade is
+   * pending until `upgradeSettled()`.
+   */
+  admit(): Refusal | undefined {
+    if (this.#shutdownRefusal !== undefined) return this.#shutdownRefusal;
+    if (this.#admission !== undefined) {
+      const shed = this.#admission.admit();
+      if (shed !== undefined) return shed;
+    }
+    countPendingUpgrade(1);
+    return undefined;
+  }
+
+  /** @internal An upgrade `admit()` let in left the app: opened, answered, refused, or its client left. */
+  upgradeSettled(): void {
+    this.#admission?.release();
+    countPendingUpgrade(-1);
   }
 
   /** @internal Where this server's errors and refusals go: `attach()`'s `onError` and `onRefuse`. */
@@ -184,20 +231,24 @@ export class UpsocketServer {
   }
 
   /**
-   * Graceful shutdown: refuses new upgrades (503 with `Retry-After`), sends a close frame with `code` to every connection
-   * (their `read()` returns null), waits up to `timeout` for handlers to finish and sockets to
-   * close, then drops the rest. Afterwards `server.close()` can complete.
+   * Graceful shutdown (a drain): refuses new upgrades at once (503 with `Retry-After`), sends a
+   * close frame with `code` (1012) to every connection, spread over `spread` ms in random order
+   * (their `read()` returns null), waits up to `timeout` from the last frame for handlers to
+   * finish and sockets to close, then drops the rest. Afterwards `server.close()` can complete.
+   * A second call returns the first one's promise.
    */
   close(options: ShutdownOptions = {}): Promise<void> {
-    const { code, reason, timeout, retryAfter = this.#defaults.retryAfter } = shutdownOptions.resolve('close()', options);
+    const { code, reason, timeout, retryAfter = this.#defaults.retryAfter, spread = defaultSpread(this.#connections.size) } = shutdownOptions.resolve('close()', options);
     assertSendableClose(code, reason);
     this.#shutdownRefusal ??= Object.freeze({ status: 503, reason: 'Server is shutting down', headers: Object.freeze({ 'Retry-After': String(retryAfter) }) });
     // A second call joins the first shutdown rather than starting (and waiting) again.
-    this.#closing ??= this.#shutdown(code, reason, timeout);
+    this.#closing ??= this.#shutdown(code, reason, timeout, spread);
     return this.#closing;
   }
 
-  async #shutdown(code: number, reason: string, timeout: number): Promise<void> {
+  async #shutdown(code: number, reason: string, timeout: number, spread: number): Promise<void> {
+    await sendCloses(this.#connections, code, reason, spread);
+    // Nothing opens once close() began (check() refuses, and ws's 101 is synchronous with it); this is a guard.
     for (const connection of this.#connections) void connection.close(code, reason);
     const finished = await this.#whenIdle(timeout, true);
     if (!finished) {

@@ -97,6 +97,10 @@ export class Upgrade implements UpgradeRecord {
   /** Whether `#response` is bound to the socket (see `route()`). */
   #bound = false;
   #state: UpgradeState = 'waiting';
+  /** Whether `admit()` let it into the app and it still counts as pending there. */
+  #admitted = false;
+  /** Listens for the client leaving while the app holds the upgrade (only then: see `route()`). */
+  #clientGone: (() => void) | undefined = undefined;
 
   /** The upgrade `attach()` routed for `request` (by any copy of upsocket), if any. */
   static of(request: IncomingMessage): UpgradeRecord | undefined {
@@ -126,8 +130,10 @@ export class Upgrade implements UpgradeRecord {
     const socket = this.#socket;
     // Another 'upgrade' listener ran in the same emit and already answered: the socket is theirs.
     if (socket.destroyed || !socket.writable || socket.bytesWritten > 0) return this.#abandon();
-    const shutdownRefusal = this.#host.shutdownRefusal;
-    if (shutdownRefusal !== undefined) return this.refuse(shutdownRefusal);
+    // Shutting down, or over the admission bounds: a raw 503 before the app spends anything on it.
+    const refusal = this.#host.admit();
+    if (refusal !== undefined) return this.refuse(refusal);
+    this.#admitted = true;
     if (this.#server.listenerCount('request') === 0) return this.refuse(noRoute);
     const request = this.#request;
     const response = new ServerResponse(request);
@@ -149,6 +155,14 @@ export class Upgrade implements UpgradeRecord {
     if (this.#state === 'routing' || this.#state === 'refused') {
       this.#bound = true;
       response.assignSocket(socket);
+      // A client that leaves while the app holds its upgrade frees its place among the pending
+      // ones at once: an app that never answers it must not hold it for good. 'end' too: after
+      // 'upgrade' Node no longer ends a half-closed socket, and a client's FIN means it left.
+      if (this.#state === 'routing') {
+        const clientGone = (this.#clientGone = () => this.#settle());
+        socket.on('end', clientGone);
+        socket.on('close', clientGone);
+      }
     }
   }
 
@@ -231,11 +245,26 @@ export class Upgrade implements UpgradeRecord {
   #end(state: keyof typeof ended): void {
     if (this.#state !== 'waiting') upgrades.set(this.#request, ended[state]);
     this.#state = state;
+    this.#settle();
+  }
+
+  /** No longer pending in the app (ended, or its client left): once. */
+  #settle(): void {
+    if (!this.#admitted) return;
+    this.#admitted = false;
+    this.#host.upgradeSettled();
+    const clientGone = this.#clientGone;
+    if (clientGone !== undefined) {
+      this.#clientGone = undefined;
+      this.#socket.removeListener('end', clientGone);
+      this.#socket.removeListener('close', clientGone);
+    }
   }
 
   static #responseOnFinish(this: ServerResponse): void {
     (this as UpgradeResponse)[upgradeOfResponse].#finished(this);
   }
+
 }
 
 /** @internal Records `record` as what `open()` finds for `request` (the HTTP/2 path's upgrades). */

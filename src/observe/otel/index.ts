@@ -3,7 +3,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import type { Attributes, BatchObservableCallback, MeterProvider } from '@opentelemetry/api';
-import { countMessages, rateLimitCloseReason, type Connection, type UpsocketChannels } from '../../core/internal.js';
+import { countMessages, isShed, pendingUpgrades, rateLimitCloseReason, type Connection, type UpsocketChannels } from '../../core/internal.js';
 import { createInstruments, routeAttributes } from './instruments.js';
 
 /**
@@ -57,8 +57,10 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
   const held = new WeakSet<Connection>();
   const listeners: Listeners = {
     'upsocket:upgrade': () => meters.upgrades.add(1),
-    'upsocket:refused': ({ request, status, route }) =>
-      meters.refusals.add(1, { ...routeAttributes(routeOf(request, route)), 'http.response.status_code': status }),
+    'upsocket:refused': ({ request, status, reason, route }) => {
+      meters.refusals.add(1, { ...routeAttributes(routeOf(request, route)), 'http.response.status_code': status });
+      if (isShed(reason)) meters.shed.add(1);
+    },
     'upsocket:open': ({ connection, request, route }) => {
       const attributes = routeAttributes(routeOf(request, route));
       opened.set(connection, attributes);
@@ -100,8 +102,9 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
     result.observe(meters.messages, counts.messagesSent - messagesSent, sent);
     result.observe(meters.bytes, counts.bytesReceived - bytesReceived, received);
     result.observe(meters.bytes, counts.bytesSent - bytesSent, sent);
+    result.observe(meters.pending, pendingUpgrades);
   };
-  const observed = [meters.messages, meters.bytes];
+  const observed = [meters.messages, meters.bytes, meters.pending];
   meters.meter.addBatchObservableCallback(observeMessages, observed);
   return {
     stop() {

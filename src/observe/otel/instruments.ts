@@ -13,6 +13,9 @@ export function createInstruments(meterProvider: MeterProvider | undefined) {
     meter,
     upgrades: meter.createCounter('upsocket.upgrades', { unit: '{upgrade}', description: 'WebSocket upgrade requests received' }),
     refusals: meter.createCounter('upsocket.refusals', { unit: '{upgrade}', description: 'Upgrades refused with an HTTP error' }),
+    shed: meter.createCounter('upsocket.upgrades.shed', { unit: '{upgrade}', description: 'Upgrades refused over maxPendingUpgrades or upgradesPerSecond, before the app saw them' }),
+    // Read from the core's gauge when the metrics are collected.
+    pending: meter.createObservableGauge('upsocket.upgrades.pending', { unit: '{upgrade}', description: 'Upgrades being routed through the app now' }),
     active: meter.createUpDownCounter('upsocket.connections.active', { unit: '{connection}', description: 'Open WebSocket connections' }),
     opened: meter.createCounter('upsocket.connections.opened', { unit: '{connection}', description: 'WebSocket connections opened' }),
     duration: meter.createHistogram('upsocket.connection.duration', {

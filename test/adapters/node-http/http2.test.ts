@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { attach, handleStream, open, type Connection } from '../../../src/adapters/node-http/index.js';
 import { connect, createTopics, reconnecting, type OpenOptions, type RefusedUpgrade } from '../../../src/index.js';
-import { nodeHttp2Fixture } from '../../conformance/node-http2.fixture.js';
+import { listenHttp2, nodeHttp2Fixture } from '../../conformance/node-http2.fixture.js';
 import { selfSignedCertificate } from '../../helpers/certificate.js';
 import { onCleanup } from '../../helpers/cleanup.js';
 import { connectClient } from '../../helpers/client.js';
@@ -283,12 +283,12 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     expect(shared.closed).toBe(false);
   });
 
-  it('close() closes HTTP/2 WebSockets with 1001 and answers later CONNECTs 503 with Retry-After', async () => {
+  it('close() closes HTTP/2 WebSockets with 1012 (its default) and answers later CONNECTs 503 with Retry-After', async () => {
     const { wsUrl, origin, upsocket } = await startH2c(async (connection) => void (await readAll(connection)));
     const shared = await session(origin);
     const client = await connectClient(`${wsUrl}/rooms/lobby`, { http2: shared });
     const closing = upsocket.close({ timeout: 2000, retryAfter: 7 });
-    expect(await client.closed).toEqual({ code: 1001, reason: '' });
+    expect(await client.closed).toEqual({ code: 1012, reason: '' });
     await closing;
     const refused = await ask(shared, connectHeaders('/rooms/lobby'));
     expect(refused).toMatchObject({ status: 503, body: 'Server is shutting down\n' });
@@ -317,7 +317,7 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
   });
 
   it('reconnecting({ resume: true, http2: true }) gets what was published while its stream was down, once each', async () => {
-    const topics = createTopics({ history: { maxMessages: 100 } });
+    const topics = createTopics({ history: { maxMessages: 100 }, envelope: true });
     const serverSide: Connection[] = [];
     let subscribed = 0;
     const { wsUrl } = await startH2c(async (connection) => {
@@ -330,7 +330,7 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     const client = reconnecting(
       `${wsUrl}/rooms/lobby`,
       async (connection) => {
-        for await (const message of connection) texts.push(message.text());
+        for await (const message of connection) texts.push((message.json() as { text: string }).text);
       },
       { http2: true, resume: true, initialDelay: 50, maxDelay: 50 },
     );
@@ -346,6 +346,27 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     await until(() => texts.at(-1) === 'after', 5000, 'after');
     expect(texts).toEqual(['before', ...away, 'after']);
     expect(serverSide[1]!.request.url).toContain('upsocket-resume=');
+  });
+
+  it("attach()'s maxPendingUpgrades counts extended CONNECTs: one more gets 503 before the app", async () => {
+    const entered = deferred<void>();
+    const release = deferred<void>();
+    const server = http2.createServer(async (req, res) => {
+      entered.resolve();
+      await release.promise;
+      if (!open(req, echo)) res.end('plain');
+    });
+    const started = await listenHttp2(server, false, { handler: echo, attachOptions: { maxPendingUpgrades: 1, onRefuse: () => {} } });
+    const client = await session(started.httpUrl);
+    const first = connectClient(`${started.wsUrl}/a`, { http2: client });
+    await entered.promise;
+    const second = await ask(client, connectHeaders('/b'));
+    expect(second.status).toBe(503);
+    expect(second.headers['retry-after']).toBe('1');
+    release.resolve();
+    const opened = await first;
+    opened.sendText('after the wait');
+    expect((await opened.read())?.text()).toBe('after the wait');
   });
 
   it('handleStream() accepts a stream from a raw stream listener, with the same checks', async () => {

@@ -304,7 +304,7 @@ describe('counts return to zero after every kind of close', () => {
     await until(() => app.upsocket.connections.size === 3, 5000, 'every handler to start');
     await app.upsocket.close({ timeout: 1000 });
     expect(app.upsocket.connections.size).toBe(0);
-    for (const client of clients) expect((await client.closed).code).toBe(1001);
+    for (const client of clients) expect((await client.closed).code).toBe(1012);
   });
 });
 

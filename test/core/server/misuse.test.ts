@@ -42,7 +42,7 @@ describe('unknown option keys', () => {
     expect(error.message).toBe(
       "attach(): unknown option 'maxMesageSize' (did you mean 'maxMessageSize'?). Valid options: protocols, origins, trustProxy, " +
         'maxMessageSize, compression, heartbeat, sendHighWaterMark, receiveHighWaterMark, maxConnections, capGroup, connectionsPerClient, retryAfter, ' +
-        'rateLimit, headers, onError, onRefuse, filter',
+        'rateLimit, headers, onError, onRefuse, filter, maxPendingUpgrades, upgradesPerSecond, upgradeBurst',
     );
     await expectInvalid(() => attach(server(), { colour: 'blue' } as never), "unknown option 'colour'. Valid options: protocols");
   });

@@ -50,11 +50,11 @@ async function rawStraggler(wsUrl: string, path: string): Promise<{ socket: Sock
   return { socket, received: () => received, gone };
 }
 
-/** The unmasked close frame a server sends with code 1001 and no reason. */
-const CLOSE_FRAME_1001 = '\x88\x02\x03\xe9';
+/** The unmasked close frame a server sends with code 1012 and no reason. */
+const CLOSE_FRAME_1012 = '\x88\x02\x03\xf4';
 
 describe('UpsocketServer.close()', () => {
-  it('closes 50 connections with 1001 and the reason, after which server.close() calls back', async () => {
+  it('closes 50 connections with 1012 (the default code) and the reason, after which server.close() calls back', async () => {
     let handlersDone = 0;
     const { server, upsocket, wsUrl } = await start(async (connection) => {
       for await (const message of connection) connection.sendText(message.text());
@@ -75,7 +75,7 @@ describe('UpsocketServer.close()', () => {
     expect(upsocket.connections.size).toBe(0);
     expect(handlersDone).toBe(50);
     const closes = await Promise.all(clients.map((client) => client.closed));
-    expect(closes).toEqual(clients.map(() => ({ code: 1001, reason: 'maintenance' })));
+    expect(closes).toEqual(clients.map(() => ({ code: 1012, reason: 'maintenance' })));
     await within(3000, serverClose, 'server.close() callback');
   });
 
@@ -84,8 +84,8 @@ describe('UpsocketServer.close()', () => {
       for await (const message of connection) connection.sendText(message.text());
     });
     const client = await TestClient.connect(`${wsUrl}/ws`);
-    await upsocket.close({ code: 1012, reason: 'restarting' });
-    expect(await client.closed).toEqual({ code: 1012, reason: 'restarting' });
+    await upsocket.close({ code: 1001, reason: 'going away' });
+    expect(await client.closed).toEqual({ code: 1001, reason: 'going away' });
   });
 
   it('waits for a handler that is mid-await to finish its work after the close frame', async () => {
@@ -107,12 +107,12 @@ describe('UpsocketServer.close()', () => {
     const closed = await client.closed;
     events.push(`client saw ${closed.code}`);
     await delay(100);
-    expect(events).toEqual(['saving order 1', 'client saw 1001']);
+    expect(events).toEqual(['saving order 1', 'client saw 1012']);
     expect(upsocket.connections.size).toBe(0);
 
     saving.resolve();
     await closing;
-    expect(events).toEqual(['saving order 1', 'client saw 1001', 'saved order 1', 'handler returned', 'close() resolved']);
+    expect(events).toEqual(['saving order 1', 'client saw 1012', 'saved order 1', 'handler returned', 'close() resolved']);
   });
 
   it('drops a client that never answers the close handshake once the timeout passes', async () => {
@@ -135,8 +135,8 @@ describe('UpsocketServer.close()', () => {
     // Both handlers' read() settled with null; the straggler was then dropped without a handshake.
     expect(reads).toEqual([null, null]);
     expect(closeInfos).toContainEqual({ code: 1006, reason: '' });
-    expect(await polite.closed).toEqual({ code: 1001, reason: '' });
-    expect(straggler.received()).toContain(CLOSE_FRAME_1001);
+    expect(await polite.closed).toEqual({ code: 1012, reason: '' });
+    expect(straggler.received()).toContain(CLOSE_FRAME_1012);
     await within(1000, straggler.gone, 'the straggler socket to close');
   });
 
@@ -151,7 +151,7 @@ describe('UpsocketServer.close()', () => {
     const started = Date.now();
     await within(2000, upsocket.close({ timeout: 300 }), 'close({ timeout: 300 })');
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect(await client.closed).toEqual({ code: 1001, reason: '' });
+    expect(await client.closed).toEqual({ code: 1012, reason: '' });
     expect(upsocket.connections.size).toBe(0);
   });
 
