@@ -1,71 +1,21 @@
-// WebSockets over HTTP/2 (RFC 8441) on node:http2 servers: side by side with HTTP/1.1, many on one
-// session, shutdown, raw 'stream' listeners (handleStream), and what bad or hostile input gets.
-import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+// WebSockets over HTTP/2 (RFC 8441) on node:http2 servers: side by side with HTTP/1.1, several on
+// one session, topics, resume, heartbeat, shutdown, raw 'stream' listeners (handleStream). Bad
+// input: http2-bad-input.test.ts.
+import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { attach, handleStream, open, type Connection } from '../../../src/adapters/node-http/index.js';
-import { connect, createTopics, reconnecting, type OpenOptions, type RefusedUpgrade } from '../../../src/index.js';
-import { listenHttp2, nodeHttp2Fixture } from '../../conformance/node-http2.fixture.js';
+import { handleStream, open, type Connection } from '../../../src/adapters/node-http/index.js';
+import { connect, createTopics, reconnecting } from '../../../src/index.js';
+import { nodeHttp2Fixture } from '../../conformance/node-http2.fixture.js';
 import { selfSignedCertificate } from '../../helpers/certificate.js';
 import { onCleanup } from '../../helpers/cleanup.js';
 import { connectClient } from '../../helpers/client.js';
 import { deferred } from '../../helpers/deferred.js';
 import { describeNeeding, openssl } from '../../helpers/external-programs.js';
 import { echo, readAll } from '../../helpers/handlers.js';
+import { ask, connectHeaders, session, startH2c } from '../../helpers/http2-client.js';
 import { until } from '../../helpers/server.js';
 import { TestClient } from '../../helpers/ws-client.js';
-
-/** An h2c session to `origin`, destroyed after the test. */
-async function session(origin: string, options: http2.SecureClientSessionOptions = {}): Promise<ClientHttp2Session> {
-  const opened = http2.connect(origin, options);
-  opened.on('error', () => {});
-  onCleanup(() => opened.destroy());
-  await new Promise<void>((resolve) => opened.once('remoteSettings', () => resolve()));
-  return opened;
-}
-
-/** Sends a request on `client` and collects its answer. */
-function ask(client: ClientHttp2Session, headers: http2.OutgoingHttpHeaders): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const stream = client.request(headers, { endStream: headers[':method'] !== 'CONNECT' });
-    let body = '';
-    let answer: IncomingHttpHeaders = {};
-    stream.setEncoding('utf8');
-    stream.on('response', (received) => (answer = received));
-    stream.on('data', (chunk: string) => (body += chunk));
-    stream.on('end', () => resolve({ status: Number(answer[':status']), headers: answer, body }));
-    stream.on('error', reject);
-  });
-}
-
-const connectHeaders = (path: string, extra: http2.OutgoingHttpHeaders = {}): http2.OutgoingHttpHeaders => ({
-  ':method': 'CONNECT',
-  ':protocol': 'websocket',
-  ':scheme': 'http',
-  ':path': path,
-  'sec-websocket-version': '13',
-  ...extra,
-});
-
-/** The standard app on an h2c server, its URL, and what it refused. */
-async function startH2c(handler: (connection: Connection) => void | Promise<void>, options?: OpenOptions) {
-  const refusals: RefusedUpgrade[] = [];
-  const started = await nodeHttp2Fixture({ secure: false }).start({
-    handler,
-    options: { ...options, onRefuse: (refusal) => refusals.push(refusal) },
-    attachOptions: { onRefuse: (refusal) => refusals.push(refusal) },
-  });
-  return { ...started, refusals, origin: started.httpUrl };
-}
-
-/** A masked client text frame (payload < 126 bytes). */
-function textFrame(text: string, fin = true): Buffer {
-  const payload = Buffer.from(text);
-  const mask = Buffer.from([1, 2, 3, 4]);
-  const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
-  return Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | 0x1, 0x80 | payload.length]), mask, masked]);
-}
-
 describe('WebSockets over HTTP/2 (RFC 8441)', () => {
   it('routes the extended CONNECT through the app as a GET, answers :status 200 and echoes', async () => {
     const seen = deferred<{ method: string | undefined; httpVersion: string; protocol: unknown }>();
@@ -150,139 +100,6 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     expect(same.status).toBe(401);
   });
 
-  it('answers CONNECT without :protocol 405, another :protocol 501, a missing or wrong version 400 with sec-websocket-version: 13', async () => {
-    const { origin, refusals } = await startH2c(echo);
-    const client = await session(origin);
-    const plain = await ask(client, { ':method': 'CONNECT', ':authority': 'example.com:443' });
-    expect(plain).toMatchObject({ status: 405, body: 'CONNECT without :protocol: this server opens no tunnels\n' });
-    const other = await ask(client, connectHeaders('/rooms/lobby', { ':protocol': 'webtransport' }));
-    expect(other).toMatchObject({ status: 501, body: 'Unsupported :protocol webtransport (supported: websocket)\n' });
-    for (const version of [undefined, '8']) {
-      const headers = connectHeaders('/rooms/lobby');
-      if (version === undefined) delete headers['sec-websocket-version'];
-      else headers['sec-websocket-version'] = version;
-      const answer = await ask(client, headers);
-      expect(answer).toMatchObject({ status: 400, body: 'Unsupported WebSocket version (supported: 13)\n' });
-      expect(answer.headers['sec-websocket-version']).toBe('13');
-    }
-    // Only the WebSocket refusals are told to onRefuse; the session served every stream.
-    expect(refusals.map((refusal) => refusal.status)).toEqual([400, 400]);
-    expect(await ask(client, { ':path': '/rooms/x' })).toMatchObject({ status: 200 });
-  });
-
-  it('a stream reset mid-message ends that connection with 1006; the session and its other WebSockets go on', async () => {
-    const outcomes: Promise<Awaited<ReturnType<typeof readAll>>>[] = [];
-    const { wsUrl, origin } = await startH2c((connection) => {
-      const outcome = readAll(connection);
-      outcomes.push(outcome);
-      return outcome.then(() => {});
-    });
-    const client = await session(origin);
-    const healthy = await connectClient(`${wsUrl}/rooms/healthy`, { http2: client });
-    const raw: ClientHttp2Stream = client.request(connectHeaders('/rooms/raw'), { endStream: false });
-    await new Promise((resolve) => raw.once('response', resolve));
-    raw.write(textFrame('whole'));
-    raw.write(textFrame('half of a mess', false).subarray(0, 8));
-    await until(() => outcomes.length === 2, 5000, 'both handlers');
-    raw.close(http2.constants.NGHTTP2_CANCEL);
-    const { messages, end } = await outcomes[1]!;
-    expect(messages).toEqual(['whole']);
-    expect(end).toMatchObject({ closeCode: 1006 });
-    healthy.sendText('ping');
-    await healthy.close();
-    expect((await outcomes[0]!).messages).toEqual(['ping']);
-    expect(client.closed).toBe(false);
-  });
-
-  it('a peer that stops reading holds flush() at the stream buffer; other streams of its session go on', async () => {
-    const flushed = deferred<boolean>();
-    const sent = deferred<number>();
-    const { wsUrl, origin } = await startH2c(
-      async (connection) => {
-        if (connection.request.url === '/rooms/other') return echo(connection);
-        const chunk = 'x'.repeat(16 * 1024);
-        let total = 0;
-        // 8 MiB into a peer that reads nothing: HTTP/2 flow control stops it at its windows.
-        for (let i = 0; i < 512; i++) {
-          connection.sendText(chunk);
-          total += chunk.length;
-        }
-        sent.resolve(total);
-        const timer = setTimeout(() => flushed.resolve(false), 500);
-        await connection.flush();
-        clearTimeout(timer);
-        flushed.resolve(true);
-      },
-      { sendHighWaterMark: 64 * 1024 },
-    );
-    const client = await session(origin);
-    const stalled = client.request(connectHeaders('/rooms/stalled'), { endStream: false });
-    stalled.pause();
-    await new Promise((resolve) => stalled.once('response', resolve));
-    await sent.promise;
-    expect(await flushed.promise).toBe(false);
-    const other = await connectClient(`${wsUrl}/rooms/other`, { http2: client });
-    other.sendText('not stuck');
-    expect((await other.read())?.text()).toBe('not stuck');
-  });
-
-  it('a handler that does not read pauses the stream: HTTP/2 flow control holds the sender, nothing is lost', async () => {
-    const start = deferred<void>();
-    const received = deferred<number>();
-    const { wsUrl } = await startH2c(
-      async (connection) => {
-        await start.promise;
-        let count = 0;
-        for await (const message of connection) if (message.text().length === 16 * 1024) count++;
-        received.resolve(count);
-      },
-      { receiveHighWaterMark: 64 * 1024 },
-    );
-    const client = await connectClient(`${wsUrl}/rooms/lobby`, { http2: true, sendHighWaterMark: 64 * 1024 });
-    const chunk = 'z'.repeat(16 * 1024);
-    for (let i = 0; i < 256; i++) client.sendText(chunk);
-    // 4 MiB sent into a server that reads nothing: its receive queue pauses the stream at 64 KiB,
-    // the stream's window closes, and the client's bytes wait on the client.
-    const flushed = await Promise.race([client.flush().then(() => true), new Promise((resolve) => setTimeout(resolve, 500, false))]);
-    expect(flushed).toBe(false);
-    expect(client.bufferedAmount).toBeGreaterThan(1024 * 1024);
-    start.resolve();
-    await client.flush();
-    await client.close();
-    expect(await received.promise).toBe(256);
-  });
-
-  it('holds hundreds of WebSockets on one session: caps and limits apply per stream, the others go on', async () => {
-    const count = 300;
-    const { wsUrl, origin, upsocket } = await startH2c(echo, { maxMessageSize: 1024 });
-    const shared = await session(origin);
-    const clients = await Promise.all(Array.from({ length: count }, (_, i) => connectClient(`${wsUrl}/rooms/${i}`, { http2: shared })));
-    expect(upsocket.connections.size).toBe(count);
-    clients[0]!.sendText('y'.repeat(2048));
-    expect(await clients[0]!.read().catch((error: unknown) => error)).toMatchObject({ closeCode: 1009 });
-    const echoed = await Promise.all(
-      clients.slice(1).map(async (client, i) => {
-        client.sendText(`n${i}`);
-        return (await client.read())?.text();
-      }),
-    );
-    expect(echoed).toEqual(clients.slice(1).map((_, i) => `n${i}`));
-    await Promise.all(clients.slice(1).map((client) => client.close()));
-    await until(() => upsocket.connections.size === 0, 10_000, 'every connection closed');
-    expect(shared.closed).toBe(false);
-  });
-
-  it('maxConnections counts streams: the next CONNECT on the same session gets 503', async () => {
-    const { wsUrl, origin } = await startH2c(echo, { maxConnections: 2 });
-    const shared = await session(origin);
-    // A route's own cap counts its path: the same room three times.
-    await connectClient(`${wsUrl}/rooms/1`, { http2: shared });
-    await connectClient(`${wsUrl}/rooms/1`, { http2: shared });
-    const third = await ask(shared, connectHeaders('/rooms/1'));
-    expect(third).toMatchObject({ status: 503, body: 'This route is at its connection limit (maxConnections: 2)\n' });
-    expect(shared.closed).toBe(false);
-  });
-
   it('close() closes HTTP/2 WebSockets with 1012 (its default) and answers later CONNECTs 503 with Retry-After', async () => {
     const { wsUrl, origin, upsocket } = await startH2c(async (connection) => void (await readAll(connection)));
     const shared = await session(origin);
@@ -346,27 +163,6 @@ describe('WebSockets over HTTP/2 (RFC 8441)', () => {
     await until(() => texts.at(-1) === 'after', 5000, 'after');
     expect(texts).toEqual(['before', ...away, 'after']);
     expect(serverSide[1]!.request.url).toContain('upsocket-resume=');
-  });
-
-  it("attach()'s maxPendingUpgrades counts extended CONNECTs: one more gets 503 before the app", async () => {
-    const entered = deferred<void>();
-    const release = deferred<void>();
-    const server = http2.createServer(async (req, res) => {
-      entered.resolve();
-      await release.promise;
-      if (!open(req, echo)) res.end('plain');
-    });
-    const started = await listenHttp2(server, false, { handler: echo, attachOptions: { maxPendingUpgrades: 1, onRefuse: () => {} } });
-    const client = await session(started.httpUrl);
-    const first = connectClient(`${started.wsUrl}/a`, { http2: client });
-    await entered.promise;
-    const second = await ask(client, connectHeaders('/b'));
-    expect(second.status).toBe(503);
-    expect(second.headers['retry-after']).toBe('1');
-    release.resolve();
-    const opened = await first;
-    opened.sendText('after the wait');
-    expect((await opened.read())?.text()).toBe('after the wait');
   });
 
   it('handleStream() accepts a stream from a raw stream listener, with the same checks', async () => {
