@@ -4,6 +4,7 @@
 // about as much per message as a `ws` server: with it, every server looks alike.)
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
@@ -60,17 +61,34 @@ export interface RawEchoClient {
   close(): Promise<void>;
 }
 
-/** Opens a raw WebSocket to `/echo` and calls `onFrames(n)` as server frames complete. */
-export function connectRaw(port: number, payload: string | Buffer, onFrames: (count: number) => void): Promise<RawEchoClient> {
+/**
+ * The echo load over a stream that already carries a WebSocket (a TCP socket after its 101, an
+ * HTTP/2 stream after its 200): pre-masked frames out, `onFrames(n)` as server frames complete.
+ */
+export function echoOver(stream: Duplex, payload: string | Buffer, onFrames: (count: number) => void, rest?: Buffer): RawEchoClient {
   const frame = typeof payload === 'string' ? maskedFrame(Buffer.from(payload), 0x1) : maskedFrame(payload, 0x2);
   const batch = Buffer.concat(Array.from({ length: 16 }, () => frame));
+  const counter = new FrameCounter();
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  stream.on('error', () => undefined);
+  stream.on('data', (data: Buffer) => onFrames(counter.push(data)));
+  if (rest !== undefined && rest.length > 0) onFrames(counter.push(rest));
+  return {
+    send: (count) => {
+      for (let left = count; left > 0; left -= 16) stream.write(left >= 16 ? batch : batch.subarray(0, left * frame.length));
+    },
+    close: () => {
+      stream.end(maskedFrame(Buffer.from([0x03, 0xe8]), 0x8));
+      setTimeout(() => stream.destroy(), 1000).unref();
+      return closed;
+    },
+  };
+}
+
+/** Opens a raw WebSocket to `/echo` and calls `onFrames(n)` as server frames complete. */
+export function connectRaw(port: number, payload: string | Buffer, onFrames: (count: number) => void): Promise<RawEchoClient> {
   const socket = net.connect(port, '127.0.0.1');
   socket.setNoDelay(true);
-  const counter = new FrameCounter();
-  const send = (count: number): void => {
-    for (let left = count; left > 0; left -= 16) socket.write(left >= 16 ? batch : batch.subarray(0, left * frame.length));
-  };
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   return new Promise((resolve, reject) => {
     let head = Buffer.alloc(0);
     socket.once('error', reject);
@@ -91,18 +109,7 @@ export function connectRaw(port: number, payload: string | Buffer, onFrames: (co
         return;
       }
       socket.off('error', reject);
-      socket.on('error', () => undefined);
-      socket.on('data', (data: Buffer) => onFrames(counter.push(data)));
-      const rest = head.subarray(end + HEAD_END.length);
-      if (rest.length > 0) onFrames(counter.push(rest));
-      resolve({
-        send,
-        close: () => {
-          socket.end(maskedFrame(Buffer.from([0x03, 0xe8]), 0x8));
-          setTimeout(() => socket.destroy(), 1000).unref();
-          return closed;
-        },
-      });
+      resolve(echoOver(socket, payload, onFrames, head.subarray(end + HEAD_END.length)));
     };
     socket.on('data', onHead);
   });

@@ -2,25 +2,15 @@
 // the server restarts on the same port while messages are published, and the page shows every
 // message exactly once, in order.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
-import { build } from 'esbuild';
 import { expect, it } from 'vitest';
 import { onCleanup } from '../helpers/cleanup.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { browserBundle, dropWhilePublishing, launchChromium } from '../helpers/chromium.js';
 import { chromium as chromiumProgram, describeNeeding } from '../helpers/external-programs.js';
 import { resumeServer, type ResumeServer } from '../helpers/resume-server.js';
 import { roomServer } from '../helpers/room-server.js';
 import { holdingServer } from '../helpers/holding-server.js';
 import { until } from '../helpers/server.js';
 import { expectSpreadOver, expectWithin } from '../helpers/spread.js';
-
-const srcBrowser = join(import.meta.dirname, '../../src/browser');
-
-/** The bundle as a page gets it (ESM, minified), and the files that went into it. */
-async function bundle(): Promise<{ code: string; inputs: string[] }> {
-  const result = await build({ entryPoints: [join(srcBrowser, 'index.ts')], bundle: true, format: 'esm', platform: 'browser', minify: true, write: false, metafile: true });
-  return { code: result.outputFiles[0]!.text, inputs: Object.keys(result.metafile.inputs) };
-}
 
 const page = `<!doctype html><meta charset="utf-8"><title>resume</title>
 <p id="status" data-state="connecting"></p><ul id="messages"></ul><ul id="gaps"></ul>
@@ -76,7 +66,7 @@ function publishEvery(server: ResumeServer, count: number, ms: number): Promise<
 
 describeNeeding('upsocket/browser in headless Chromium', { needs: [chromiumProgram] }, () => {
   it('shows every message exactly once across a server restart on the same port', async () => {
-    const { code, inputs } = await bundle();
+    const { code, inputs } = await browserBundle();
     // Self-contained: of the rest of upsocket only the wire format (which imports nothing), no dependency.
     expect(inputs.every((input) => input.startsWith('src/browser/') || input.startsWith('src/wire/'))).toBe(true);
     expect(inputs.some((input) => input.startsWith('src/wire/'))).toBe(true);
@@ -108,24 +98,11 @@ describeNeeding('upsocket/browser in headless Chromium', { needs: [chromiumProgr
   // Issue 22, item 3: m0–m4, the page drops, m5–m9 are published, it reconnects, then m10, against a
   // real upsocket server whose route subscribes without `since` (or with `since: null`).
   async function routeWithoutSince(subscribe: { since: null } | undefined) {
-    const { code } = await bundle();
+    const { code } = await browserBundle();
     const server = await roomServer({ subscribe, onRequest: pageAndBundle(code) });
     const tab = await (await launchChromium()).newPage();
     await tab.goto(`${server.httpUrl}/`);
-    await until(() => server.subscribed === 1, 10_000, 'the subscription');
-    for (let index = 0; index < 5; index++) await server.topics.publish('room', `m${index}`);
-    await tab.waitForSelector('#messages li:nth-child(5)', { timeout: 10_000 });
-    server.down();
-    await tab.waitForSelector('#status[data-state="reconnecting"]', { state: 'attached', timeout: 10_000 });
-    for (let index = 5; index < 10; index++) await server.topics.publish('room', `m${index}`);
-    server.up();
-    await until(() => server.subscribed === 1, 10_000, 'the reconnect');
-    await server.topics.publish('room', 'm10');
-    await tab.waitForSelector('#messages li:last-child:text-is("m10")', { timeout: 10_000 });
-    return {
-      shown: await tab.$$eval('#messages li', (items) => items.map((item) => item.textContent)),
-      gaps: await tab.$$eval('#gaps li', (items) => items.map((item) => item.textContent)),
-    };
+    return dropWhilePublishing(tab, server);
   }
 
   it('loses nothing when the route subscribes without since', async () => {
@@ -141,7 +118,7 @@ describeNeeding('upsocket/browser in headless Chromium', { needs: [chromiumProgr
   }, 60_000);
 
   it('spreads the return of 40 clients closed together with 1012 over backoff.restart; a drop (1006) keeps the backoff', async () => {
-    const { code } = await bundle();
+    const { code } = await browserBundle();
     const server = await holdingServer(pageAndBundle(code, fortyClients));
     const tab = await (await launchChromium()).newPage();
     await tab.goto(`${server.httpUrl}/`);

@@ -40,6 +40,7 @@ describe('README and docs/', () => {
     ['Express', 'express'],
     ['Koa', 'koa'],
     ['Next.js', 'next-server+next-route'],
+    ['HTTP/2', 'http2'],
   ])('the README embeds the %s quick start verbatim from examples/quickstart', (title, file) => {
     const sectionBlocks = codeBlocks(section(readme, `Quick start: ${title}`)).filter((block) => block.language === 'ts');
     file.split('+').forEach((name, index) => {
