@@ -113,6 +113,18 @@ export function conformanceSuite(fixture: AdapterFixture): void {
       expect((await client.closed).code).toBe(1000);
     });
 
+    it('echoes messages larger than a read, a frame length boundary and a flow-control window, on two WebSockets at once', async () => {
+      const { connect } = await start({ handler: echo });
+      // Over HTTP/2 both streams share the session's window (64 KiB at first), so each waits on
+      // the other's WINDOW_UPDATEs; over HTTP/1.1 they are two TCP connections.
+      const clients = [await connect('/rooms/a'), await connect('/rooms/b')];
+      const sizes = [200 * 1024, 70_000, 900 * 1024];
+      for (const [i, client] of clients.entries()) for (const size of sizes) client.ws.send(String(i).repeat(size));
+      for (const [i, client] of clients.entries()) {
+        for (const size of sizes) expect(await client.nextText(15_000)).toBe(String(i).repeat(size));
+      }
+    });
+
     it('keeps messages the client sends before the handler first reads', async () => {
       const seen = deferred<string[]>();
       const { connect } = await start({
@@ -177,6 +189,19 @@ export function conformanceSuite(fixture: AdapterFixture): void {
       client.ws.send('b');
       client.ws.close(1000);
       expect(await seen.promise).toEqual(['a', 'b']);
+    });
+
+    it('shuts down gracefully: open WebSockets get 1012 and read() null, new ones 503 with Retry-After', async () => {
+      const ended = deferred<unknown>();
+      const { connect, refuse, upsocket } = await start({ handler: (connection) => readAll(connection).then(({ end }) => ended.resolve(end)) });
+      const client = await connect('/rooms/lobby');
+      const closing = upsocket.close({ timeout: 5000 });
+      expect(await client.closed).toEqual({ code: 1012, reason: '' });
+      expect(await ended.promise).toBeNull();
+      const refused = await refuse('/rooms/lobby');
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      await closing;
     });
 
     it('refuses a cross-origin upgrade with 403 and accepts same-origin and listed origins', async () => {
