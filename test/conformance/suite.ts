@@ -204,6 +204,19 @@ export function conformanceSuite(fixture: AdapterFixture): void {
       await closing;
     });
 
+    it("refuses past the route's maxConnections with 503 and Retry-After, and opens again once one closes", async () => {
+      const { connect, refuse } = await start({ handler: echo, options: { maxConnections: 1 } });
+      const first = await connect('/rooms/lobby');
+      const refused = await refuse('/rooms/lobby');
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      expect(refused.body).toBe('This route is at its connection limit (maxConnections: 1)\n');
+      first.ws.close(1000);
+      await first.closed;
+      // The count drops when the server's side has closed too, a moment after the client's close event.
+      await expect.poll(async () => (await connect('/rooms/lobby').then(() => 'open', (error: Error) => error.message)), { timeout: 5000 }).toBe('open');
+    });
+
     it('refuses a cross-origin upgrade with 403 and accepts same-origin and listed origins', async () => {
       const { wsUrl, connect, refuse } = await start({ handler: echo, options: { origins: ['https://allowed.example'] } });
       const refused = await refuse('/rooms/lobby', { origin: 'https://evil.example' });
