@@ -1,5 +1,6 @@
 import { connect as connectSession, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
 import type { ClientSettings } from './options.js';
 import type { Connection } from '../core/index.js';
 import { offerDeflate, webSocketOverStream, type StreamNegotiation } from '../core/internal.js';
@@ -51,6 +52,15 @@ function connectProtocolEnabled(session: ClientHttp2Session, where: string): Pro
  * connection; one passed as `http2` is left open.
  */
 export function openHttp2Client(url: string | URL, settings: ClientSettings, keep: IncomingFilter | undefined): Promise<Connection> {
+  return openHttp2WebSocket(url, settings, (ws, answer, stream) => connectionFor(ws, answer, settings, keep, stream));
+}
+
+/**
+ * @internal The RFC 8441 handshake alone: `opened` gets the ws WebSocket over the stream, the
+ * answer and the stream, and is called in the same tick as the answer, before any of the server's
+ * frames can be delivered (the tests' ws-level client wraps it too, so both frame alike).
+ */
+export function openHttp2WebSocket<T>(url: string | URL, settings: ClientSettings, opened: (ws: WebSocket, answer: IncomingMessage, stream: ClientHttp2Stream) => T): Promise<T> {
   const { signal } = settings;
   const where = printable(url);
   let target: URL;
@@ -69,7 +79,7 @@ export function openHttp2Client(url: string | URL, settings: ClientSettings, kee
     return Promise.reject(new HandshakeError('UPSOCKET_CONNECT_FAILED', `Could not reach ${where}: ${(error as Error).message}`, undefined, error));
   }
 
-  return new Promise((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     let settled = false;
     let stream: ClientHttp2Stream | undefined;
     const settle = (): boolean => {
@@ -151,7 +161,7 @@ export function openHttp2Client(url: string | URL, settings: ClientSettings, kee
         opening.removeAllListeners('error').removeAllListeners('close');
         const ws = webSocketOverStream(opening, false, { maxPayload: settings.maxMessageSize, protocol, negotiation, url: target.href });
         if (own) opening.once('close', () => session.close());
-        resolve(connectionFor(ws, answerOf(answer, opening), settings, keep, opening));
+        resolve(opened(ws, answerOf(answer, opening), opening));
       });
     }, fail);
   });

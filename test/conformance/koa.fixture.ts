@@ -1,10 +1,13 @@
 import http from 'node:http';
+import http2 from 'node:http2';
 import Router, { type RouterContext } from '@koa/router';
 import type KoaModule from 'koa';
 import type { Context, Next } from 'koa';
 import { attach, open, websocket } from '../../src/adapters/koa/index.js';
+import { selfSignedCertificate } from '../helpers/certificate.js';
 import { listen } from '../helpers/server.js';
 import type { AdapterFixture, AppSpec } from './contract.js';
+import { listenHttp2 } from './node-http2.fixture.js';
 
 type Koa = typeof KoaModule;
 
@@ -15,6 +18,8 @@ export interface KoaFixtureOptions {
    * HTTP; otherwise the route calls `open(ctx, …)` itself.
    */
   helper?: boolean;
+  /** Serve on node:http2's compatibility layer (`secure`: createSecureServer with allowHTTP1; else h2c) rather than node:http. */
+  http2?: { secure: boolean } | undefined;
 }
 
 async function authMiddleware(ctx: Context, next: Next): Promise<void> {
@@ -48,12 +53,18 @@ function buildApp(Koa: Koa, spec: AppSpec, helper: boolean): KoaModule {
 }
 
 /** The standard app (contract.ts) in Koa with @koa/router; takes the constructor so one fixture serves Koa 2 and 3. */
-export function koaFixture(Koa: Koa, { label, helper = false }: KoaFixtureOptions): AdapterFixture {
+export function koaFixture(Koa: Koa, { label, helper = false, http2: overHttp2 }: KoaFixtureOptions): AdapterFixture {
   return {
     label,
-    capabilities: { frameworkNotFoundPage: true, routePattern: '/rooms/:room' },
+    capabilities: { frameworkNotFoundPage: true, routePattern: '/rooms/:room', http2: overHttp2 !== undefined },
     async start(spec) {
-      const server = http.createServer(buildApp(Koa, spec, helper).callback());
+      const callback = buildApp(Koa, spec, helper).callback();
+      if (overHttp2 !== undefined) {
+        const { secure } = overHttp2;
+        const server = secure ? http2.createSecureServer({ ...(await selfSignedCertificate()), allowHTTP1: true }, callback) : http2.createServer(callback);
+        return listenHttp2(server, secure, spec);
+      }
+      const server = http.createServer(callback);
       return listen(server, attach(server, spec.attachOptions));
     },
   };

@@ -1,6 +1,36 @@
 import type { IncomingMessage } from 'node:http';
+import type { ClientHttp2Session } from 'node:http2';
 import WebSocket, { type ClientOptions } from 'ws';
+import { HandshakeError } from '../../src/client/handshake-error.js';
+import { openHttp2WebSocket } from '../../src/client/http2-handshake.js';
+import { connectOptions } from '../../src/client/options.js';
 import { onCleanup } from './cleanup.js';
+
+/**
+ * ws's client options, plus `http2`: open the WebSocket as an RFC 8441 extended CONNECT stream
+ * (`true`: on a session of its own to the URL's origin; or on the session given) rather than an
+ * HTTP/1.1 upgrade. ws's framing either way, so `client.ws` is the same API.
+ */
+export type TestClientOptions = ClientOptions & { http2?: true | ClientHttp2Session | undefined };
+
+/**
+ * upsocket's client handshake over HTTP/2 with what a ws client would send: the same headers and
+ * origin, permessage-deflate offered unless `perMessageDeflate: false`, ws's 100 MiB `maxPayload`.
+ */
+function overHttp2<T>(url: string, protocols: string | string[] | undefined, options: TestClientOptions, opened: (ws: WebSocket) => T): Promise<T> {
+  const headers = { ...options.headers, ...(options.origin === undefined ? {} : { origin: options.origin }) };
+  const settings = connectOptions.resolve('TestClient', {
+    protocols: protocols === undefined ? [] : [protocols].flat(),
+    headers,
+    compression: options.perMessageDeflate !== false,
+    maxMessageSize: options.maxPayload ?? 100 * 1024 * 1024,
+    http2: options.http2,
+  });
+  return openHttp2WebSocket(url, settings, (ws) => {
+    onCleanup(() => ws.terminate());
+    return opened(ws);
+  });
+}
 
 export interface Received {
   data: Buffer;
@@ -35,7 +65,9 @@ export class TestClient {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  static async connect(url: string, protocols?: string | string[], options?: ClientOptions): Promise<TestClient> {
+  static async connect(url: string, protocols?: string | string[], options?: TestClientOptions): Promise<TestClient> {
+    // Built in the tick the stream opens, so no message the server sends at once is missed.
+    if (options?.http2 !== undefined) return overHttp2(url, protocols, options, (ws) => new TestClient(ws));
     const ws = new WebSocket(url, protocols, options);
     onCleanup(() => ws.terminate());
     const client = new TestClient(ws);
@@ -68,10 +100,19 @@ export class TestClient {
 }
 
 /**
- * Attempts a handshake that the server is expected to refuse; resolves with the HTTP answer.
- * Fails if the server answered 101.
+ * Attempts a handshake that the server is expected to refuse; resolves with the HTTP answer (over
+ * HTTP/2: the stream's `:status`, headers and body). Fails if the server answered 101 (or 200).
  */
-export function expectRefusal(url: string, options?: ClientOptions & { protocols?: string[] }): Promise<HttpAnswer> {
+export function expectRefusal(url: string, options?: TestClientOptions & { protocols?: string[] }): Promise<HttpAnswer> {
+  if (options?.http2 !== undefined) {
+    return overHttp2(url, options.protocols, options, () => undefined).then(
+      () => Promise.reject(new Error('the WebSocket opened: the server answered :status 200')),
+      (error: unknown) => {
+        if (!(error instanceof HandshakeError) || error.status === 0 || error.status === 200) throw error;
+        return { status: error.status, headers: error.headers, body: error.body };
+      },
+    );
+  }
   const ws = new WebSocket(url, options?.protocols, options);
   onCleanup(() => ws.terminate());
   return new Promise((resolve, reject) => {
