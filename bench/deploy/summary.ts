@@ -2,23 +2,17 @@
 // (scenario.ts's StackRecord): the ledger's counts, resume times after each signal, publish →
 // delivery percentiles (weighted latency samples), refused handshakes, the survivors' peak
 // event-loop delay and the servers' peak RSS.
-import type { LatencySample } from './contract.js';
+import type { LatencySample, PhaseLedger } from './contract.js';
 import type { StackRecord } from './scenario.js';
 
-export interface PhaseSummary {
+/** One phase: the ledger's counts summed over the load processes, and the rest. */
+export interface PhaseSummary extends PhaseLedger {
   phase: string;
   seconds: number;
   published: number;
-  expected: number;
-  received: number;
-  lost: number;
-  lostInGaps: number;
-  duplicated: number;
-  outOfOrder: number;
-  gaps: number;
-  /** Signals in the phase; clients on the signalled servers, and how many of them resumed. */
   /** Clients subscribed at the phase's end (the loads' last ticks in it): the rest were still away. */
   subscribedAtEnd: number;
+  /** Signals in the phase; clients on the signalled servers, and how many of them resumed. */
   signals: number;
   clients: number;
   resumed: number;

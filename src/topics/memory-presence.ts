@@ -1,4 +1,4 @@
-import type { PresenceBackend, PresenceChange, PresenceEntry, PresenceListener, PresenceSync } from './presence-backend.js';
+import { applyOwnChange, type PresenceBackend, type PresenceChange, type PresenceEntry, type PresenceListener, type PresenceSync } from './presence-backend.js';
 
 const resolved: Promise<void> = Promise.resolve();
 
@@ -18,13 +18,7 @@ export class MemoryPresence implements PresenceBackend {
 
   publish(topic: string, change: PresenceChange): Promise<void> {
     this.#seq = change.seq;
-    let entries = this.#entries.get(topic);
-    for (const leave of change.leaves) entries?.delete(leave.ref);
-    if (change.joins.length > 0) {
-      if (entries === undefined) this.#entries.set(topic, (entries = new Map()));
-      for (const entry of change.joins) entries.set(entry.ref, entry);
-    }
-    if (entries?.size === 0) this.#entries.delete(topic);
+    applyOwnChange(this.#entries, topic, change);
     return resolved;
   }
 

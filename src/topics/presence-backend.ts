@@ -97,3 +97,18 @@ export interface PresenceBackend {
 export function isSync(event: PresenceChange | PresenceSync): event is PresenceSync {
   return (event as PresenceSync).entries !== undefined;
 }
+
+/**
+ * @internal Applies one of this process's changes to `own` (its entries per topic, by ref), as
+ * every backend keeps them to answer `state()` or rewrite them whole: leaves first, then joins; a
+ * topic with no entry left is dropped.
+ */
+export function applyOwnChange(own: Map<string, Map<string, PresenceEntry>>, topic: string, change: PresenceChange): void {
+  let entries = own.get(topic);
+  for (const leave of change.leaves) entries?.delete(leave.ref);
+  if (change.joins.length > 0) {
+    if (entries === undefined) own.set(topic, (entries = new Map()));
+    for (const entry of change.joins) entries.set(entry.ref, entry);
+  }
+  if (entries?.size === 0) own.delete(topic);
+}

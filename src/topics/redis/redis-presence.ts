@@ -1,5 +1,5 @@
 import { UpsocketError } from '../../core/index.js';
-import type { PresenceBackend, PresenceChange, PresenceEntry, PresenceListener, PresenceSync } from '../presence-backend.js';
+import { applyOwnChange, type PresenceBackend, type PresenceChange, type PresenceEntry, type PresenceListener, type PresenceSync } from '../presence-backend.js';
 import { PRESENCE_MARK, PresenceCommands, seqOf, type StoredProcess } from './presence-commands.js';
 import { LeaseKeys, PresenceKeys } from './presence-keys.js';
 import { PresenceLease } from './presence-lease.js';
@@ -73,13 +73,7 @@ export class RedisPresence implements PresenceBackend {
   publish(topic: string, change: PresenceChange): Promise<void> {
     this.#assertOpen('publish presence');
     this.#seq = change.seq;
-    let entries = this.#own.get(topic);
-    for (const leave of change.leaves) entries?.delete(leave.ref);
-    if (change.joins.length > 0) {
-      if (entries === undefined) this.#own.set(topic, (entries = new Map()));
-      for (const entry of change.joins) entries.set(entry.ref, entry);
-    }
-    if (entries?.size === 0) this.#own.delete(topic);
+    applyOwnChange(this.#own, topic, change);
     this.#run();
     return this.#send(topic, change).catch((error: unknown) => {
       this.#dirty.add(topic);
