@@ -1,24 +1,17 @@
-import { applyOwnChange, type PresenceBackend, type PresenceChange, type PresenceEntry, type PresenceListener, type PresenceSync } from './presence-backend.js';
+import type { PresenceBackend, PresenceChange, PresenceListener, PresenceSync } from './presence-backend.js';
 
 const resolved: Promise<void> = Promise.resolve();
 
 /**
  * @internal The memory backend's presence: one process, so no other process to tell or hear from.
- * It still keeps this process's entries per topic from the changes it is given, as every backend
- * does, and answers them to `state()`.
+ * `Topics` keeps this process's own entries itself (every caller of `state()` leaves its own
+ * process's sync out), so there is nothing to keep here: changes go nowhere and `state()` answers
+ * no other process.
  */
 export class MemoryPresence implements PresenceBackend {
-  #process = '';
-  #seq = 0;
-  readonly #entries = new Map<string, Map<string, PresenceEntry>>();
+  start(_process: string, _listener: PresenceListener): void {}
 
-  start(process: string, _listener: PresenceListener): void {
-    this.#process = process;
-  }
-
-  publish(topic: string, change: PresenceChange): Promise<void> {
-    this.#seq = change.seq;
-    applyOwnChange(this.#entries, topic, change);
+  publish(_topic: string, _change: PresenceChange): Promise<void> {
     return resolved;
   }
 
@@ -30,13 +23,9 @@ export class MemoryPresence implements PresenceBackend {
     return resolved;
   }
 
-  state(topic: string): Promise<PresenceSync[]> {
-    const entries = this.#entries.get(topic);
-    if (entries === undefined) return Promise.resolve([]);
-    return Promise.resolve([{ process: this.#process, seq: this.#seq, entries: [...entries.values()] }]);
+  state(_topic: string): Promise<PresenceSync[]> {
+    return Promise.resolve([]);
   }
 
-  clear(): void {
-    this.#entries.clear();
-  }
+  clear(): void {}
 }

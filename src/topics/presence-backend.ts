@@ -79,7 +79,8 @@ export type PresenceListener = (topic: string, event: PresenceChange | PresenceS
  * - `close()` of the backend removes this process's entries from the service and tells the others
  *   (after `Topics` published its last change, whose leaves may carry a `grace`).
  *
- * The memory backend's presence has no other process: `state()` answers this process's entries.
+ * The memory backend's presence has no other process: it keeps nothing and `state()` answers `[]`
+ * (`Topics` keeps this process's entries itself and leaves its own sync out of every answer).
  *
  * @example
  * const backend = createMemoryBackend()
@@ -99,9 +100,9 @@ export function isSync(event: PresenceChange | PresenceSync): event is PresenceS
 }
 
 /**
- * @internal Applies one of this process's changes to `own` (its entries per topic, by ref), as
- * every backend keeps them to answer `state()` or rewrite them whole: leaves first, then joins; a
- * topic with no entry left is dropped.
+ * @internal Applies one of this process's changes to `own` (its entries per topic, by ref), as a
+ * backend shared by processes keeps them to rewrite them whole (a new lease, an outage): leaves
+ * first, then joins; a topic with no entry left is dropped.
  */
 export function applyOwnChange(own: Map<string, Map<string, PresenceEntry>>, topic: string, change: PresenceChange): void {
   let entries = own.get(topic);

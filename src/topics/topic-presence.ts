@@ -46,7 +46,8 @@ export class TopicPresence {
     this.#maxBufferedAmount = settings.maxBufferedAmount;
     for (const entry of own) this.view.join(this.#process, entry);
     const others = backend === undefined ? Promise.resolve([]) : backend.listen(topic).then(() => backend.state(topic));
-    // Unreachable now: start from this process's entries; the backend sends every process's sync once back.
+    // Unreachable now: start from this process's entries; the backend sends every process's sync once
+    // it reads the topic again (Redis: at the next lease renewal after a failed read, or a reconnect).
     this.ready = others.catch((): PresenceSync[] => []).then((syncs) => this.#start(syncs));
   }
 

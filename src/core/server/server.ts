@@ -248,8 +248,9 @@ export class UpsocketServer {
 
   async #shutdown(code: number, reason: string, timeout: number, spread: number): Promise<void> {
     await sendCloses(this.#connections, code, reason, spread);
-    // Nothing opens once close() began (check() refuses, and ws's 101 is synchronous with it); this is a guard.
-    for (const connection of this.#connections) void connection.close(code, reason);
+    // Nothing opens once close() began (check() refuses, and ws's 101 is synchronous with it); this
+    // guard closes only what sendCloses() did not (a connection it closed is no longer 'open').
+    for (const connection of this.#connections) if (connection.state === 'open') void connection.close(code, reason);
     const finished = await this.#whenIdle(timeout, true);
     if (!finished) {
       for (const connection of this.#connections) connection.terminate();

@@ -68,12 +68,15 @@ function addLines(lines: string[] | undefined, lower: string, name: string, valu
   return lines;
 }
 
+/** Whether `value` may go out as a header's value; a NODE_DEBUG line says why one may not. */
+function isSendable(name: string, value: string, request: IncomingMessage): boolean {
+  if (!invalidValue.test(value)) return true;
+  debugDroppedHeader(request, name, 'its value has characters a header may not carry');
+  return false;
+}
+
 function addLine(lines: string[] | undefined, name: string, value: string, request: IncomingMessage): string[] | undefined {
-  if (invalidValue.test(value)) {
-    debugDroppedHeader(request, name, 'its value has characters a header may not carry');
-    return lines;
-  }
-  (lines ??= []).push(`${name}: ${value}`);
+  if (isSendable(name, value, request)) (lines ??= []).push(`${name}: ${value}`);
   return lines;
 }
 
@@ -117,7 +120,10 @@ export function upgradeHeaderObject(
     const lower = name.toLowerCase();
     if (value === undefined) return;
     if (isOwned(lower)) return debugDroppedHeader(request, name, 'the handshake owns it');
-    (headers ??= {})[lower] = value;
+    // As on HTTP/1.1: a value with characters a header may not carry is left out, not sent.
+    const kept = Array.isArray(value) ? value.filter((item) => isSendable(name, String(item), request)) : isSendable(name, String(value), request) ? value : undefined;
+    if (kept === undefined || (Array.isArray(kept) && kept.length === 0)) return;
+    (headers ??= {})[lower] = kept;
   };
   const set = response?.getHeaders();
   if (set !== undefined) for (const name in set) add(name, set[name]);

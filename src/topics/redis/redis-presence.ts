@@ -47,6 +47,8 @@ export class RedisPresence implements PresenceBackend {
   readonly #own = new Map<string, Map<string, PresenceEntry>>();
   /** Topics whose changes Redis may have missed: written whole (a sync) before the next change. */
   readonly #dirty = new Set<string>();
+  /** Listened topics whose state could not be read: read again (and sent whole) at the next renewal. */
+  readonly #stale = new Set<string>();
   /** The seq of each topic's last whole write (a sync): a change it covered is not sent again. */
   readonly #wholeAt = new Map<string, number>();
   /** Topics recorded in this generation's topics set. */
@@ -116,6 +118,9 @@ export class RedisPresence implements PresenceBackend {
       await this.#settings.publisherReady();
       stored = await liveProcesses(this.#lease!, this.#commands, this.#keysOf(topic), this.#process, await this.#commands.state(this.#keysOf(topic)));
     } catch (error) {
+      // A listener that started from this answer would otherwise never hear the other processes'
+      // members that changes alone do not bring: resync it once Redis answers again.
+      if (this.#listened.has(topic)) this.#stale.add(topic);
       throw this.#settings.unavailable(`Cannot read the presence of topic "${topic}"`, error, 'Nothing was read.');
     }
     const known = this.#listened.get(topic)?.known;
@@ -206,6 +211,9 @@ export class RedisPresence implements PresenceBackend {
           for (const topic of this.#own.keys()) this.#dirty.add(topic);
         }
         await Promise.all([...this.#dirty].map((topic) => this.#sync(topic)));
+        const stale = [...this.#stale];
+        this.#stale.clear();
+        for (const topic of stale) void this.#resync(topic, false);
       } finally {
         this.#renewal = undefined;
       }
