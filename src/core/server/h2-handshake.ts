@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { negotiateDeflate } from '../connection/ws/stream-websocket.js';
-import { chooseProtocol, type Acceptance, type Refusal } from './handshake.js';
-import { isOriginAllowed } from './origin.js';
+import { checkOrigin, chooseProtocol, type Acceptance, type Refusal } from './handshake.js';
 import type { Settings } from './options.js';
 
 /**
@@ -31,9 +30,8 @@ const badExtensions: Refusal = Object.freeze({ status: 400, reason: 'Invalid or 
 export function checkH2Handshake(request: IncomingMessage, settings: Settings): Refusal | Acceptance {
   const headers = request.headers;
   if (headers['sec-websocket-version'] !== '13') return wrongVersion;
-  if (headers.origin !== undefined && !isOriginAllowed(request, settings.origins, settings.trustProxy)) {
-    return { status: 403, reason: `Origin ${headers.origin} is not allowed` };
-  }
+  const refused = checkOrigin(request, settings);
+  if (refused !== undefined) return refused;
   const chosen = chooseProtocol(headers, settings.protocols);
   if ('status' in chosen) return chosen;
   try {

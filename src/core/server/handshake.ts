@@ -78,9 +78,13 @@ export function checkHandshake(request: IncomingMessage, settings: Settings): Re
   if (headers['sec-websocket-version'] !== '13') {
     return { status: 426, reason: 'Unsupported WebSocket version (supported: 13)', headers: { 'Sec-WebSocket-Version': '13' } };
   }
+  return checkOrigin(request, settings) ?? chooseProtocol(headers, settings.protocols);
+}
+
+/** @internal The origin policy's 403, or undefined when the request's Origin may open (HTTP/1.1 and HTTP/2). */
+export function checkOrigin(request: IncomingMessage, settings: Settings): Refusal | undefined {
+  const origin = request.headers.origin;
   // No Origin (not a browser) is allowed: decided here without the policy's look-ups.
-  if (headers.origin !== undefined && !isOriginAllowed(request, settings.origins, settings.trustProxy)) {
-    return { status: 403, reason: `Origin ${headers.origin} is not allowed` };
-  }
-  return chooseProtocol(headers, settings.protocols);
+  if (origin === undefined || isOriginAllowed(request, settings.origins, settings.trustProxy)) return undefined;
+  return { status: 403, reason: `Origin ${origin} is not allowed` };
 }
