@@ -3,9 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { ClientSettings } from './options.js';
 import type { Connection } from '../core/index.js';
-import { offerDeflate, webSocketOverStream, type StreamNegotiation } from '../core/internal.js';
-
-const noNegotiation: StreamNegotiation = Object.freeze({ header: undefined, extensions: Object.freeze({}) });
+import { noNegotiation, offerDeflate, webSocketOverStream, type StreamNegotiation } from '../core/internal.js';
 import { describeRefusal, HandshakeError } from './handshake-error.js';
 import type { IncomingFilter } from './resume.js';
 import { connectionFor, printable, readRefusal } from './opened.js';

@@ -17,7 +17,7 @@ export { heartbeatOption, limitOptions, type Limits } from './connection/limits.
 export { aBoolean, aFunction, anArray, aString, atLeast, between, instanceOf, nonNegativeInteger, positiveInteger } from './connection/option-checks.js';
 export { guardedOnError } from './connection/report.js';
 export { describeValue } from './connection/option-keys.js';
-export { negotiateDeflate, offerDeflate, webSocketOverStream, type StreamNegotiation } from './connection/ws/stream-websocket.js';
+export { negotiateDeflate, noNegotiation, offerDeflate, webSocketOverStream, type StreamNegotiation } from './connection/ws/stream-websocket.js';
 export { SharedMessage } from './connection/shared-message.js';
 export { type Transport, type TransportSink } from './connection/transport.js';
 export { WsTransport } from './connection/ws/ws-transport.js';

@@ -3,7 +3,7 @@ import type { Http2SecureServer, Http2Server, Http2ServerRequest, Http2ServerRes
 import type { Handler } from '../connection/lifetime.js';
 import { checkH2Handshake } from './h2-handshake.js';
 import type { Refusal } from './handshake.js';
-import { writeStreamRefusal } from './http-answer.js';
+import { internalError, noRoute, writeStreamRefusal } from './http-answer.js';
 import type { OpenOptions } from './options.js';
 import { debugUpgradeEnd, publishUpgrade } from './publish.js';
 import type { Reporter } from './reporter.js';
@@ -13,8 +13,6 @@ import { endedUpgrade, recordUpgrade, type UpgradeRecord } from './upgrade.js';
 
 type H2UpgradeState = 'waiting' | 'routing' | 'answered' | 'refused' | 'abandoned' | 'opened';
 
-const noRoute: Refusal = Object.freeze({ status: 404, reason: 'No route on this server opened the WebSocket' });
-const routingFailed: Refusal = Object.freeze({ status: 500, reason: 'Internal Server Error' });
 
 /** An HTTP/2 server: `node:http2`'s `createServer()` or `createSecureServer()`. */
 export type AnyHttp2Server = Http2Server | Http2SecureServer;
@@ -76,7 +74,7 @@ export class H2Upgrade implements UpgradeRecord {
     try {
       this.#server.emit('request', request, response);
     } catch (error) {
-      if (this.#state === 'routing' && !response.headersSent) this.refuse(routingFailed);
+      if (this.#state === 'routing' && !response.headersSent) this.refuse(internalError);
       this.#host.reporter.error(error, request as unknown as IncomingMessage, `routing the WebSocket CONNECT ${request.url}`);
     }
   }

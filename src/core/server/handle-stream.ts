@@ -5,7 +5,7 @@ import type { Handler } from '../connection/lifetime.js';
 import { checkH2Handshake, isWebSocketConnect } from './h2-handshake.js';
 import type { Refusal } from './handshake.js';
 import { hostFor } from './handle-upgrade.js';
-import { writeStreamRefusal } from './http-answer.js';
+import { internalError, writeStreamRefusal } from './http-answer.js';
 import type { OpenOptions, Settings } from './options.js';
 import { publishUpgrade } from './publish.js';
 import type { Reporter } from './reporter.js';
@@ -13,7 +13,6 @@ import type { UpsocketServer } from './server.js';
 import { upgradeHeaderObject } from './upgrade-headers.js';
 
 const notWebSocket: Refusal = Object.freeze({ status: 400, reason: 'Not an extended CONNECT with :protocol websocket (RFC 8441)' });
-const badCall: Refusal = Object.freeze({ status: 500, reason: 'Internal Server Error' });
 
 /**
  * What `connection.request` is for a stream taken from a raw `'stream'` listener: the request's
@@ -64,7 +63,7 @@ export function handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHea
     check = isWebSocketConnect(headers) ? host.check(request, settings, undefined, checkH2Handshake) : notWebSocket;
   } catch (error) {
     const reporter = settings === undefined ? host.reporter.withCallbacksOf(options) : host.reporterFor(settings);
-    refuse(stream, request, badCall, reporter);
+    refuse(stream, request, internalError, reporter);
     reporter.error(error, request, 'handling a WebSocket stream (handleStream)');
     return host;
   }

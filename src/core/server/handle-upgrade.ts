@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { UpsocketError } from '../connection/errors.js';
 import type { Handler } from '../connection/lifetime.js';
 import { isWebSocketUpgrade, type Refusal } from './handshake.js';
-import { writeRawRefusal } from './http-answer.js';
+import { internalError, writeRawRefusal } from './http-answer.js';
 import { openOptions, type OpenOptions, type Settings } from './options.js';
 import { publishUpgrade } from './publish.js';
 import { sharedWeakMap } from './registry.js';
@@ -14,7 +14,6 @@ import type { Reporter } from './reporter.js';
 import { destroyOnError, UpsocketServer } from './server.js';
 
 const notWebSocket: Refusal = Object.freeze({ status: 400, reason: 'Missing "Upgrade: websocket" header' });
-const badCall: Refusal = Object.freeze({ status: 500, reason: 'Internal Server Error' });
 
 // The same map attach() keeps (registry names are shared): an attached server's upgrades handled
 // here join its UpsocketServer, with attach()'s options as defaults.
@@ -89,7 +88,7 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
     // The options may be what is wrong; their onError and onRefuse still hear about it when they
     // are functions (there is no route to throw into: this is the app's 'upgrade' listener).
     const reporter = settings === undefined ? host.reporter.withCallbacksOf(options) : host.reporterFor(settings);
-    refuse(socket, request, badCall, reporter);
+    refuse(socket, request, internalError, reporter);
     reporter.error(error, request, 'handling a WebSocket upgrade (handleUpgrade)');
     return host;
   }

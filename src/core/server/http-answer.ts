@@ -11,6 +11,12 @@ export interface Refusal {
   headers?: Record<string, string>;
 }
 
+/** @internal What an upgrade gets that no route opened (HTTP/1.1 and HTTP/2). */
+export const noRoute: Refusal = Object.freeze({ status: 404, reason: 'No route on this server opened the WebSocket' });
+
+/** @internal What an upgrade gets when the app's routing, or a raw entry's call, threw. */
+export const internalError: Refusal = Object.freeze({ status: 500, reason: 'Internal Server Error' });
+
 function bodyOf(refusal: Refusal): string {
   return `${refusal.reason}\n`;
 }

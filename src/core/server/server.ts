@@ -13,7 +13,7 @@ import { countPendingUpgrade, publishClose, publishOpen } from './publish.js';
 import type { Admission } from './admission.js';
 import { defaultSpread, sendCloses } from './drain.js';
 import { WsTransport } from '../connection/ws/ws-transport.js';
-import { webSocketOverStream, type StreamNegotiation } from '../connection/ws/stream-websocket.js';
+import { noNegotiation, webSocketOverStream } from '../connection/ws/stream-websocket.js';
 import { RateLimitedTransport } from '../connection/rate-limit.js';
 import { ConnectionCaps } from './caps.js';
 import { checkHandshake, type Acceptance, type Refusal } from './handshake.js';
@@ -22,7 +22,6 @@ import { Reporter } from './reporter.js';
 import { settledRequest } from './settled-request.js';
 import { WsServers } from './ws-servers.js';
 
-const noNegotiation: StreamNegotiation = Object.freeze({ header: undefined, extensions: Object.freeze({}) });
 
 /** Options of `UpsocketServer.close()`. */
 export interface ShutdownOptions {

@@ -6,7 +6,7 @@ import { UpsocketError } from '../connection/errors.js';
 import type { Handler } from '../connection/lifetime.js';
 import { debugUpgradeEnd, publishUpgrade } from './publish.js';
 import type { Refusal } from './handshake.js';
-import { writeRawRefusal, writeRefusal } from './http-answer.js';
+import { internalError, noRoute, writeRawRefusal, writeRefusal } from './http-answer.js';
 import type { OpenOptions } from './options.js';
 import { sharedWeakMap } from './registry.js';
 import { upgradeHeaderLines } from './upgrade-headers.js';
@@ -24,8 +24,6 @@ import { destroyOnError, type UpsocketServer } from './server.js';
  */
 type UpgradeState = 'waiting' | 'routing' | 'answered' | 'refused' | 'abandoned' | 'opened';
 
-const noRoute: Refusal = Object.freeze({ status: 404, reason: 'No route on this server opened the WebSocket' });
-const routingFailed: Refusal = Object.freeze({ status: 500, reason: 'Internal Server Error' });
 const noBytes = Buffer.alloc(0);
 // Called through the prototype: a method look-up on a response whose prototype Express replaced
 // misses every inline cache.
@@ -147,7 +145,7 @@ export class Upgrade implements UpgradeRecord {
       this.#server.emit('request', request, response);
     } catch (error) {
       // A request listener that throws would crash a plain HTTP server; here it costs one 500.
-      if (this.#state === 'routing' && !response.headersSent) this.refuse(routingFailed);
+      if (this.#state === 'routing' && !response.headersSent) this.refuse(internalError);
       this.#host.reporter.error(error, request, `routing the WebSocket upgrade ${request.method} ${request.url}`);
     }
     // Still routing (the app awaits something), or answered or refused while routing (the answer

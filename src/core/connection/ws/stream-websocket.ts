@@ -38,17 +38,18 @@ export interface StreamNegotiation {
   extensions: Record<string, unknown>;
 }
 
-const none: StreamNegotiation = Object.freeze({ header: undefined, extensions: Object.freeze({}) });
+/** @internal No extension negotiated (compression off, or nothing offered or answered). */
+export const noNegotiation: StreamNegotiation = Object.freeze({ header: undefined, extensions: Object.freeze({}) });
 
 /**
  * @internal Accepts a permessage-deflate offer as ws's server does (ws/lib/websocket-server.js
  * `handleUpgrade()`). Throws for an offer ws cannot parse or accept; the caller answers 400.
  */
 export function negotiateDeflate(offer: string | undefined, compression: boolean, maxPayload: number): StreamNegotiation {
-  if (!compression || offer === undefined) return none;
+  if (!compression || offer === undefined) return noNegotiation;
   const { PerMessageDeflate, extension } = ws as unknown as Negotiation;
   const offers = extension.parse(offer)[PerMessageDeflate.extensionName];
-  if (offers === undefined) return none;
+  if (offers === undefined) return noNegotiation;
   const deflate = new PerMessageDeflate({ isServer: true, maxPayload });
   deflate.accept(offers);
   return {
@@ -93,7 +94,7 @@ export function offerDeflate(maxPayload: number): { offer: string; accept(answer
   return {
     offer: extension.format({ [PerMessageDeflate.extensionName]: [deflate.offer()] }),
     accept(answer) {
-      if (answer === undefined) return none;
+      if (answer === undefined) return noNegotiation;
       const answers = extension.parse(answer)[PerMessageDeflate.extensionName];
       if (answers === undefined) throw new Error(`the server answered an extension that was not offered: ${answer}`);
       deflate.accept(answers);
