@@ -51,7 +51,12 @@ export class RedisCluster {
     const nodes = cluster.nodes as RedisServer[];
     for (let index = 0; index < 3; index++) {
       // The bus port is set too: the default, port + 10000, may be taken or past 65535.
-      const args = ['--cluster-enabled', 'yes', '--cluster-config-file', path.join(folder, `nodes-${index}.conf`), '--cluster-port', String(await freePort())];
+      // A try that failed may have left its node file: each try starts from none.
+      const file = path.join(folder, `nodes-${index}.conf`);
+      const args = async () => {
+        await rm(file, { force: true });
+        return ['--cluster-enabled', 'yes', '--cluster-config-file', file, '--cluster-port', String(await freePort())];
+      };
       nodes.push(await RedisServer.launch(undefined, args));
     }
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);

@@ -6,6 +6,9 @@ import { onCleanup } from './cleanup.js';
 import { pathOf, redisServer } from './external-programs.js';
 import { delay } from './server.js';
 
+/** redis-server's arguments besides the port, or how to make them afresh for each try. */
+type Args = readonly string[] | (() => Promise<readonly string[]>);
+
 /** A loopback port nothing listens on right now. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -50,18 +53,32 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(port?: number, args: readonly string[] = []): Promise<RedisServer> {
-    const server = new RedisServer(port ?? (await freePort()), args);
-    onCleanup(() => server.stop());
-    await server.restart();
-    return server;
+  /**
+   * `args` may be a function, called again for each try: with no `port` given, a port found free
+   * can be taken by another test file before redis-server binds it, so a start that fails is tried
+   * again (up to 5 times) on fresh ports (and fresh `--cluster-port`s, test/helpers/redis-cluster.ts).
+   */
+  static async start(port?: number, args: Args = []): Promise<RedisServer> {
+    return RedisServer.#startTrying(port, args, (server) => onCleanup(() => server.stop()));
   }
 
   /** Like `start()`, outside any test (bench/topics.ts): the caller stops it. */
-  static async launch(port?: number, args: readonly string[] = []): Promise<RedisServer> {
-    const server = new RedisServer(port ?? (await freePort()), args);
-    await server.restart();
-    return server;
+  static async launch(port?: number, args: Args = []): Promise<RedisServer> {
+    return RedisServer.#startTrying(port, args, () => undefined);
+  }
+
+  static async #startTrying(port: number | undefined, args: Args, started: (server: RedisServer) => void): Promise<RedisServer> {
+    for (let attempt = 1; ; attempt++) {
+      const server = new RedisServer(port ?? (await freePort()), typeof args === 'function' ? await args() : args);
+      started(server);
+      try {
+        await server.restart();
+        return server;
+      } catch (error) {
+        await server.stop();
+        if (port !== undefined || attempt === 5) throw error;
+      }
+    }
   }
 
   /** Starts it again on the same port (after `stop()`). */
@@ -70,12 +87,23 @@ export class RedisServer {
     const child = spawn(
       pathOf(redisServer),
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...this.#args],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.#process = child;
+    // Its log (warnings and up, on stdout) is kept for the error if it exits while starting
+    // ('close' comes after the last of it); stderr reaches the test's output as well.
+    let said = '';
+    const hear = (chunk: Buffer) => {
+      said = (said + chunk.toString()).slice(-2000);
+    };
+    child.stdout?.on('data', hear);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      hear(chunk);
+    });
     const failed = new Promise<never>((_, reject) => {
       child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code} while starting on port ${this.port}`)));
+      child.once('close', (code) => reject(new Error(`redis-server exited with ${code} while starting on port ${this.port}${said === '' ? '' : `: ${said.trim()}`}`)));
     });
     failed.catch(() => undefined);
     const deadline = Date.now() + 10_000;
