@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haproxy, pathOf } from './external-programs.js';
-import { freePort, terminate, untilAccepting } from './nginx.js';
+import { terminate, untilAccepting } from './nginx.js';
+import { startOnFreePort } from './ports.js';
 
 const deploymentPage = join(import.meta.dirname, '../../docs/deployment.md');
 
@@ -25,8 +26,11 @@ export class HaProxy {
 
   /** Starts HAProxy with `config` (`{port}`: the port it listens on); resolves once it accepts. */
   static async start(config: string): Promise<HaProxy> {
+    return startOnFreePort((port) => HaProxy.#startOn(port, config));
+  }
+
+  static async #startOn(port: number, config: string): Promise<HaProxy> {
     const directory = mkdtempSync(join(tmpdir(), 'upsocket-haproxy-'));
-    const port = await freePort();
     const file = join(directory, 'haproxy.cfg');
     writeFileSync(file, config.replaceAll('{port}', String(port)));
     const child = spawn(pathOf(haproxy), ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -34,6 +38,11 @@ export class HaProxy {
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const started = new HaProxy(port, child, directory);
     await untilAccepting(port, child, () => started.stop(), () => `haproxy did not start (exit ${child.exitCode}): ${stderr}`);
+    // What accepted may be whoever took the port first.
+    if (/cannot bind|Address already in use/i.test(stderr)) {
+      await started.stop();
+      throw new Error(`haproxy could not listen on ${port}: ${stderr}`);
+    }
     return started;
   }
 

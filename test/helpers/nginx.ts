@@ -4,10 +4,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nginx, pathOf } from './external-programs.js';
+import { startOnFreePort } from './ports.js';
 import { delay } from './server.js';
 
 const deploymentPage = join(import.meta.dirname, '../../docs/deployment.md');
@@ -24,15 +25,6 @@ export function substitute(text: string, from: string, to: string): string {
   const count = text.split(from).length - 1;
   if (count !== 1) throw new Error(`expected "${from}" once in docs/deployment.md's nginx config, found it ${count} times`);
   return text.replace(from, to);
-}
-
-/** A loopback port nothing listens on right now (nginx and HAProxy cannot be told to pick one). */
-export async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** Whether something accepts connections on the loopback `port`. */
@@ -80,10 +72,13 @@ export class Nginx {
    * `{port}` standing for the port it listens on; resolves once that port accepts connections.
    */
   static async start({ main, site }: { main: string; site: string }): Promise<Nginx> {
+    return startOnFreePort((port) => Nginx.#startOn(port, main, site));
+  }
+
+  static async #startOn(port: number, main: string, site: string): Promise<Nginx> {
     const directory = mkdtempSync(join(tmpdir(), 'upsocket-nginx-'));
     // Run as root, nginx's workers run as nobody; they must reach the temp directories.
     chmodSync(directory, 0o755);
-    const port = await freePort();
     const config = [
       'daemon off;',
       `pid ${directory}/nginx.pid;`,
@@ -104,6 +99,11 @@ export class Nginx {
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const started = new Nginx(port, child, directory);
     await untilAccepting(port, child, () => started.stop(), () => `nginx did not start (exit ${child.exitCode}): ${stderr}\n${config}`);
+    // What accepted may be whoever took the port first (nginx retries its bind before it exits).
+    if (stderr.includes('bind()')) {
+      await started.stop();
+      throw new Error(`nginx could not listen on ${port}: ${stderr}`);
+    }
     return started;
   }
 

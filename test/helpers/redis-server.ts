@@ -1,22 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { onCleanup } from './cleanup.js';
 import { pathOf, redisServer } from './external-programs.js';
+import { freePort, startOnFreePort } from './ports.js';
+
+export { freePort } from './ports.js';
 import { delay } from './server.js';
 
 /** redis-server's arguments besides the port, or how to make them afresh for each try. */
 type Args = readonly string[] | (() => Promise<readonly string[]>);
 
-/** A loopback port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Whether something at `port` answers PING with PONG. */
 async function answersPing(port: number): Promise<boolean> {
@@ -68,18 +63,20 @@ export class RedisServer {
   }
 
   static async #startTrying(port: number | undefined, args: Args, started: (server: RedisServer) => void): Promise<RedisServer> {
-    for (let attempt = 1; ; attempt++) {
-      const server = new RedisServer(port ?? (await freePort()), typeof args === 'function' ? await args() : args);
+    const on = async (chosen: number) => {
+      const server = new RedisServer(chosen, typeof args === 'function' ? await args() : args);
       started(server);
       try {
         await server.restart();
         return server;
       } catch (error) {
         await server.stop();
-        if (port !== undefined || attempt === 5) throw error;
+        throw error;
       }
-    }
+    };
+    return port === undefined ? startOnFreePort(on) : on(port);
   }
+
 
   /** Starts it again on the same port (after `stop()`). */
   async restart(): Promise<void> {

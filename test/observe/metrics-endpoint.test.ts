@@ -2,7 +2,7 @@
 // user would run them: a real WebSocket through the app, then a real scrape of the app's own port.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../helpers/ports.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../helpers/cleanup.js';
@@ -10,14 +10,6 @@ import { delay } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const root = join(import.meta.dirname, '../..');
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** Starts the quick start on a free port; resolves with its address once /metrics answers. */
 async function startQuickstart(file: string): Promise<string> {
