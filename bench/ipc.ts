@@ -31,6 +31,14 @@ export interface SpawnOptions {
 }
 
 /**
+ * `BENCH_NODE_FLAGS` (space-separated) go to every child too: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+ * profiles each process of a scenario (NODE_OPTIONS does not take --cpu-prof).
+ */
+function extraFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+}
+
+/**
  * A child process driven by request/reply messages over Node's IPC channel. Started through
  * `sh -c 'ulimit -n …; exec node …'`, because 10,000 sockets need more than the common default of
  * 1,024 open files and a process cannot raise its own limit.
@@ -45,7 +53,9 @@ export class Child {
   constructor(entry: string, args: string[], options: SpawnOptions = {}) {
     const limit = options.fileLimit ?? 1024;
     const script = `ulimit -n ${limit} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
-    const nodeArgs = ['--import', 'tsx', ...(options.nodeFlags ?? []), fileURLToPath(new URL(entry, import.meta.url)), ...args];
+    // A built .mjs (bench/deploy/build.ts) runs on plain node; TypeScript through tsx.
+    const loader = entry.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+    const nodeArgs = [...loader, ...(options.nodeFlags ?? []), ...extraFlags(), fileURLToPath(new URL(entry, import.meta.url)), ...args];
     this.process = spawn('sh', ['-c', script, 'sh', process.execPath, ...nodeArgs], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, ...options.env },

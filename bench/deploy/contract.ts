@@ -150,6 +150,10 @@ export interface ResumeEvent {
   at: number;
   /** Handshake attempts it took (1: the first one worked). */
   attempts: number;
+  /** When the attempt that worked started: before it, the client was down or retrying; after, its handshake and replay. */
+  attemptAt: number;
+  /** When that attempt's upgrade reached the server's app (upsocket's welcome says): before, the load process, the balancer and the accept queue; after, the server's handshake and replay. */
+  arrivedAt?: number;
   /** socket.io: `socket.recovered`; upsocket: true unless a gap was signalled on the way. */
   recovered: boolean;
 }

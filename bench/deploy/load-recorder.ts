@@ -14,6 +14,7 @@ interface ClientState {
   /** Set while down: the server it was on, when and how its connection ended. */
   down: { from: string; at: number; code: number } | undefined;
   attempts: number;
+  attemptAt: number;
   gapSinceDown: boolean;
 }
 
@@ -38,7 +39,7 @@ export class LoadRecorder {
   #state(client: number): ClientState {
     let state = this.#clients.get(client);
     if (state === undefined) {
-      state = { server: undefined, down: undefined, attempts: 0, gapSinceDown: false };
+      state = { server: undefined, down: undefined, attempts: 0, attemptAt: 0, gapSinceDown: false };
       this.#clients.set(client, state);
     }
     return state;
@@ -57,13 +58,13 @@ export class LoadRecorder {
   }
 
   /** The client is subscribed (replayed) on `server` over its current connection. */
-  subscribed(client: number, server: string, at: number, recovered = true): void {
+  subscribed(client: number, server: string, at: number, recovered = true, arrivedAt?: number): void {
     const state = this.#state(client);
     if (state.server === undefined) this.#subscribed++;
     state.server = server;
     if (state.down !== undefined) {
       const { from, at: downAt, code } = state.down;
-      this.#resumed.push({ client, from, downAt, code, to: server, at, attempts: state.attempts, recovered: recovered && !state.gapSinceDown });
+      this.#resumed.push({ client, from, downAt, code, to: server, at, attempts: state.attempts, attemptAt: state.attemptAt, ...(arrivedAt !== undefined && { arrivedAt }), recovered: recovered && !state.gapSinceDown });
     }
     state.down = undefined;
     state.attempts = 0;
@@ -82,7 +83,9 @@ export class LoadRecorder {
 
   /** A handshake attempt of the client is starting. */
   attempt(client: number): void {
-    this.#state(client).attempts++;
+    const state = this.#state(client);
+    state.attempts++;
+    state.attemptAt = performance.timeOrigin + performance.now();
   }
 
   /** A handshake failed: its HTTP status, else the client's error code, or 'error'. */

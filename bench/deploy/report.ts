@@ -1,7 +1,17 @@
 // The deploy scenario's Markdown: one table, a row per phase and stack (stacks side by side
 // within each phase), and the run's settings.
 import type { ScenarioSettings, StackRecord } from './scenario.js';
-import type { PhaseSummary } from './summary.js';
+import { percentile, type PhaseSummary } from './summary.js';
+
+/** Where the resume time went: until the attempt that worked started, and that attempt's handshake and replay. */
+function split(resumeMs: readonly number[], waitMs: readonly number[] | undefined, arrivedMs: readonly number[] | undefined): string {
+  if (waitMs === undefined || waitMs.length !== resumeMs.length || waitMs.length === 0) return '';
+  const between = (from: readonly number[], to: readonly number[]): number[] => to.map((end, index) => end - from[index]!);
+  const triple = (values: readonly number[]): string => `${ms(percentile(values, 50)!)} / ${ms(percentile(values, 99)!)} / ${ms(Math.max(...values))}`;
+  const started = `; the attempt that worked started ${triple(waitMs)} ms (p50 / p99 / max) after the signal`;
+  if (arrivedMs === undefined || arrivedMs.length !== resumeMs.length) return `${started}, then took ${triple(between(waitMs, resumeMs))} ms`;
+  return `${started}, reached the server's app ${triple(between(waitMs, arrivedMs))} ms later, and was welcomed (replayed) back at the client ${triple(between(arrivedMs, resumeMs))} ms after that`;
+}
 
 const stackLabels: Record<string, string> = { upsocket: 'upsocket', socketio: 'socket.io 4.8' };
 
@@ -51,7 +61,7 @@ export function renderMarkdown(report: DeployReport): string {
     '',
     `${settings.clients} clients in ${Math.ceil(settings.clients / settings.clientsPerLoad)} load processes, ${settings.servers} servers behind ${settings.balancer}, ` +
       `${settings.rate} msg/s over ${settings.topics} topics, ${settings.topicsPerClient} topic(s) per client, history ${settings.history} per topic in Redis; ` +
-      `listen backlog ${settings.backlog ?? "Node's default (511)"}; steady windows ${settings.steadyMs / 1000} s, quiesce ${settings.quiesceMs / 1000} s.`,
+      `listen backlog ${settings.backlog ?? "Node's default (511)"}; upsocket's drain spread ${settings.spread === undefined ? 'its default' : `${settings.spread} ms`}; steady windows ${settings.steadyMs / 1000} s, quiesce ${settings.quiesceMs / 1000} s.`,
     '',
     '| phase | stack | s | published | deliveries expected | lost (in signalled gaps) | duplicated into the app | out of order | gaps signalled | clients subscribed at the end | clients resumed | resume max / p99 (ms, from the signal) | publish → delivery p50 / p99 (ms) | refused handshakes | survivors\' event-loop delay max (ms) | load processes\' event-loop delay max (ms) | server RSS peak (MB) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
@@ -65,7 +75,7 @@ export function renderMarkdown(report: DeployReport): string {
   lines.push('');
   for (const { record } of report.stacks) {
     for (const signal of record.signals) {
-      lines.push(`- ${stackLabels[record.stack]}, ${signal.phase}: ${signal.signal} ${signal.server} (${signal.clients} clients): exited after ${(signal.exitedAt - signal.at).toFixed(0)} ms, ${signal.resumeMs.length} resumed, the last ${ms(Math.max(0, ...signal.resumeMs))} ms after the signal`);
+      lines.push(`- ${stackLabels[record.stack]}, ${signal.phase}: ${signal.signal} ${signal.server} (${signal.clients} clients): exited after ${(signal.exitedAt - signal.at).toFixed(0)} ms, ${signal.resumeMs.length} resumed, the last ${ms(Math.max(0, ...signal.resumeMs))} ms after the signal${split(signal.resumeMs, signal.waitMs, signal.arrivedMs)}`);
     }
     for (const note of record.notes) lines.push(`- ${stackLabels[record.stack]}: ${note}`);
     lines.push(`- ${stackLabels[record.stack]}: the balancer: ${balancerErrors(record.balancerLog)}`);

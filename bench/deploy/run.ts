@@ -28,6 +28,7 @@ const { values } = parseArgs({
     quiesce: { type: 'string', default: '5' },
     'resume-timeout': { type: 'string', default: '60' },
     backlog: { type: 'string' },
+    spread: { type: 'string' },
     name: { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
   },
@@ -56,6 +57,7 @@ const settings: ScenarioSettings = {
   resumeTimeoutMs: Number(values['resume-timeout']) * 1000,
   tickMs: 500,
   backlog: values.backlog === undefined ? undefined : Number(values.backlog),
+  spread: values.spread === undefined ? undefined : Number(values.spread),
 };
 const name = values.name ?? `${settings.clients}-${balancer}`;
 const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);

@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort, RedisServer } from '../../test/helpers/redis-server.js';
 import { Child } from '../ipc.js';
+import { buildPrograms } from './build.js';
 import { startBalancer, type BalancerName } from './balancer.js';
-import { stackPrograms, type LoadLedger, type LoadTick, type PublisherMark, type ServerReady, type ServerTick, type StackName } from './contract.js';
+import { stackPrograms, type LoadLedger, type LoadTick, type PublisherMark, type ResumeEvent, type ServerReady, type ServerTick, type StackName } from './contract.js';
 
 export interface ScenarioSettings {
   clients: number;
@@ -28,6 +29,8 @@ export interface ScenarioSettings {
   tickMs: number;
   /** The servers' listen backlog; undefined: Node's default (511). */
   backlog?: number | undefined;
+  /** upsocket's `close({ spread })` on SIGTERM, ms; undefined: its default (0.5 ms per connection, at most 3 s). */
+  spread?: number | undefined;
 }
 
 export interface SignalRecord {
@@ -41,6 +44,10 @@ export interface SignalRecord {
   replacedAt: number;
   /** Each of its clients' time from the signal until it was subscribed again, ms. */
   resumeMs: number[];
+  /** Of that, each one's time from the signal until its last attempt started (down, backing off, refused): the rest is that attempt's handshake and replay. */
+  waitMs: number[];
+  /** Of that, each one's time from the signal until its upgrade reached the server's app, where the server says (upsocket). */
+  arrivedMs?: number[];
 }
 
 export interface PhaseRecord {
@@ -79,7 +86,7 @@ export function stackAvailable(stack: StackName): boolean {
  * when it ends.
  */
 export async function runStack(stack: StackName, settings: ScenarioSettings, log: (line: string) => void, onCleanup?: (stop: () => Promise<void>) => void): Promise<StackRecord> {
-  const programs = stackPrograms(stack);
+  const programs = await buildPrograms(stackPrograms(stack), `${stack}-${process.pid}`);
   const record: StackRecord = { stack, startedAt: now(), phases: [], signals: [], serverTicks: [], loadTicks: [], leaving: {}, ledger: { phases: {} }, notes: [], balancerLog: '' };
   const redis = await RedisServer.launch();
   const common = { REDIS_URL: redis.url, DEPLOY_TOPICS: String(settings.topics), DEPLOY_HISTORY: String(settings.history), DEPLOY_TICK_MS: String(settings.tickMs) };
@@ -102,7 +109,7 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
   const startServer = async (index: number): Promise<Child> => {
     const id = `s${index + 1}`;
     const child = new Child(programs.server, [], {
-      env: { ...common, DEPLOY_PORT: String(ports[index]), DEPLOY_SERVER: id, ...(settings.backlog !== undefined && { DEPLOY_BACKLOG: String(settings.backlog) }) },
+      env: { ...common, DEPLOY_PORT: String(ports[index]), DEPLOY_SERVER: id, ...(settings.backlog !== undefined && { DEPLOY_BACKLOG: String(settings.backlog) }), ...(settings.spread !== undefined && { DEPLOY_SPREAD: String(settings.spread) }) },
       fileLimit: settings.clients + 2048,
     });
     children.push(child);
@@ -168,10 +175,10 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
       for (const tick of record.loadTicks) latest.set(tick.load, tick);
       return [...latest.values()].reduce((sum, tick) => sum + (tick.perServer[server] ?? 0), 0);
     };
-    const resumesOf = (server: string, since: number): number[] => {
-      const seen = new Map<number, number>();
+    const resumesOf = (server: string, since: number): ResumeEvent[] => {
+      const seen = new Map<number, ResumeEvent>();
       for (const tick of record.loadTicks) {
-        for (const event of tick.resumed) if (event.from === server && event.downAt >= since && !seen.has(event.client)) seen.set(event.client, event.at - since);
+        for (const event of tick.resumed) if (event.from === server && event.downAt >= since && !seen.has(event.client)) seen.set(event.client, event);
       }
       return [...seen.values()];
     };
@@ -190,9 +197,12 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
       const replaced = startServer(index).then(() => (replacedAt = now()));
       const deadline = exitedAt + settings.resumeTimeoutMs;
       while (resumesOf(id, at).length < clients && now() < deadline) await sleep(100);
-      const resumeMs = resumesOf(id, at);
+      const resumes = resumesOf(id, at);
+      const resumeMs = resumes.map((event) => event.at - at);
+      const waitMs = resumes.map((event) => event.attemptAt - at);
+      const arrivedMs = resumes.every((event) => event.arrivedAt !== undefined) ? resumes.map((event) => event.arrivedAt! - at) : undefined;
       await replaced;
-      record.signals.push({ phase, server: id, signal, at, clients, exitedAt, replacedAt, resumeMs });
+      record.signals.push({ phase, server: id, signal, at, clients, exitedAt, replacedAt, resumeMs, waitMs, ...(arrivedMs !== undefined && { arrivedMs }) });
       log(`${stack}: ${signal} ${id}: ${resumeMs.length}/${clients} resumed, max ${Math.max(0, ...resumeMs).toFixed(0)} ms; exited after ${(exitedAt - at).toFixed(0)} ms`);
     };
 

@@ -28,7 +28,8 @@ function startClient(client: number): void {
         for await (const message of connection) {
           const text = message.text();
           if (text.startsWith('welcome ')) {
-            recorder.subscribed(client, text.slice(8), now());
+            const [server = '', arrivedAt] = text.slice(8).split(' ');
+            recorder.subscribed(client, server, now(), true, arrivedAt === undefined ? undefined : Number(arrivedAt));
             continue;
           }
           // Without resume, the seams reach the app too: only messages carry a text.

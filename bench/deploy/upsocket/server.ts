@@ -1,7 +1,7 @@
 // The upsocket server of the deploy scenario (bench/deploy/contract.ts, "Server process"): node:http,
 // topics on Redis with history, each WebSocket on /deploy?topics=t1,t2 subscribed to those topics in
 // the envelope (resuming from the `upsocket-resume` points its URL carries), then told
-// `welcome <server id>`. SIGTERM: docs/deployment.md's recipe (close(): 503 to new upgrades, 1012
+// `welcome <server id> <when its upgrade reached the app, ms since the epoch>`. SIGTERM: docs/deployment.md's recipe (close(): 503 to new upgrades, 1012
 // spread over a window, handlers' timeout; server.close(); topics.close()), then exit. Admission
 // (maxPendingUpgrades) at its default; the listen backlog Node's unless DEPLOY_BACKLOG says.
 import http from 'node:http';
@@ -20,11 +20,13 @@ const topics = createTopics({
 });
 
 const server = http.createServer((req, res) => {
+  const arrivedAt = performance.timeOrigin + performance.now();
   const names = new URL(req.url ?? '/', 'http://localhost').searchParams.get('topics')?.split(',') ?? [];
   const opened = open(req, async (connection) => {
     // Every topic replayed from the URL's resume points before the client hears it is back.
     await Promise.all(names.map((name) => topics.subscribe(connection, name, { envelope: true })));
-    connection.sendText(`welcome ${id}`);
+    // When the upgrade reached the app, for the bench's split of resume times (report.ts).
+    connection.sendText(`welcome ${id} ${arrivedAt.toFixed(1)}`);
     for await (const message of connection) void message;
   });
   if (!opened) res.writeHead(404).end();
@@ -44,7 +46,8 @@ function say(type: ServerState['type']): void {
 
 process.once('SIGTERM', async () => {
   say('draining');
-  await upsocket.close({ reason: 'restarting', timeout: 10_000 });
+  const spread = process.env.DEPLOY_SPREAD === undefined ? undefined : Number(process.env.DEPLOY_SPREAD);
+  await upsocket.close({ reason: 'restarting', timeout: 10_000, ...(spread !== undefined && { spread }) });
   await new Promise((resolve) => server.close(resolve));
   await topics.close();
   say('drained');
