@@ -2,18 +2,20 @@ import type { Connection } from '../connection/connection.js';
 import { countDraining, debugDrain } from './publish.js';
 
 /**
- * ms of `close()`'s default `spread` per open connection: close frames go out at about 2,000 a
- * second, so a process with 1,700 connections (5,000 clients over 3 processes) hands them to the
- * others over ~0.85 s instead of in one tick.
+ * ms of `close()`'s default `spread` per open connection: close frames go out at about 250 a
+ * second, what two surviving instances absorbed (handshake and resume each) on the deploy bench's
+ * 2-core machine while also delivering 20,000 messages a second (bench/README.md, "Deploys"). At
+ * 0.5 ms (2,000 a second) the returning clients waited up to 4 s in the survivors' accept queues
+ * and delivery p99 during a rolling restart was 3.6–4.6 s; at 3–5 ms it was 1.7–3.0 s.
  */
-export const spreadPerConnection = 0.5;
+export const spreadPerConnection = 4;
 
 /**
- * The default `spread` never exceeds this (ms): past 6,000 connections a drain goes faster than
- * 2,000 a second rather than keeping a deploy waiting, and the spread plus `close()`'s `timeout`
- * (10 s) stays well inside common grace periods (Kubernetes: 30 s).
+ * The default `spread` never exceeds this (ms): past 2,500 connections a drain goes faster than
+ * 250 a second rather than keeping a deploy waiting, and the spread plus `close()`'s `timeout`
+ * (10 s) stays inside common grace periods (Kubernetes: 30 s).
  */
-export const maxDefaultSpread = 3000;
+export const maxDefaultSpread = 10_000;
 
 /** About this many ms between two batches of close frames: fine enough to look continuous to the survivors. */
 const batchInterval = 10;

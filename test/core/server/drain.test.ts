@@ -106,7 +106,7 @@ describe('UpsocketServer.close({ spread })', () => {
     }
   });
 
-  it('defaults the spread to 0.5 ms per open connection, at most 3 s', () => {
-    expect([0, 1, 100, 1700, 6000, 50_000].map(defaultSpread)).toEqual([0, 1, 50, 850, 3000, 3000]);
+  it('defaults the spread to 4 ms per open connection, at most 10 s', () => {
+    expect([0, 1, 100, 1000, 2500, 50_000].map(defaultSpread)).toEqual([0, 4, 400, 4000, 10_000, 10_000]);
   });
 });
