@@ -12,6 +12,7 @@ import { deferred } from '../../helpers/deferred.js';
 import { delay, listen, until } from '../../helpers/server.js';
 import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 import { points, startMetrics } from '../../observe/metrics.js';
+import { on, recordChannels } from '../../observe/recorder.js';
 
 /**
  * A server whose app holds every upgrade in an async middleware until `release()` (unless `hold`
@@ -208,5 +209,44 @@ describe('shed upgrades in upsocket/otel', () => {
     await held;
     metrics = await collect();
     expect(points(metrics.get('upsocket.upgrades.pending'))).toEqual([{ attributes: {}, value: pendingWhileHeld - 1 }]);
+  });
+});
+
+describe('shed upgrades are told apart by the bound that shed them, not by their reason text', () => {
+  it("upsocket:refused carries each shed's bound; stats() and upsocket/otel count those and no other 503", async () => {
+    const published = recordChannels();
+    const { collect } = startMetrics();
+    const before = stats();
+
+    // maxPendingUpgrades sheds; maxConnections and the shutdown refuse with 503 too, unshed.
+    const pending = await holdingServer({ maxPendingUpgrades: 1, maxConnections: 1 });
+    const held = TestClient.connect(`${pending.wsUrl}/held`);
+    await until(() => pending.seen.length === 1, 5000, 'the app to hold an upgrade');
+    expect((await expectRefusal(`${pending.wsUrl}/over-pending`)).status).toBe(503);
+    pending.release();
+    await held;
+    const full = expectRefusal(`${pending.wsUrl}/over-connections`);
+    await until(() => pending.seen.length === 2, 5000, 'the app to get the upgrade over maxConnections');
+    pending.release();
+    expect((await full).status).toBe(503);
+    void pending.upsocket.close({ timeout: 500 });
+    expect((await expectRefusal(`${pending.wsUrl}/after-close`)).status).toBe(503);
+
+    // upgradesPerSecond sheds: a bucket of one, so the second at once is over it.
+    const rate = await holdingServer({ upgradesPerSecond: 1, upgradeBurst: 1 }, false);
+    expect(await attempt(`${rate.wsUrl}/first`)).toBe('opened');
+    expect(await attempt(`${rate.wsUrl}/over-rate`)).toMatchObject({ status: 503 });
+
+    expect(on(published, 'upsocket:refused').map(({ request, status, shed }) => ({ url: request.url, status, shed }))).toEqual([
+      { url: '/over-pending', status: 503, shed: 'maxPendingUpgrades' },
+      { url: '/over-connections', status: 503, shed: undefined },
+      { url: '/after-close', status: 503, shed: undefined },
+      { url: '/over-rate', status: 503, shed: 'upgradesPerSecond' },
+    ]);
+    const after = stats();
+    expect(after.refusedByStatus[503]! - (before.refusedByStatus[503] ?? 0)).toBe(4);
+    expect(after.upgradesShed - before.upgradesShed).toBe(2);
+    const metrics = await collect();
+    expect(points(metrics.get('upsocket.upgrades.shed'))).toEqual([{ attributes: {}, value: 2 }]);
   });
 });
