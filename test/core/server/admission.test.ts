@@ -1,7 +1,6 @@
 // attach()'s admission bounds under a storm: maxPendingUpgrades and upgradesPerSecond shed upgrades
 // with a raw 503 + Retry-After before the app sees them, visible in stats() and upsocket/otel.
 import http from 'node:http';
-import { connect as connectTcp } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { attach, open, type AttachOptions } from '../../../src/adapters/node-http/index.js';
@@ -9,6 +8,7 @@ import type { RefusedUpgrade } from '../../../src/index.js';
 import { stats } from '../../../src/observe/stats.js';
 import { onCleanup } from '../../helpers/cleanup.js';
 import { deferred } from '../../helpers/deferred.js';
+import { RawClient } from '../../helpers/raw-client.js';
 import { delay, listen, until } from '../../helpers/server.js';
 import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 import { points, startMetrics } from '../../observe/metrics.js';
@@ -42,18 +42,9 @@ async function holdingServer(options: AttachOptions, hold = true) {
   return { ...started, seen, refusals, release };
 }
 
-/** A handshake on a raw socket, for many cheap pending upgrades; resolves with the socket once written. */
-function rawUpgrade(port: number, path: string) {
-  const socket = connectTcp(port, '127.0.0.1');
-  onCleanup(() => socket.destroy());
-  let received = '';
-  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(
-    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-  );
-  return { socket, received: () => received };
+/** `count` handshakes on raw sockets: many cheap pending upgrades. */
+function rawUpgrades(port: number, path: string, count: number): Promise<RawClient[]> {
+  return Promise.all(Array.from({ length: count }, () => RawClient.open(port, path)));
 }
 
 /** One handshake: 'opened', or the refusal's status, Retry-After and body. */
@@ -107,7 +98,7 @@ describe('attach({ maxPendingUpgrades })', () => {
     const { wsUrl, httpUrl, seen, release } = await holdingServer({ maxPendingUpgrades: 2 });
     const port = Number(new URL(httpUrl).port);
     const before = stats().pendingUpgrades;
-    const leaving = rawUpgrade(port, '/deny');
+    const leaving = await RawClient.open(port, '/deny');
     const staying = TestClient.connect(`${wsUrl}/stay`);
     await until(() => seen.length === 2, 5000, 'the app to hold two upgrades');
     expect(stats().pendingUpgrades - before).toBe(2);
@@ -125,23 +116,23 @@ describe('attach({ maxPendingUpgrades })', () => {
   it('holds 512 upgrades in the app by default and sheds the 513th', async () => {
     const { httpUrl, seen, release } = await holdingServer({});
     const port = Number(new URL(httpUrl).port);
-    const pending = Array.from({ length: 512 }, () => rawUpgrade(port, '/held'));
+    const pending = await rawUpgrades(port, '/held', 512);
     await until(() => seen.length === 512, 20_000, 'the app to hold 512 upgrades');
-    const shed = rawUpgrade(port, '/over');
-    await until(() => shed.received().includes('\r\n\r\n'), 5000, 'the 513th to be answered');
-    expect(shed.received()).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*Retry-After: 1\r\n/);
+    const shed = await RawClient.open(port, '/over');
+    await until(() => shed.status !== undefined, 5000, 'the 513th to be answered');
+    expect(shed.httpResponse).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*Retry-After: 1\r\n/);
     expect(seen).not.toContain('/over');
     release();
-    await until(() => pending.every(({ received }) => received().startsWith('HTTP/1.1 101')), 20_000, 'the held upgrades to open');
+    await until(() => pending.every((client) => client.status === 101), 20_000, 'the held upgrades to open');
   }, 40_000);
 
   it('can be turned off with false, and checks its value', async () => {
     const { httpUrl, seen, release } = await holdingServer({ maxPendingUpgrades: false });
     const port = Number(new URL(httpUrl).port);
-    const pending = Array.from({ length: 600 }, () => rawUpgrade(port, '/held'));
+    const pending = await rawUpgrades(port, '/held', 600);
     await until(() => seen.length === 600, 20_000, 'the app to hold 600 upgrades');
     release();
-    await until(() => pending.every(({ received }) => received().startsWith('HTTP/1.1 101')), 20_000, 'the held upgrades to open');
+    await until(() => pending.every((client) => client.status === 101), 20_000, 'the held upgrades to open');
     for (const maxPendingUpgrades of [0, -1, 2.5, true, '10']) {
       expect(() => attach(http.createServer(), { maxPendingUpgrades: maxPendingUpgrades as number })).toThrow(
         expect.objectContaining({ code: 'UPSOCKET_INVALID_OPTION', message: expect.stringContaining('maxPendingUpgrades') }),
