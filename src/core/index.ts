@@ -17,4 +17,5 @@ export { type RateLimit } from './connection/rate-limit.js';
 export { type OpenOptions } from './server/options.js';
 export { type OriginPolicy, type OriginRule } from './server/origin.js';
 export { type RefusedUpgrade } from './server/refusals.js';
-export { UpsocketServer, type ShutdownOptions } from './server/server.js';
+export { UpsocketServer } from './server/server.js';
+export { type ShutdownOptions } from './server/shutdown-options.js';

@@ -12,7 +12,6 @@ export { defineOptions, type OptionCheck, type Resolved } from './connection/def
 export { publishDeliver, publishSlowSubscriber, publishTopicGap, publishTopicPublish, rateLimitedConnections } from './connection/publish.js';
 export { rateLimitCloseReason } from './connection/rate-limit.js';
 export { drainingConnections, openConnections, pendingUpgrades } from './server/publish.js';
-export { isShed } from './server/admission.js';
 export { heartbeatOption, limitOptions, type Limits } from './connection/limits.js';
 export { aBoolean, aFunction, anArray, aString, atLeast, between, instanceOf, nonNegativeInteger, positiveInteger } from './connection/option-checks.js';
 export { guardedOnError } from './connection/report.js';

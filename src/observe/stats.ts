@@ -1,6 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
 import {
-  countMessages, drainingConnections, isShed, openConnections, pendingUpgrades, rateLimitCloseReason, rateLimitedConnections, type MessageCounts, type UpsocketChannels,
+  countMessages, drainingConnections, openConnections, pendingUpgrades, rateLimitCloseReason, rateLimitedConnections, type MessageCounts, type UpsocketChannels,
 } from '../core/internal.js';
 
 /** What `stats()` returns: a snapshot, yours to keep. */
@@ -87,10 +87,10 @@ function startCounting(): Counts {
     if (code === 1008 && reason === rateLimitCloseReason) c.rateLimitCloses++;
   });
   subscribe('upsocket:refused', (message) => {
-    const { status, reason } = message as UpsocketChannels['upsocket:refused'];
+    const { status, shed } = message as UpsocketChannels['upsocket:refused'];
     c.refused++;
     count(c.refusedByStatus, status);
-    if (isShed(reason)) c.upgradesShed++;
+    if (shed !== undefined) c.upgradesShed++;
   });
   subscribe('upsocket:error', () => c.errors++);
   subscribe('upsocket:pause', (message) => {

@@ -1,59 +1,27 @@
 import { UpsocketError, type Connection } from '../core/index.js';
 import { publishTopicGap, publishTopicPublish } from '../core/internal.js';
-import type { TopicBackend, TopicGapListener, TopicReplay } from './backend.js';
-import { createMemoryBackend } from './memory-backend.js';
+import type { TopicBackend, TopicReplay } from './backend.js';
 import { PreparedMessage } from './prepared-message.js';
 import { Presence } from './presence.js';
 import type { PresenceTracking } from './presence-tracking.js';
 import type { PresenceMembers } from '../wire/index.js';
+import { quiet, resolved } from './promises.js';
 import { RequestResumePoints } from './request-resume-points.js';
-import { TopicSubscribers, type CatchingUp } from './topic-subscribers.js';
-import { historyOptions, presenceOptions, subscribeOptions, topicsOptions, type SubscribeOptions, type SubscribeResult, type TopicGap, type TopicsOptions } from './topics-options.js';
+import { Subscriptions } from './subscriptions.js';
+import type { CatchingUp, TopicSubscribers } from './topic-subscribers.js';
+import { subscribeOptions, type SubscribeOptions, type SubscribeResult, type TopicGap, type TopicsOptions } from './topics-options.js';
+import { topicsSettings } from './topics-settings.js';
 
-const resolved = Promise.resolve();
 const NOTHING_NEW: SubscribeResult = Object.freeze({ gap: false, after: undefined });
 const resolvedNothingNew = Promise.resolve(NOTHING_NEW);
 // The bases subscribe() options resolve over: the topics' envelope default, no since.
 const RAW = Object.freeze({ since: undefined, envelope: false, presence: false });
 const ENVELOPE = Object.freeze({ since: undefined, envelope: true, presence: false });
 
-function noop(): void {}
-
-/** A promise the caller may await, whose rejection is not reported as unhandled when they do not. */
-function quiet<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(noop);
-  return promise;
-}
-
 function assertTopic(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name === '') {
     throw new UpsocketError('UPSOCKET_INVALID_TOPIC', `A topic name must be a non-empty string, got ${name === '' ? "''" : typeof name}`);
   }
-}
-
-/** `onGap`'s default: raw subscribers were told nothing, so say it somewhere. */
-function logGap(topic: string, { after, raw }: TopicGap): void {
-  if (raw.length === 0) return;
-  console.error(`upsocket: ${raw.length} raw subscriber(s) of topic "${topic}" missed messages after ${after ?? 'its start'} that the history no longer had; set createTopics({ onGap }) to resync them`);
-}
-
-/** The backend, told to keep history when asked for (with `onGap` for what it loses); throws when it cannot. */
-function backendOf(
-  options: TopicsOptions | undefined,
-  onGap: TopicGapListener,
-): { backend: TopicBackend; maxBufferedAmount: number; history: boolean; envelope: boolean; gap: (topic: string, gap: TopicGap) => void; presence: { interval: number; grace: number } } {
-  const resolvedOptions = topicsOptions.resolve('createTopics()', options);
-  const { backend = createMemoryBackend(), maxBufferedAmount, history, envelope, onGap: gap = logGap } = resolvedOptions;
-  const presence = presenceOptions.resolve('createTopics() presence', resolvedOptions.presence);
-  if (history === undefined) return { backend, maxBufferedAmount, history: false, envelope, gap, presence };
-  if (backend.keepHistory === undefined || backend.replay === undefined) {
-    throw new UpsocketError(
-      'UPSOCKET_INVALID_OPTION',
-      'createTopics(): history needs a backend that keeps history (with keepHistory() and replay()), and this one does not: the memory and Redis backends do',
-    );
-  }
-  backend.keepHistory(historyOptions.resolve('createTopics() history', history), onGap);
-  return { backend, maxBufferedAmount, history: true, envelope, gap, presence };
 }
 
 /**
@@ -87,15 +55,9 @@ export class Topics {
   /** Whether the backend keeps history: then messages have ids and subscribe() replays. */
   readonly #history: boolean;
   readonly #envelope: boolean;
-  readonly #subscribers = new Map<string, TopicSubscribers>();
-  /** The backend's subscribe() promise of each topic with subscribers here. */
-  readonly #backendSubscriptions = new Map<string, Promise<void>>();
-  readonly #topicsOf = new Map<Connection, Set<string>>();
-  /** Connections whose close we already watch: one callback per connection, however many topics. */
-  readonly #watched = new WeakSet<Connection>();
+  readonly #subscriptions: Subscriptions;
   /** With history: the resume points of the connections' upgrade URLs, for subscribes without `since`. */
   readonly #requestResumePoints = new RequestResumePoints();
-  readonly #deliver = (topic: string, message: PreparedMessage): void => this.#subscribers.get(topic)?.deliver(message, this.#maxBufferedAmount);
   readonly #onGap: (topic: string, gap: TopicGap) => void;
   readonly #presenceSettings: { interval: number; grace: number };
   /** Made by the first track(), presence() or subscribe with presence: topics without presence pay nothing. */
@@ -104,13 +66,14 @@ export class Topics {
 
   /** @internal Use `createTopics()`. */
   constructor(options?: TopicsOptions) {
-    const { backend, maxBufferedAmount, history, envelope, gap, presence } = backendOf(options, (topic, after) => this.#gap(topic, after));
+    const { backend, maxBufferedAmount, history, envelope, gap, presence } = topicsSettings(options, (topic, after) => this.#gap(topic, after));
     this.#presenceSettings = presence;
     this.#backend = backend;
     this.#maxBufferedAmount = maxBufferedAmount;
     this.#history = history;
     this.#envelope = envelope;
     this.#onGap = gap;
+    this.#subscriptions = new Subscriptions(backend, maxBufferedAmount, (connection, name) => this.#presence?.unsubscribe(connection, name));
   }
 
   /**
@@ -137,7 +100,7 @@ export class Topics {
     this.#assertOpen('subscribe');
     const { since: asked, envelope, presence } = subscribeOptions.resolve('topics.subscribe()', options, this.#envelope ? ENVELOPE : RAW);
     if (connection.state !== 'open') return resolvedNothingNew;
-    let subscribers = this.#subscribers.get(name);
+    const subscribers = this.#subscriptions.of(name);
     if (subscribers?.has(connection)) return resolvedNothingNew;
     if (presence) {
       // Its presence state goes out once every process's members are known; the result waits for that too.
@@ -184,21 +147,8 @@ export class Topics {
   }
 
   #subscribe(connection: Connection, name: string, existing: TopicSubscribers | undefined, asked: string | null | undefined, envelope: boolean): Promise<SubscribeResult> {
-    let subscribers = existing;
-    let topics = this.#topicsOf.get(connection);
-    if (topics === undefined) {
-      topics = new Set();
-      this.#topicsOf.set(connection, topics);
-      this.#watch(connection);
-    }
-    topics.add(name);
-    if (subscribers === undefined) {
-      subscribers = new TopicSubscribers(name);
-      this.#subscribers.set(name, subscribers);
-      this.#backendSubscriptions.set(name, quiet(this.#backend.subscribe(name, this.#deliver)));
-    }
-    // Later subscribers wait for the same backend subscription as the first.
-    const backendSubscription = this.#backendSubscriptions.get(name) ?? resolved;
+    const subscribers = this.#subscriptions.join(connection, name, existing);
+    const backendSubscription = this.#subscriptions.backendSubscriptionOf(name);
     if (this.#history) {
       const fromRequest = this.#requestResumePoints.take(connection, name);
       const since = asked === undefined ? fromRequest : (asked ?? undefined);
@@ -218,10 +168,7 @@ export class Topics {
   unsubscribe(connection: Connection, name: string): Promise<void> {
     assertTopic(name);
     if (this.#closed) return resolved;
-    const topics = this.#topicsOf.get(connection);
-    if (topics === undefined || !topics.delete(name)) return resolved;
-    if (topics.size === 0) this.#topicsOf.delete(connection);
-    return this.#leave(connection, name);
+    return this.#subscriptions.unsubscribe(connection, name);
   }
 
   /**
@@ -254,12 +201,12 @@ export class Topics {
 
   /** How many connections in this process are subscribed to `name` (being replayed to included). */
   subscriberCount(name: string): number {
-    return this.#subscribers.get(name)?.size ?? 0;
+    return this.#subscriptions.count(name);
   }
 
   /** The topics `connection` is subscribed to. */
   topicsOf(connection: Connection): string[] {
-    return [...(this.#topicsOf.get(connection) ?? [])];
+    return this.#subscriptions.topicsOf(connection);
   }
 
   /**
@@ -269,9 +216,7 @@ export class Topics {
   close(): Promise<void> {
     if (this.#closed) return resolved;
     this.#closed = true;
-    this.#subscribers.clear();
-    this.#backendSubscriptions.clear();
-    this.#topicsOf.clear();
+    this.#subscriptions.clear();
     // Presence's last change (its held leaves, with the rest of their grace) reaches the backend before it closes.
     if (this.#presence !== undefined) return this.#presence.close().then(() => this.#backend.close());
     return this.#backend.close();
@@ -304,41 +249,18 @@ export class Topics {
       replay = { messages: [], last: undefined, gap: since !== undefined };
     }
     // Gone meanwhile (closed, unsubscribed, these topics closed): finishCatchUp() does nothing.
-    const result = this.#subscribers.get(name)?.finishCatchUp(connection, waiting, replay) ?? { after: replay.last, gap: replay.gap };
+    const result = this.#subscriptions.of(name)?.finishCatchUp(connection, waiting, replay) ?? { after: replay.last, gap: replay.gap };
     if (failure !== undefined) throw failure;
     return result;
   }
 
   /** The backend's `onGap`: tell the topic's subscribers here, then the app. */
   #gap(topic: string, after: string | undefined): void {
-    const subscribers = this.#subscribers.get(topic);
+    const subscribers = this.#subscriptions.of(topic);
     if (this.#closed || subscribers === undefined) return;
     const told = subscribers.gap(after);
     publishTopicGap(topic, after, told.raw.length + told.enveloped.length);
     this.#onGap(topic, { after, ...told });
-  }
-
-  #leave(connection: Connection, name: string): Promise<void> {
-    this.#presence?.unsubscribe(connection, name);
-    const subscribers = this.#subscribers.get(name);
-    // delete() covers every state, a subscriber being replayed to included.
-    if (subscribers === undefined || !subscribers.delete(connection) || subscribers.size > 0) return resolved;
-    this.#subscribers.delete(name);
-    this.#backendSubscriptions.delete(name);
-    return quiet(this.#backend.unsubscribe(name, this.#deliver));
-  }
-
-  #watch(connection: Connection): void {
-    if (this.#watched.has(connection)) return;
-    this.#watched.add(connection);
-    void connection.closed.then(() => this.#forget(connection));
-  }
-
-  #forget(connection: Connection): void {
-    const topics = this.#topicsOf.get(connection);
-    if (topics === undefined) return;
-    this.#topicsOf.delete(connection);
-    for (const name of topics) void this.#leave(connection, name);
   }
 
   #assertOpen(action: string): void {

@@ -63,6 +63,12 @@ export class RawClient {
     return client;
   }
 
+  /** The status of the server's HTTP answer (101, or a refusal's), once its head has arrived. */
+  get status(): number | undefined {
+    if (!this.httpResponse.includes('\r\n\r\n')) return undefined;
+    return Number(this.httpResponse.slice('HTTP/1.1 '.length, 'HTTP/1.1 '.length + 3));
+  }
+
   /** Resolves once the 101 arrived; rejects if the server answered anything else. */
   async upgraded(timeout = 5000): Promise<void> {
     const deadline = Date.now() + timeout;

@@ -27,9 +27,17 @@ export interface UpsocketChannels {
   'upsocket:upgrade': { request: IncomingMessage };
   /**
    * upsocket answered an upgrade with an HTTP error itself (what `onRefuse` hears). `route`: the
-   * route's pattern, when a route refused it (see `upsocket:open`).
+   * route's pattern, when a route refused it (see `upsocket:open`). `shed`: the `attach()` bound
+   * that shed it (a 503 before the app saw it), undefined for every other refusal; a stable name
+   * to count by, where `reason` is text for people.
    */
-  'upsocket:refused': { request: IncomingMessage; status: number; reason: string; route: string | undefined };
+  'upsocket:refused': {
+    request: IncomingMessage;
+    status: number;
+    reason: string;
+    route: string | undefined;
+    shed: 'maxPendingUpgrades' | 'upgradesPerSecond' | undefined;
+  };
   /**
    * The 101 went out: a server connection opened and its handler is about to run. `route` is the
    * route pattern the framework matched (`/rooms/:room`: Express's route under its router's mount

@@ -2,22 +2,6 @@ import { RateBudget } from '../connection/rate-budget.js';
 import type { Refusal } from './http-answer.js';
 
 /**
- * The reasons of the refusals that shed upgrades under a storm; `stats()` and `upsocket/otel` count
- * refusals with these reasons as shed (no field is added to `upsocket:refused` for it).
- */
-export const shedReasons = {
-  pending: 'Too many upgrades in progress (maxPendingUpgrades)',
-  rate: 'Too many upgrades per second (upgradesPerSecond)',
-} as const;
-
-const shedReasonSet: ReadonlySet<string> = new Set(Object.values(shedReasons));
-
-/** @internal Whether a refusal's reason says it was shed by the admission bounds. */
-export function isShed(reason: string): boolean {
-  return shedReasonSet.has(reason);
-}
-
-/**
  * Seconds a shed upgrade is told to wait at most: a bound on upgrades in progress or per second
  * frees up within a second (handshakes finish in milliseconds, the bucket refills every second),
  * so the server's `retryAfter` (5 s by default, sized for a full server or a restart) would keep
@@ -57,8 +41,20 @@ export class Admission {
     const holds = burst ?? perSecond;
     this.#budget = perSecond === undefined ? undefined : new RateBudget(holds, undefined, (holds! * 1000) / perSecond);
     const headers = Object.freeze({ 'Retry-After': String(Math.min(shedRetryAfter, retryAfter)) });
-    this.#overPending = Object.freeze({ status: 503, reason: shedReasons.pending, headers });
-    this.#overRate = Object.freeze({ status: 503, reason: shedReasons.rate, headers });
+    // `shed` names the bound on `upsocket:refused`: `stats()` and `upsocket/otel` count by it, so
+    // the reason stays text for people, free to change.
+    this.#overPending = Object.freeze({
+      status: 503,
+      reason: 'Too many upgrades in progress (maxPendingUpgrades)',
+      headers,
+      shed: 'maxPendingUpgrades',
+    });
+    this.#overRate = Object.freeze({
+      status: 503,
+      reason: 'Too many upgrades per second (upgradesPerSecond)',
+      headers,
+      shed: 'upgradesPerSecond',
+    });
   }
 
   /** The refusal for one more upgrade over a bound; undefined: admitted, pending until `release()`. */

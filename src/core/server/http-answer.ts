@@ -1,6 +1,7 @@
 import { STATUS_CODES, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { UpsocketChannels } from '../connection/channel-messages.js';
 import type { RefusedUpgrade } from './refusals.js';
 
 /** An HTTP answer that ends an upgrade before any 101. */
@@ -9,6 +10,8 @@ export interface Refusal {
   status: RefusedUpgrade['status'];
   reason: string;
   headers?: Record<string, string>;
+  /** The admission bound that shed it (`admission.ts`), published with it: what counters count by, never `reason`. */
+  shed?: UpsocketChannels['upsocket:refused']['shed'];
 }
 
 /** @internal What an upgrade gets that no route opened (HTTP/1.1 and HTTP/2). */

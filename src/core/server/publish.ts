@@ -3,6 +3,7 @@ import { channels } from '../connection/channels.js';
 import type { Connection } from '../connection/connection.js';
 import { closeInfoOf } from '../connection/internals.js';
 import { debug, debugging, describe } from '../connection/publish.js';
+import type { Refusal } from './http-answer.js';
 import { routeOf } from './route-patterns.js';
 
 // The upgrade path's diagnostics channels and NODE_DEBUG=upsocket lines (see
@@ -52,9 +53,9 @@ export function debugDroppedHeader(request: IncomingMessage, name: string, why: 
   if (debugging) debug('upgrade %s: header %s left off the 101: %s', describe(request), name, why);
 }
 
-/** @internal upsocket refused an upgrade with `status` and `reason`. */
-export function publishRefused(request: IncomingMessage, status: number, reason: string): void {
-  if (channels.refused.hasSubscribers) channels.refused.publish({ request, status, reason, route: routeOf(request) });
+/** @internal upsocket refused an upgrade. */
+export function publishRefused(request: IncomingMessage, { status, reason, shed }: Refusal): void {
+  if (channels.refused.hasSubscribers) channels.refused.publish({ request, status, reason, route: routeOf(request), shed });
   if (debugging) debug('refused %s: %d %s', describe(request), status, reason);
 }
 

@@ -46,7 +46,7 @@ export class Reporter {
 
   /** A refusal upsocket answered itself (not the app's own 4xx): `onRefuse` hears it. */
   refusal(request: IncomingMessage, refusal: Refusal): void {
-    publishRefused(request, refusal.status, refusal.reason);
+    publishRefused(request, refusal);
     const refused: RefusedUpgrade = {
       method: request.method ?? '',
       url: request.url ?? '',

@@ -3,7 +3,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import type { Attributes, BatchObservableCallback, MeterProvider } from '@opentelemetry/api';
-import { countMessages, isShed, pendingUpgrades, rateLimitCloseReason, type Connection, type UpsocketChannels } from '../../core/internal.js';
+import { countMessages, pendingUpgrades, rateLimitCloseReason, type Connection, type UpsocketChannels } from '../../core/internal.js';
 import { createInstruments, routeAttributes } from './instruments.js';
 
 /**
@@ -57,9 +57,9 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
   const held = new WeakSet<Connection>();
   const listeners: Listeners = {
     'upsocket:upgrade': () => meters.upgrades.add(1),
-    'upsocket:refused': ({ request, status, reason, route }) => {
+    'upsocket:refused': ({ request, status, route, shed }) => {
       meters.refusals.add(1, { ...routeAttributes(routeOf(request, route)), 'http.response.status_code': status });
-      if (isShed(reason)) meters.shed.add(1);
+      if (shed !== undefined) meters.shed.add(1);
     },
     'upsocket:open': ({ connection, request, route }) => {
       const attributes = routeAttributes(routeOf(request, route));

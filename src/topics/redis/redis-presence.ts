@@ -1,29 +1,17 @@
 import { UpsocketError } from '../../core/index.js';
 import { applyOwnChange, type PresenceBackend, type PresenceChange, type PresenceEntry, type PresenceListener, type PresenceSync } from '../presence-backend.js';
-import { PRESENCE_MARK, PresenceCommands, seqOf, type StoredProcess } from './presence-commands.js';
+import { PresenceCommands, seqOf, type StoredProcess } from './presence-commands.js';
 import { LeaseKeys, PresenceKeys } from './presence-keys.js';
 import { PresenceLease } from './presence-lease.js';
+import { PresenceListening, type ListeningSettings } from './presence-listening.js';
 import { liveProcesses, sweepLapsed } from './presence-sweep.js';
 import { noop, type RedisLink } from './redis-link.js';
 
-/** What the Redis backend hands its presence. */
-export interface RedisPresenceSettings {
+/** What the Redis backend hands its presence (`lease`: a process that stops renewing it is swept within lease + lease / 5). */
+export interface RedisPresenceSettings extends ListeningSettings {
   prefix: string;
-  /** The lease's length in ms: a process that stops renewing it is swept within lease + lease / 5. */
-  lease: number;
-  /** Resolve once the publishing (subscriber) connection is ready; reject after the backend's timeout. */
+  /** Resolves once the publishing connection is ready; rejects after the backend's timeout. */
   publisherReady(): Promise<void>;
-  subscriberReady(): Promise<void>;
-  /** The backend's `UPSOCKET_BACKEND_UNAVAILABLE` error for `what`. */
-  unavailable(what: string, error: unknown, consequence: string): Error;
-  report(error: Error): void;
-}
-
-/** A listened topic: its channel, and the other processes seen in it with their last seq (for the leaves after a resync). */
-interface Listened {
-  keys: PresenceKeys;
-  known: Map<string, number>;
-  subscription: Promise<void>;
 }
 
 /**
@@ -31,7 +19,8 @@ interface Listened {
  * process's entries of a topic in a hash of their own, changed and published by one script each
  * (presence-scripts.ts), under the process's liveness lease (presence-lease.ts); every process
  * sweeps the lapsed leases of the others. While Redis is unreachable the process keeps applying
- * its own changes here and writes each topic it changed whole once Redis takes it again.
+ * its own changes here and writes each topic it changed whole once Redis takes it again. What the
+ * other processes publish is heard by its `PresenceListening` (presence-listening.ts).
  */
 export class RedisPresence implements PresenceBackend {
   readonly #link: RedisLink;
@@ -39,22 +28,18 @@ export class RedisPresence implements PresenceBackend {
   readonly #commands: PresenceCommands;
   readonly #leaseKeys: LeaseKeys;
   #lease: PresenceLease | undefined;
+  readonly #listening: PresenceListening;
   #process = '';
-  #listener: PresenceListener = noop;
   /** The last seq this process published (its changes number across all topics). */
   #seq = 0;
   /** This process's entries per topic: what it writes whole after an outage or a new generation. */
   readonly #own = new Map<string, Map<string, PresenceEntry>>();
   /** Topics whose changes Redis may have missed: written whole (a sync) before the next change. */
   readonly #dirty = new Set<string>();
-  /** Listened topics whose state could not be read: read again (and sent whole) at the next renewal. */
-  readonly #stale = new Set<string>();
   /** The seq of each topic's last whole write (a sync): a change it covered is not sent again. */
   readonly #wholeAt = new Map<string, number>();
   /** Topics recorded in this generation's topics set. */
   readonly #recorded = new Set<string>();
-  readonly #listened = new Map<string, Listened>();
-  readonly #topicOfChannel = new Map<string, string>();
   #renewal: Promise<void> | undefined;
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
@@ -64,11 +49,12 @@ export class RedisPresence implements PresenceBackend {
     this.#settings = settings;
     this.#commands = new PresenceCommands(link);
     this.#leaseKeys = new LeaseKeys(settings.prefix);
+    this.#listening = new PresenceListening(link, settings, (topic) => this.state(topic));
   }
 
   start(process: string, listener: PresenceListener): void {
     this.#process = process;
-    this.#listener = listener;
+    this.#listening.start(process, listener);
     this.#lease = new PresenceLease(this.#link.publisher, this.#leaseKeys, this.#settings.lease, process);
   }
 
@@ -86,28 +72,11 @@ export class RedisPresence implements PresenceBackend {
   listen(topic: string): Promise<void> {
     this.#assertOpen('listen to presence');
     this.#run();
-    const listened = this.#listened.get(topic);
-    if (listened !== undefined) return listened.subscription;
-    const keys = this.#keysOf(topic);
-    const subscription = this.#settings.subscriberReady().then(() => {
-      if (this.#listened.get(topic)?.keys !== keys) return;
-      return this.#link.subscribe([keys.channel]).then(noop);
-    });
-    subscription.catch(noop);
-    this.#listened.set(topic, { keys, known: new Map(), subscription });
-    this.#topicOfChannel.set(keys.channel, topic);
-    return subscription.catch((error: unknown) => {
-      throw this.#settings.unavailable(`Cannot listen to the presence of topic "${topic}" yet`, error, 'It is listened to when Redis is reachable.');
-    });
+    return this.#listening.listen(topic, this.#keysOf(topic));
   }
 
   unlisten(topic: string): Promise<void> {
-    const listened = this.#listened.get(topic);
-    if (listened === undefined) return Promise.resolve();
-    this.#listened.delete(topic);
-    this.#topicOfChannel.delete(listened.keys.channel);
-    if (this.#closed || this.#link.subscriber.status !== 'ready') return Promise.resolve();
-    return this.#link.unsubscribe(listened.keys.channel).then(noop, noop);
+    return this.#listening.unlisten(topic);
   }
 
   async state(topic: string): Promise<PresenceSync[]> {
@@ -118,12 +87,10 @@ export class RedisPresence implements PresenceBackend {
       await this.#settings.publisherReady();
       stored = await liveProcesses(this.#lease!, this.#commands, this.#keysOf(topic), this.#process, await this.#commands.state(this.#keysOf(topic)));
     } catch (error) {
-      // A listener that started from this answer would otherwise never hear the other processes'
-      // members that changes alone do not bring: resync it once Redis answers again.
-      if (this.#listened.has(topic)) this.#stale.add(topic);
+      this.#listening.markStale(topic);
       throw this.#settings.unavailable(`Cannot read the presence of topic "${topic}"`, error, 'Nothing was read.');
     }
-    const known = this.#listened.get(topic)?.known;
+    const known = this.#listening.knownIn(topic);
     const syncs: PresenceSync[] = [];
     for (const { process, seq, entries } of stored) {
       if (process === this.#process) continue;
@@ -137,39 +104,12 @@ export class RedisPresence implements PresenceBackend {
 
   /** A message on a subscribed channel: true when it was presence's (then handled). */
   onMessage(channel: string, data: Buffer): boolean {
-    if (data[0] !== PRESENCE_MARK) return false;
-    const topic = this.#topicOfChannel.get(channel);
-    if (topic === undefined) return false;
-    let event: PresenceChange | PresenceSync;
-    try {
-      event = JSON.parse(data.toString('utf8', 1)) as PresenceChange | PresenceSync;
-    } catch {
-      return false;
-    }
-    if (event.process === this.#process) return true;
-    const known = this.#listened.get(topic)!.known;
-    if ((event as PresenceSync).entries?.length === 0) known.delete(event.process);
-    else known.set(event.process, event.seq);
-    this.#emit(topic, event);
-    return true;
+    return this.#listening.onMessage(channel, data);
   }
 
-  /**
-   * The subscriber connection is back (or a cluster shard's): subscribe the listened topics'
-   * channels again and send each one's processes whole, since changes may have been missed.
-   * Processes seen before but absent from Redis now are removed only after a lease's length:
-   * after Redis lost its data (a restart), the live ones write their entries again by then.
-   */
+  /** The subscriber connection is back (or a cluster shard's): see `PresenceListening.resubscribe()`. */
   resubscribe(): void {
-    const topics = [...this.#listened.keys()];
-    if (topics.length === 0 || this.#closed) return;
-    const channels = topics.map((topic) => this.#listened.get(topic)!.keys.channel);
-    this.#link.subscribe(channels).then(
-      () => {
-        for (const topic of topics) void this.#resync(topic, false);
-      },
-      (error: unknown) => this.#settings.report(this.#settings.unavailable(`Cannot listen again to the presence of ${topics.length} topic(s)`, error, 'Retrying on the next reconnect.')),
-    );
+    this.#listening.resubscribe();
   }
 
   /** The publishing connection is back: renew the lease (or register again) and write what Redis may have missed. */
@@ -180,6 +120,7 @@ export class RedisPresence implements PresenceBackend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#listening.close();
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     const lease = this.#lease;
@@ -211,9 +152,7 @@ export class RedisPresence implements PresenceBackend {
           for (const topic of this.#own.keys()) this.#dirty.add(topic);
         }
         await Promise.all([...this.#dirty].map((topic) => this.#sync(topic)));
-        const stale = [...this.#stale];
-        this.#stale.clear();
-        for (const topic of stale) void this.#resync(topic, false);
+        this.#listening.resyncStale();
       } finally {
         this.#renewal = undefined;
       }
@@ -264,42 +203,6 @@ export class RedisPresence implements PresenceBackend {
     if (this.#own.has(topic) || !this.#recorded.delete(topic)) return;
     this.#wholeAt.delete(topic);
     void this.#commands.unrecord(this.#leaseKeys.topicsOf(this.#process, this.#lease!.generation), topic).catch(noop);
-  }
-
-  /** Sends `topic`'s processes whole; with `final`, also removes the known ones Redis no longer has. */
-  async #resync(topic: string, final: boolean): Promise<void> {
-    const listened = this.#listened.get(topic);
-    if (listened === undefined || this.#closed) return;
-    let syncs: PresenceSync[];
-    try {
-      syncs = await this.state(topic);
-    } catch (error) {
-      this.#settings.report(error instanceof Error ? error : new Error(String(error)));
-      return;
-    }
-    if (this.#listened.get(topic) !== listened) return;
-    const present = new Set(syncs.map(({ process }) => process));
-    for (const sync of syncs) if (sync.process !== this.#process) this.#emit(topic, sync);
-    const absent = [...listened.known].filter(([process]) => !present.has(process));
-    if (absent.length === 0) return;
-    if (!final) {
-      const timer = setTimeout(() => void this.#resync(topic, true), this.#settings.lease);
-      timer.unref();
-      return;
-    }
-    for (const [process, seq] of absent) {
-      listened.known.delete(process);
-      // Newer than what was seen of it; a process still alive has a new generation, newer still.
-      this.#emit(topic, { process, seq: seq + 1, entries: [] });
-    }
-  }
-
-  #emit(topic: string, event: PresenceChange | PresenceSync): void {
-    try {
-      this.#listener(topic, event);
-    } catch (error) {
-      this.#settings.report(error instanceof Error ? error : new Error(String(error)));
-    }
   }
 
   #keysOf(topic: string): PresenceKeys {

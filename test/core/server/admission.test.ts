@@ -1,7 +1,6 @@
 // attach()'s admission bounds under a storm: maxPendingUpgrades and upgradesPerSecond shed upgrades
 // with a raw 503 + Retry-After before the app sees them, visible in stats() and upsocket/otel.
 import http from 'node:http';
-import { connect as connectTcp } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { attach, open, type AttachOptions } from '../../../src/adapters/node-http/index.js';
@@ -9,9 +8,11 @@ import type { RefusedUpgrade } from '../../../src/index.js';
 import { stats } from '../../../src/observe/stats.js';
 import { onCleanup } from '../../helpers/cleanup.js';
 import { deferred } from '../../helpers/deferred.js';
+import { RawClient } from '../../helpers/raw-client.js';
 import { delay, listen, until } from '../../helpers/server.js';
 import { expectRefusal, TestClient } from '../../helpers/ws-client.js';
 import { points, startMetrics } from '../../observe/metrics.js';
+import { on, recordChannels } from '../../observe/recorder.js';
 
 /**
  * A server whose app holds every upgrade in an async middleware until `release()` (unless `hold`
@@ -41,18 +42,9 @@ async function holdingServer(options: AttachOptions, hold = true) {
   return { ...started, seen, refusals, release };
 }
 
-/** A handshake on a raw socket, for many cheap pending upgrades; resolves with the socket once written. */
-function rawUpgrade(port: number, path: string) {
-  const socket = connectTcp(port, '127.0.0.1');
-  onCleanup(() => socket.destroy());
-  let received = '';
-  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(
-    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-  );
-  return { socket, received: () => received };
+/** `count` handshakes on raw sockets: many cheap pending upgrades. */
+function rawUpgrades(port: number, path: string, count: number): Promise<RawClient[]> {
+  return Promise.all(Array.from({ length: count }, () => RawClient.open(port, path)));
 }
 
 /** One handshake: 'opened', or the refusal's status, Retry-After and body. */
@@ -106,7 +98,7 @@ describe('attach({ maxPendingUpgrades })', () => {
     const { wsUrl, httpUrl, seen, release } = await holdingServer({ maxPendingUpgrades: 2 });
     const port = Number(new URL(httpUrl).port);
     const before = stats().pendingUpgrades;
-    const leaving = rawUpgrade(port, '/deny');
+    const leaving = await RawClient.open(port, '/deny');
     const staying = TestClient.connect(`${wsUrl}/stay`);
     await until(() => seen.length === 2, 5000, 'the app to hold two upgrades');
     expect(stats().pendingUpgrades - before).toBe(2);
@@ -124,23 +116,23 @@ describe('attach({ maxPendingUpgrades })', () => {
   it('holds 512 upgrades in the app by default and sheds the 513th', async () => {
     const { httpUrl, seen, release } = await holdingServer({});
     const port = Number(new URL(httpUrl).port);
-    const pending = Array.from({ length: 512 }, () => rawUpgrade(port, '/held'));
+    const pending = await rawUpgrades(port, '/held', 512);
     await until(() => seen.length === 512, 20_000, 'the app to hold 512 upgrades');
-    const shed = rawUpgrade(port, '/over');
-    await until(() => shed.received().includes('\r\n\r\n'), 5000, 'the 513th to be answered');
-    expect(shed.received()).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*Retry-After: 1\r\n/);
+    const shed = await RawClient.open(port, '/over');
+    await until(() => shed.status !== undefined, 5000, 'the 513th to be answered');
+    expect(shed.httpResponse).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*Retry-After: 1\r\n/);
     expect(seen).not.toContain('/over');
     release();
-    await until(() => pending.every(({ received }) => received().startsWith('HTTP/1.1 101')), 20_000, 'the held upgrades to open');
+    await until(() => pending.every((client) => client.status === 101), 20_000, 'the held upgrades to open');
   }, 40_000);
 
   it('can be turned off with false, and checks its value', async () => {
     const { httpUrl, seen, release } = await holdingServer({ maxPendingUpgrades: false });
     const port = Number(new URL(httpUrl).port);
-    const pending = Array.from({ length: 600 }, () => rawUpgrade(port, '/held'));
+    const pending = await rawUpgrades(port, '/held', 600);
     await until(() => seen.length === 600, 20_000, 'the app to hold 600 upgrades');
     release();
-    await until(() => pending.every(({ received }) => received().startsWith('HTTP/1.1 101')), 20_000, 'the held upgrades to open');
+    await until(() => pending.every((client) => client.status === 101), 20_000, 'the held upgrades to open');
     for (const maxPendingUpgrades of [0, -1, 2.5, true, '10']) {
       expect(() => attach(http.createServer(), { maxPendingUpgrades: maxPendingUpgrades as number })).toThrow(
         expect.objectContaining({ code: 'UPSOCKET_INVALID_OPTION', message: expect.stringContaining('maxPendingUpgrades') }),
@@ -208,5 +200,44 @@ describe('shed upgrades in upsocket/otel', () => {
     await held;
     metrics = await collect();
     expect(points(metrics.get('upsocket.upgrades.pending'))).toEqual([{ attributes: {}, value: pendingWhileHeld - 1 }]);
+  });
+});
+
+describe('shed upgrades are told apart by the bound that shed them, not by their reason text', () => {
+  it("upsocket:refused carries each shed's bound; stats() and upsocket/otel count those and no other 503", async () => {
+    const published = recordChannels();
+    const { collect } = startMetrics();
+    const before = stats();
+
+    // maxPendingUpgrades sheds; maxConnections and the shutdown refuse with 503 too, unshed.
+    const pending = await holdingServer({ maxPendingUpgrades: 1, maxConnections: 1 });
+    const held = TestClient.connect(`${pending.wsUrl}/held`);
+    await until(() => pending.seen.length === 1, 5000, 'the app to hold an upgrade');
+    expect((await expectRefusal(`${pending.wsUrl}/over-pending`)).status).toBe(503);
+    pending.release();
+    await held;
+    const full = expectRefusal(`${pending.wsUrl}/over-connections`);
+    await until(() => pending.seen.length === 2, 5000, 'the app to get the upgrade over maxConnections');
+    pending.release();
+    expect((await full).status).toBe(503);
+    void pending.upsocket.close({ timeout: 500 });
+    expect((await expectRefusal(`${pending.wsUrl}/after-close`)).status).toBe(503);
+
+    // upgradesPerSecond sheds: a bucket of one, so the second at once is over it.
+    const rate = await holdingServer({ upgradesPerSecond: 1, upgradeBurst: 1 }, false);
+    expect(await attempt(`${rate.wsUrl}/first`)).toBe('opened');
+    expect(await attempt(`${rate.wsUrl}/over-rate`)).toMatchObject({ status: 503 });
+
+    expect(on(published, 'upsocket:refused').map(({ request, status, shed }) => ({ url: request.url, status, shed }))).toEqual([
+      { url: '/over-pending', status: 503, shed: 'maxPendingUpgrades' },
+      { url: '/over-connections', status: 503, shed: undefined },
+      { url: '/after-close', status: 503, shed: undefined },
+      { url: '/over-rate', status: 503, shed: 'upgradesPerSecond' },
+    ]);
+    const after = stats();
+    expect(after.refusedByStatus[503]! - (before.refusedByStatus[503] ?? 0)).toBe(4);
+    expect(after.upgradesShed - before.upgradesShed).toBe(2);
+    const metrics = await collect();
+    expect(points(metrics.get('upsocket.upgrades.shed'))).toEqual([{ attributes: {}, value: 2 }]);
   });
 });
