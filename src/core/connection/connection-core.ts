@@ -182,12 +182,12 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
 
   // What the transport reports (TransportSink)
 
-  onMessage(data: Buffer, binary: boolean): void {
+  onMessage(data: Buffer, binary: boolean, text?: string): void {
     this.#awaitingPong = false;
     // Closing: what the peer sent before it saw our close frame is dropped.
     if (this.#phase !== 'open') return;
     publishMessage(this.#owner, 'receive', data);
-    if (this.#received.push(new Message(binary ? 'binary' : 'text', data), this.#transport)) publishPause(this.#owner, 'receive', true);
+    if (this.#received.push(new Message(binary ? 'binary' : 'text', data, text), this.#transport)) publishPause(this.#owner, 'receive', true);
   }
 
   onPong(): void {
