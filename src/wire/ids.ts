@@ -75,5 +75,8 @@ export function compareIds(a: string, b: string): number {
 /** @internal `compareIds()` for ids whose `dashOf()` is known: a client keeps its last id's. */
 export function compareIdsAt(a: string, left: number, b: string, right: number): number {
   if (left < 0 || right < 0) return (left < 0 ? 0 : 1) - (right < 0 ? 0 : 1);
+  // Parts of the same lengths (consecutive ids, mostly): digit strings of one length order as
+  // their numbers, leading zeros or not, and one native string comparison beats a charCodeAt loop.
+  if (left === right && a.length === b.length) return a < b ? -1 : a > b ? 1 : 0;
   return compareDigits(a, 0, left, b, 0, right) || compareDigits(a, left + 1, a.length, b, right + 1, b.length);
 }

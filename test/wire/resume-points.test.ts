@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareIds, resumePoints } from '../../src/index.js';
 import { ResumePoints } from '../../src/wire/index.js';
@@ -90,5 +91,28 @@ describe('ResumePoints#accept()', () => {
     expect(points.accept('b', '10-0')).toBe(true);
     expect(points.accept('b', '9-99')).toBe(false);
     expect(points.lastIds).toEqual({ a: '5-2', b: '10-0' });
+  });
+});
+
+describe('compareIds() as a property', () => {
+  it('orders any two ids as their numbers (BigInt), leading zeros and same-length parts included', () => {
+    const part = fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
+      fc.stringMatching(/^\d{1,20}$/),
+      fc.constantFrom('0', '00', '9', '09', '10', '010', '1733140000000'),
+    );
+    const id = fc.tuple(part, part);
+    const sign = (value: number | bigint): number => (value > 0 ? 1 : value < 0 ? -1 : 0);
+    const order = ([aMs, aSeq]: [string, string], [bMs, bSeq]: [string, string]): number =>
+      sign(BigInt(aMs) - BigInt(bMs)) || sign(BigInt(aSeq) - BigInt(bSeq));
+    fc.assert(
+      fc.property(id, id, (a, b) => {
+        expect(sign(compareIds(a.join('-'), b.join('-')))).toBe(order(a, b));
+        // A copy of a with b's part lengths where it can (same shape: the string comparison's case).
+        const padded: [string, string] = [a[0].padStart(b[0].length, '0'), a[1].padStart(b[1].length, '0')];
+        expect(sign(compareIds(padded.join('-'), b.join('-')))).toBe(order(padded, b));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
