@@ -1,11 +1,12 @@
 // The envelope of a topic message in the exact shape the server writes (envelope.ts,
-// `envelopeText()`), read by scanning instead of `JSON.parse`: a resuming client reads one per
-// message, and `JSON.parse` builds an object and its strings only for us to check its keys and
+// `envelopeText()`), read by scanning instead of `JSON.parse`: a resuming Node client reads one
+// per message, thousands of them per process in a load generator or a fan-out service, and `JSON.parse` builds an object and its strings only for us to check its keys and
 // find the id (the payload stays undecoded until someone asks for it).
 //   {"topic":<string>,"id":"<digits>-<digits>","text":<string>}     (or ,"binary":"<base64>"; no id without history)
 // Anything else (whitespace, another key order, another key, an id of another form, a control
 // character in a string, an invalid escape) is left to `parseEnvelope()`'s general path, which
 // decides exactly as it always did: a frame read here is one that path reads into the same message.
+// The browser client uses that path alone (a page has one connection; the bundle stays small).
 import { idEnd } from './ids.js';
 
 /** @internal A topic message in the envelope. `data` is the text, or a binary message's bytes in base64. */

@@ -56,7 +56,10 @@ export function parseEnvelope(text: string): EnvelopeMessage | EnvelopeSeam | En
   return scanServerEnvelope(text) ?? parseEnvelopeJson(text);
 }
 
-/** @internal `parseEnvelope()` by `JSON.parse` alone: what the scan must agree with (test/wire/envelope.test.ts). */
+/**
+ * @internal `parseEnvelope()` by `JSON.parse` alone: what the scan must agree with
+ * (test/wire/envelope.test.ts), and the browser client's parser (no scan code in its bundle).
+ */
 export function parseEnvelopeJson(text: string): EnvelopeMessage | EnvelopeSeam | EnvelopePresence | undefined {
   if (text[0] !== '{' || !text.includes('"topic"')) return undefined;
   let value: Record<string, unknown>;
