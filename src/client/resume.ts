@@ -3,8 +3,11 @@ import type WebSocket from 'ws';
 import { WsTransport, type TransportSink } from '../core/internal.js';
 import { parseEnvelope, PresenceList, ResumePoints, type PresenceMeta } from '../wire/index.js';
 
-/** Whether an incoming frame goes on to the connection's reader. */
-export type IncomingFilter = (data: Buffer, binary: boolean) => boolean;
+/**
+ * Whether an incoming frame goes on to the connection's reader: false drops it; true, or the
+ * frame's text when the filter decoded it (so that `message.text()` need not decode it again), keeps it.
+ */
+export type IncomingFilter = (data: Buffer, binary: boolean) => boolean | string;
 
 /** @internal A client transport whose incoming messages pass a filter first (`reconnecting({ resume: true })`). */
 export class FilteredTransport extends WsTransport {
@@ -18,7 +21,9 @@ export class FilteredTransport extends WsTransport {
   override bind(sink: TransportSink): void {
     super.bind({
       onMessage: (data, binary) => {
-        if (this.#keep(data, binary)) sink.onMessage(data, binary);
+        const kept = this.#keep(data, binary);
+        if (kept === true) sink.onMessage(data, binary);
+        else if (kept !== false) sink.onMessage(data, binary, kept);
       },
       onPong: () => sink.onPong(),
       onProtocolError: (closeCode) => sink.onProtocolError(closeCode),
@@ -64,9 +69,10 @@ export class ResumeTracker {
   readonly keep: IncomingFilter = (data, binary) => {
     // Envelope frames are JSON objects: a first byte other than '{' is the app's own message.
     if (binary || data[0] !== 0x7b) return true;
-    const envelope = parseEnvelope(data.toString('utf8'));
-    if (envelope === undefined) return true;
-    if (envelope.kind === 'message') return envelope.id === undefined || this.points.accept(envelope.topic, envelope.id);
+    const text = data.toString();
+    const envelope = parseEnvelope(text);
+    if (envelope === undefined) return text;
+    if (envelope.kind === 'message') return (envelope.id === undefined || this.points.accept(envelope.topic, envelope.id)) && text;
     if (envelope.kind === 'state' || envelope.kind === 'diff') {
       const { topic } = envelope;
       let list = this.presence.get(topic);

@@ -6,17 +6,10 @@
 //   {"topic":"room","id":"1733140000000-6","binary":"<base64>"}
 //   {"topic":"room","after":"1733140000000-6","gap":true}      a seam (seam.ts)
 //   {"topic":"room","presence":"state"|"diff",…}                 presence (presence.ts)
+import { scanServerEnvelope, type EnvelopeMessage } from './envelope-scan.js';
 import { presenceOf, type EnvelopePresence } from './presence.js';
 
-/** @internal A topic message in the envelope. `data` is the text, or a binary message's bytes in base64. */
-export interface EnvelopeMessage {
-  kind: 'message';
-  topic: string;
-  /** Absent on a server without history: nothing to resume or de-duplicate by. */
-  id: string | undefined;
-  binary: boolean;
-  data: string;
-}
+export type { EnvelopeMessage } from './envelope-scan.js';
 
 /** @internal A seam marker: `{"topic","after"?,"gap"?}`. */
 export interface EnvelopeSeam {
@@ -56,9 +49,18 @@ function onlyKeys(value: object, allowed: Set<string>): boolean {
 /**
  * @internal The envelope in a text frame, or undefined for anything else (the app's own
  * messages). Strict on keys, so that an app message that happens to have a `topic` field is not
- * taken for one.
+ * taken for one. A topic message in the server's own shape is scanned (envelope-scan.ts); any
+ * other frame goes through `JSON.parse`, with the same result.
  */
 export function parseEnvelope(text: string): EnvelopeMessage | EnvelopeSeam | EnvelopePresence | undefined {
+  return scanServerEnvelope(text) ?? parseEnvelopeJson(text);
+}
+
+/**
+ * @internal `parseEnvelope()` by `JSON.parse` alone: what the scan must agree with
+ * (test/wire/envelope.test.ts), and the browser client's parser (no scan code in its bundle).
+ */
+export function parseEnvelopeJson(text: string): EnvelopeMessage | EnvelopeSeam | EnvelopePresence | undefined {
   if (text[0] !== '{' || !text.includes('"topic"')) return undefined;
   let value: Record<string, unknown>;
   try {

@@ -4,10 +4,37 @@
 
 /** `RegExp.test()` allocates no match: the server compares ids on its delivery paths. */
 const ID = /^\d{1,20}-\d{1,20}$/;
+/** Most digits in an id's part. */
+const MAX_DIGITS = 20;
+const DASH = 0x2d;
 
-/** The index of the dash of `id`, or -1 when `id` is not an id. */
-function dashOf(id: string): number {
+/** @internal The index of the dash of `id`, or -1 when `id` is not an id. */
+export function dashOf(id: string): number {
   return ID.test(id) ? id.indexOf('-') : -1;
+}
+
+/** The index after the run of decimal digits starting at `start` (`start` itself when there is none). */
+function digitsEnd(text: string, start: number): number {
+  let index = start;
+  // Bounded by the length: reading past the end (NaN) makes V8 deoptimize the loop.
+  while (index < text.length && isDigit(text.charCodeAt(index))) index++;
+  return index;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/**
+ * @internal Where the id that starts at `text[start]` ends (the index after its last digit), or
+ * -1 when no id starts there: for an id inside a longer text (an envelope), which `ID` cannot
+ * check without a slice.
+ */
+export function idEnd(text: string, start: number): number {
+  const dash = digitsEnd(text, start);
+  if (dash === start || dash - start > MAX_DIGITS || dash === text.length || text.charCodeAt(dash) !== DASH) return -1;
+  const end = digitsEnd(text, dash + 1);
+  return end === dash + 1 || end - dash - 1 > MAX_DIGITS ? -1 : end;
 }
 
 /** The number `text[start, end)` writes, digits already checked. */
@@ -42,8 +69,14 @@ export function parseId(id: string): { ms: number; seq: number } | undefined {
  * compareIds('1733140000000-9', '1733140000000-10') // < 0
  */
 export function compareIds(a: string, b: string): number {
-  const left = dashOf(a);
-  const right = dashOf(b);
+  return compareIdsAt(a, dashOf(a), b, dashOf(b));
+}
+
+/** @internal `compareIds()` for ids whose `dashOf()` is known: a client keeps its last id's. */
+export function compareIdsAt(a: string, left: number, b: string, right: number): number {
   if (left < 0 || right < 0) return (left < 0 ? 0 : 1) - (right < 0 ? 0 : 1);
+  // Parts of the same lengths (consecutive ids, mostly): digit strings of one length order as
+  // their numbers, leading zeros or not, and one native string comparison beats a charCodeAt loop.
+  if (left === right && a.length === b.length) return a < b ? -1 : a > b ? 1 : 0;
   return compareDigits(a, 0, left, b, 0, right) || compareDigits(a, left + 1, a.length, b, right + 1, b.length);
 }

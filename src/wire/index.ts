@@ -1,7 +1,7 @@
 // The wire format of topics (docs/protocol.md): the envelope, message ids, resume points and the
 // seam rule. Imports nothing, not even node: modules, so the server (src/topics), the Node client
 // (src/client) and the self-contained browser bundle (src/browser) all read this one copy.
-export { decodeBinary, envelopeText, parseEnvelope, seamText, type EnvelopeMessage, type EnvelopeSeam } from './envelope.js';
+export { decodeBinary, envelopeText, parseEnvelope, parseEnvelopeJson, seamText, type EnvelopeMessage, type EnvelopeSeam } from './envelope.js';
 export { compareIds, parseId } from './ids.js';
 export { RESUME_PARAMETER, resumePoints, ResumePoints } from './resume-points.js';
 export { seamMeansGap } from './seam.js';

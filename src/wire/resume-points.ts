@@ -1,7 +1,7 @@
 // Resume points (docs/protocol.md, "Resuming"): the last id a client has per topic, carried in
 // the `upsocket-resume` query parameter of the upgrade URL. The server reads it (resumePoints()),
 // both clients keep and send it (ResumePoints).
-import { compareIds } from './ids.js';
+import { compareIdsAt, dashOf } from './ids.js';
 import { seamMeansGap } from './seam.js';
 
 /** @internal The query parameter that carries a resuming client's last id per topic. */
@@ -52,22 +52,32 @@ export function resumePoints(request: { readonly url?: string | undefined }): Re
  * `reconnecting({ resume: true })` client.
  */
 export class ResumePoints {
-  readonly #lastIds = new Map<string, string>();
+  /**
+   * Per topic, its last id and that id's `dashOf()`: the id is checked once, when it is stored,
+   * not again on each message it is compared with. Updated in place: no object per message.
+   */
+  readonly #lastIds = new Map<string, { id: string; dash: number }>();
 
   constructor(since: Readonly<Record<string, string>> = {}) {
-    for (const [topic, id] of Object.entries(since)) this.#lastIds.set(topic, id);
+    for (const [topic, id] of Object.entries(since)) this.#lastIds.set(topic, { id, dash: dashOf(id) });
   }
 
   /** A copy: `{ topic: lastId }`. */
   get lastIds(): Record<string, string> {
-    return Object.fromEntries(this.#lastIds);
+    return Object.fromEntries(Array.from(this.#lastIds, ([topic, { id }]) => [topic, id]));
   }
 
   /** Records `id` and returns true when it is newer than the last one seen for `topic`; false for a duplicate. */
   accept(topic: string, id: string): boolean {
+    const dash = dashOf(id);
     const last = this.#lastIds.get(topic);
-    if (last !== undefined && compareIds(id, last) <= 0) return false;
-    this.#lastIds.set(topic, id);
+    if (last === undefined) {
+      this.#lastIds.set(topic, { id, dash });
+      return true;
+    }
+    if (compareIdsAt(id, dash, last.id, last.dash) <= 0) return false;
+    last.id = id;
+    last.dash = dash;
     return true;
   }
 
@@ -77,7 +87,7 @@ export class ResumePoints {
    * make later messages look like duplicates), so a topic with no message yet resumes from there.
    */
   seam(topic: string, after: string | undefined, gap: boolean): boolean {
-    const missed = seamMeansGap(this.#lastIds.get(topic), after, gap);
+    const missed = seamMeansGap(this.#lastIds.get(topic)?.id, after, gap);
     if (after !== undefined) this.accept(topic, after);
     return missed;
   }

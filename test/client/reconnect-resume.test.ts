@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { reconnecting, type Connection, type ReconnectOptions } from '../../src/index.js';
 import { onCleanup } from '../helpers/cleanup.js';
-import { resumeServer, type ResumeServer } from '../helpers/resume-server.js';
+import { envelopeOf, resumeServer, type ResumeServer } from '../helpers/resume-server.js';
 import { roomServer } from '../helpers/room-server.js';
 import { until } from '../helpers/server.js';
 
@@ -134,6 +134,39 @@ describe('reconnecting({ resume: true })', () => {
     await until(() => received.length === 3, 5000, 'the message after the gap');
     expect(payloads(received, 'room')).toEqual(['m1', 'm2', 'm4']);
     expect(gaps).toEqual(['room', 'room']);
+  });
+
+  it("hands the app's own frames to the handler as they came (JSON with a topic field too), drops duplicates, and text() is each frame's text", async () => {
+    const server = await resumeServer({ topics: ['room'] });
+    const frames: { text: string; bytes: string; json: unknown }[] = [];
+    const client = reconnecting(
+      `ws://127.0.0.1:${server.port}/feed`,
+      async (connection) => {
+        for await (const message of connection) frames.push({ text: message.text(), bytes: message.data.toString('utf8'), json: message.json() });
+      },
+      { ...fast, resume: true },
+    );
+    onCleanup(() => client.close());
+    await until(() => client.state === 'open' && server.clients.size === 1, 5000, 'the connection');
+    const id = server.publish('room', 'm1 ✓');
+    await until(() => frames.length === 1, 5000, 'the first message');
+    const own = [
+      `{"topic":"room","id":"${id}","text":"m1 ✓","from":"bob"}`,
+      '{"topic":"room","user":"bob \\"b\\" ünï"}',
+      `{"id":"${id}","topic":"room","text":"m1 ✓","":0}`,
+      '{"topic":"room","id":"1-1","text":5}',
+    ];
+    const duplicates = [envelopeOf({ topic: 'room', id, data: 'm1 ✓' }), `{"text":"m1 ✓","id":"${id}","topic":"room"}`];
+    const withoutId = '{"topic":"room","text":"no id: \\"q\\" \\u00e9 ✓"}';
+    for (const socket of server.clients) for (const frame of [...own, ...duplicates, withoutId, '["plain"]']) socket.send(frame);
+    server.publish('room', 'm2');
+    await until(() => frames.length === 8, 5000, 'every frame');
+    expect(frames.map(({ text }) => text)).toEqual([envelopeOf({ topic: 'room', id, data: 'm1 ✓' }), ...own, withoutId, '["plain"]', envelopeOf(server.history[1]!)]);
+    for (const { text, bytes, json } of frames) {
+      expect(text).toBe(bytes);
+      expect(json).toEqual(JSON.parse(bytes));
+    }
+    expect(client.lastIds).toEqual({ room: server.history[1]!.id });
   });
 
   it('rejects onGap without resume', () => {

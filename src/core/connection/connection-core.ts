@@ -1,7 +1,7 @@
 import { assertSendableClose, isCleanClose } from './close-codes.js';
 import { ClosedWatch, type CloseInfo } from './closed-watch.js';
 import { ClosedError } from './errors.js';
-import { Message } from './message.js';
+import { DecodedMessage, Message } from './message.js';
 import { publishHeartbeatTimeout, publishMessage, publishPause, publishRateLimited } from './publish.js';
 import { PongWaiters } from './pong-waiters.js';
 import { iterationDone, ReceiveQueue, type ReadResult } from './receive-queue.js';
@@ -182,12 +182,13 @@ export class ConnectionCore<Owner = unknown> implements TransportSink {
 
   // What the transport reports (TransportSink)
 
-  onMessage(data: Buffer, binary: boolean): void {
+  onMessage(data: Buffer, binary: boolean, text?: string): void {
     this.#awaitingPong = false;
     // Closing: what the peer sent before it saw our close frame is dropped.
     if (this.#phase !== 'open') return;
     publishMessage(this.#owner, 'receive', data);
-    if (this.#received.push(new Message(binary ? 'binary' : 'text', data), this.#transport)) publishPause(this.#owner, 'receive', true);
+    const message = text === undefined ? new Message(binary ? 'binary' : 'text', data) : new DecodedMessage(data, text);
+    if (this.#received.push(message, this.#transport)) publishPause(this.#owner, 'receive', true);
   }
 
   onPong(): void {

@@ -30,3 +30,26 @@ export class Message {
     return JSON.parse(this.data.toString()) as T;
   }
 }
+
+/**
+ * @internal A text message whose payload something before the app already decoded (a resuming
+ * client's filter reads every envelope): `text()` and `json()` reuse that string. A subclass
+ * rather than a field of `Message`, so that messages nobody decoded cost nothing more.
+ */
+export class DecodedMessage extends Message {
+  readonly #text: string;
+
+  /** `text` must be `data` decoded as UTF-8. */
+  constructor(data: Buffer, text: string) {
+    super('text', data);
+    this.#text = text;
+  }
+
+  override text(): string {
+    return this.#text;
+  }
+
+  override json<T = unknown>(): T {
+    return JSON.parse(this.#text) as T;
+  }
+}

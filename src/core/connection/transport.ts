@@ -5,7 +5,8 @@ export type BinaryData = Uint8Array | ArrayBuffer | ArrayBufferView;
 
 /** What a transport reports to its connection. */
 export interface TransportSink {
-  onMessage(data: Buffer, binary: boolean): void;
+  /** `text`: a text message's payload already decoded by whoever looked at it first (a client's resume filter). */
+  onMessage(data: Buffer, binary: boolean, text?: string): void;
   onPong(): void;
   /**
    * A protocol failure (bad frame, oversized message) or a policy close (the rate limit);
