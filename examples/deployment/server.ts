@@ -23,7 +23,7 @@ server.listen({ port: 3000, host: '127.0.0.1', backlog: 4096 });
 
 process.once('SIGTERM', async () => {
   // Drain: new upgrades get 503 + Retry-After at once (nginx passes them to another server);
-  // every connection gets 1012 (service restart), spread over 4 ms per connection (at most
+  // every connection gets 1012 (service restart), spread over 6 ms per connection (at most
   // 10 s), so its clients come back to the others calmly; then handlers get up to 10 s.
   await upsocket.close({ reason: 'restarting', timeout: 10_000 });
   server.close(); // then, with topics: await topics.close(), which lets go of Redis

@@ -2,17 +2,18 @@ import type { Connection } from '../connection/connection.js';
 import { countDraining, debugDrain } from './publish.js';
 
 /**
- * ms of `close()`'s default `spread` per open connection: close frames go out at about 250 a
- * second, what two surviving instances absorbed (handshake and resume each) on the deploy bench's
- * 2-core machine while also delivering 20,000 messages a second (bench/README.md, "Deploys"). At
- * 0.5 ms (2,000 a second) the returning clients waited up to 4 s in the survivors' accept queues
- * and delivery p99 during a rolling restart was 3.6–4.6 s; at 3–5 ms it was 1.7–3.0 s.
+ * ms of `close()`'s default `spread` per open connection: close frames go out at about 170 a
+ * second, what two surviving instances absorbed (handshake and resume each) without a queue on
+ * the deploy bench's 2-core machine while also delivering 20,000 messages a second (bench/README.md,
+ * "Deploy scenario"). At 0.5 ms (2,000 a second) the returning clients waited up to 4 s in the
+ * survivors' accept queues and delivery p99 during a rolling restart was 4.4 s; at 4 ms, 2.0–3.1 s;
+ * at 6 ms, 0.5 s, with every client moved within spread + 1.2 s.
  */
-export const spreadPerConnection = 4;
+export const spreadPerConnection = 6;
 
 /**
- * The default `spread` never exceeds this (ms): past 2,500 connections a drain goes faster than
- * 250 a second rather than keeping a deploy waiting, and the spread plus `close()`'s `timeout`
+ * The default `spread` never exceeds this (ms): past ~1,700 connections a drain goes faster than
+ * 170 a second rather than keeping a deploy waiting, and the spread plus `close()`'s `timeout`
  * (10 s) stays inside common grace periods (Kubernetes: 30 s).
  */
 export const maxDefaultSpread = 10_000;

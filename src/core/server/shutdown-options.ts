@@ -28,8 +28,8 @@ export interface ShutdownOptions {
    * every ~10 ms, so this instance's clients come back to the others over the window rather than
    * all in one tick (which overflows their accept queues when thousands return at once). New
    * upgrades are refused from the first moment; open connections keep working until their turn.
-   * `0` closes all at once. Default: 4 ms per open connection (about 250 clients a second reach the
-   * others), at most 10000 (1,000 connections: 4 s; 2,500 and more: 10 s).
+   * `0` closes all at once. Default: 6 ms per open connection (about 170 clients a second reach the
+   * others), at most 10000 (1,000 connections: 6 s; 1,667 and more: 10 s).
    *
    * @example
    * process.once('SIGTERM', async () => {

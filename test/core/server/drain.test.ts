@@ -106,7 +106,7 @@ describe('UpsocketServer.close({ spread })', () => {
     }
   });
 
-  it('defaults the spread to 4 ms per open connection, at most 10 s', () => {
-    expect([0, 1, 100, 1000, 2500, 50_000].map(defaultSpread)).toEqual([0, 4, 400, 4000, 10_000, 10_000]);
+  it('defaults the spread to 6 ms per open connection, at most 10 s', () => {
+    expect([0, 1, 100, 1000, 1667, 50_000].map(defaultSpread)).toEqual([0, 6, 600, 6000, 10_000, 10_000]);
   });
 });
