@@ -13,9 +13,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { attach, open } from '../../src/adapters/node-http/index.js';
 import { envelopeText } from '../../src/wire/index.js';
+import { bundle } from '../bundle.js';
 import { instructionCountUnavailable } from '../measure/instructions.js';
 
 const { values } = parseArgs({
@@ -56,20 +56,12 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as { port: number }).port;
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'upsocket-client-receive-'));
-const bundle = path.join(dir, 'child.mjs');
-await build({
-  entryPoints: [path.join(here, 'receive-child.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  outfile: bundle,
-  logLevel: 'error',
-});
+const childFile = path.join(dir, 'child.mjs');
+await bundle(path.join(here, 'receive-child.ts'), childFile, 'bundle');
 const out = path.join(dir, 'callgrind.out');
 const child = spawn(
   'valgrind',
-  ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', bundle, `ws://127.0.0.1:${port}/`, values.resume],
+  ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', childFile, `ws://127.0.0.1:${port}/`, values.resume],
   { stdio: ['pipe', 'pipe', 'pipe'] },
 );
 child.stderr!.resume();

@@ -2,10 +2,10 @@
 // per run with esbuild (tsup's), its npm packages left to node_modules. Under tsx a replacement
 // server spent ~1 s of a core compiling TypeScript while its predecessor's clients were
 // reconnecting, on the same two cores: a cost no production deploy pays.
-import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from '../bundle.js';
 
 /** Inside the repository, so that the bundles' bare imports resolve from its node_modules. */
 const folder = fileURLToPath(new URL('../../node_modules/.cache/upsocket-deploy/', import.meta.url));
@@ -21,7 +21,7 @@ export async function buildPrograms<Key extends string>(programs: Record<Key, st
     (Object.entries(programs) as [Key, string][]).map(async ([key, program]) => {
       const entry = fileURLToPath(new URL(`../${program}`, import.meta.url));
       const outfile = path.join(folder, `${tag}-${key}.mjs`);
-      await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: 'inline', logLevel: 'warning' });
+      await bundle(entry, outfile, 'external');
       built[key] = outfile;
     }),
   );

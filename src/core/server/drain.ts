@@ -3,8 +3,8 @@ import { countDraining, debugDrain } from './publish.js';
 
 /**
  * ms of `close()`'s default `spread` per open connection: close frames go out at about 170 a
- * second, what two surviving instances absorbed (handshake and resume each) without a queue on
- * the deploy bench's 2-core machine while also delivering 20,000 messages a second (bench/README.md,
+ * second, about what two surviving instances absorbed (handshake and resume each) with little
+ * queueing on the deploy bench's 2-core machine while also delivering 20,000 messages a second (bench/README.md,
  * "Deploy scenario"). At 0.5 ms (2,000 a second) the returning clients waited up to 4 s in the
  * survivors' accept queues and delivery p99 during a rolling restart was 4.4 s; at 4 ms, 2.0–3.1 s;
  * at 6 ms, 0.5–1.1 s, with every client moved within the spread + 1.7 s.
