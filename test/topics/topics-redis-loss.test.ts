@@ -46,7 +46,8 @@ describeNeeding('topics history with the Redis backend: history lost in Redis', 
       const app = await startAppProcess({ REDIS_URL: redis.url });
       const { join } = await startHistoryServer(here);
       const client = await join('lost');
-      expect(await nextEnvelope(client)).toEqual({ topic: 'lost' });
+      // No message yet: the point is the anchor the replay created the stream with.
+      expect(await nextEnvelope(client)).toEqual({ topic: 'lost', after: expect.any(String) });
       for (let index = 1; index <= 4; index++) await publisher.publish('lost', `m${index}`);
       const received = await receive(client, 4);
       expect(received.map((frame) => frame.text)).toEqual(['m1', 'm2', 'm3', 'm4']);
@@ -122,7 +123,7 @@ describeNeeding('topics history with the Redis backend: a subscriber connection 
     });
     const enveloped = await join('room');
     const raw = await join('room', undefined, false);
-    expect(await nextEnvelope(enveloped)).toEqual({ topic: 'room' });
+    expect(await nextEnvelope(enveloped)).toEqual({ topic: 'room', after: expect.any(String) });
     await elsewhere.publish('room', 'before');
     expect(await nextEnvelope(enveloped)).toMatchObject({ text: 'before' });
     expect(await raw.nextText()).toBe('before');
@@ -236,5 +237,58 @@ describeNeeding('topics history with the Redis backend: a subscriber connection 
     const frames: Enveloped[] = await readUntil(client, (got) => got.some((frame) => frame.text === 'after'));
     expect(messagesAndSeams(frames)).toEqual({ texts: ['away 0', 'away 1', 'away 2', 'after'], seams: [] });
     expect(gaps).toEqual([]);
+  });
+
+  // Found by the property test (CI, seed 1334990963): a second subscriber's replay, answered by a
+  // stream that was lost meanwhile, moved the topic's backfill point back to "the start of a new
+  // stream", and the first subscriber's missed messages went without a gap.
+  it('a stream lost while the subscriber connection is down, then replayed to a new subscriber, is a gap for the earlier one', async () => {
+    const redis = await RedisServer.start();
+    const here = redisTopics(redis.url, { maxMessages: 100 }, { redisOptions: { retryStrategy: () => 500 } });
+    const elsewhere = redisTopics(redis.url, {});
+    onCleanup(() => elsewhere.close());
+    await elsewhere.publish('room', 'old');
+    const { join } = await startHistoryServer(here);
+    const first = await join('room');
+    expect(await nextEnvelope(first)).toEqual({ topic: 'room', after: expect.any(String) });
+    expect(await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBe(1);
+    for (let index = 0; index < 4; index++) await elsewhere.publish('room', `away ${index}`);
+    await redis.command('DEL', 'upsocket:room');
+    // Joins while this process's subscriber connection is still down: its replay finds no stream.
+    const second = await join('room');
+    const secondSeam = await nextEnvelope(second);
+    expect(secondSeam).toEqual({ topic: 'room', after: expect.any(String) });
+    while ((await redis.subscribers('upsocket:room')) !== 1) await delay(20);
+    const afterId = await elsewhere.publish('room', 'after');
+    // The four were lost with the stream: the first subscriber is told, then gets what is live.
+    const frames = await readUntil(first, (got) => got.some((frame) => frame.text === 'after'));
+    expect(messagesAndSeams(frames)).toEqual({ texts: ['after'], seams: [{ topic: 'room', after: expect.any(String), gap: true }] });
+    // The second joined after the loss and missed nothing; it hears the gap too: a backfill's gap
+    // goes to every subscriber of the topic in the process (a gap signalled when nothing was
+    // missed costs a resync, never a message).
+    expect(await readUntil(second, (got) => got.some((frame) => frame.text === 'after'))).toEqual([
+      { topic: 'room', after: expect.any(String), gap: true },
+      { topic: 'room', id: afterId, text: 'after' },
+    ]);
+  });
+
+  it('a stream made and lost while the subscriber connection is down, under a subscriber that came before any message, is a gap', async () => {
+    const redis = await RedisServer.start();
+    const here = redisTopics(redis.url, { maxMessages: 100 }, { redisOptions: { retryStrategy: () => 500 } });
+    const elsewhere = redisTopics(redis.url, {});
+    onCleanup(() => elsewhere.close());
+    const { join } = await startHistoryServer(here);
+    const client = await join('fresh');
+    const seam = await nextEnvelope(client);
+    expect(seam).toEqual({ topic: 'fresh', after: expect.any(String) });
+    expect(await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBe(1);
+    // Published while it is away, then lost with the stream; the next publish makes a new one.
+    await elsewhere.publish('fresh', 'lost');
+    await redis.command('DEL', 'upsocket:fresh');
+    const afterId = await elsewhere.publish('fresh', 'after');
+    while ((await redis.subscribers('upsocket:fresh')) !== 1) await delay(20);
+    const frames = await readUntil(client, (got) => got.some((frame) => frame.text === 'after') && got.some((frame) => frame.gap === true));
+    // The backfill brings what the new stream holds, then the gap.
+    expect(frames).toEqual([{ topic: 'fresh', id: afterId, text: 'after' }, { topic: 'fresh', after: afterId, gap: true }]);
   });
 });

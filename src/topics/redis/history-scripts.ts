@@ -49,25 +49,30 @@ return id
 
 /**
  * KEYS[1] the topic's stream. ARGV: [1] since: '' for none (no entries, no gap), '-' for something
- * that is not an id (every kept entry, a gap), else the id; [2] maxAge in ms ('0': none); [3] '1'
- * when since is '0-0' meaning "from the start of a stream that did not exist" (the backend's own
- * backfill of a topic whose stream was empty when subscribed), else '0'. Returns
- * { last id ('' when the stream does not exist), gap (1 or 0), the entries after since }.
+ * that is not an id (every kept entry, a gap), else the id; [2] maxAge in ms ('0': none). Returns
+ * { last id, gap (1 or 0), the entries after since }.
  *
  * A replay from \`since\` is whole only when \`since\` is an id this very stream gave and still
  * accounts for: a kept entry's id, the id the oldest kept entry records as its predecessor (unless
- * '0-0': every new stream's first entry says that, a stream recreated after FLUSHALL, a restart
- * without persistence, eviction or DEL included), or the last generated id of a stream trimming
- * emptied. Anything else is an id from before a trim, from an older incarnation of the key, or
- * never given: a gap. Comparing ids would not do: a recreated stream's ids are all greater than
- * the lost one's, so an old \`since\` sorts before its first entry just as a trimmed one does.
+ * '0-0', which a stream's first entry records when it was created by a publish: after FLUSHALL, a
+ * restart without persistence, eviction or DEL), or the last generated id of an empty stream.
+ * Anything else is an id from before a trim, from an older incarnation of the key, or never given:
+ * a gap. Comparing ids would not do: a recreated stream's ids are all greater than the lost one's,
+ * so an old \`since\` sorts before its first entry just as a trimmed one does.
+ *
+ * A missing stream is created here, empty, with an anchor: an entry added and deleted at once, so
+ * that its id is the stream's last generated id (the \`last\` answered, never ''), and the first
+ * entry published records it as its predecessor. A subscriber's point is then always an id of
+ * this incarnation: a stream lost and recreated after it, even before anything was published, is
+ * told from the same stream gone on (one whose first entry records '0-0' or another anchor).
  */
 export const REPLAY_SCRIPT = `${LAST_ID}${TRIM_BY_AGE}
 local since = ARGV[1]
-local fromStart = ARGV[3] == '1'
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  if since == '' or fromStart then return { '', 0, {} } end
-  return { '', 1, {} }
+  local anchor = redis.call('XADD', KEYS[1], '*', 'k', 'a')
+  redis.call('XDEL', KEYS[1], anchor)
+  if since == '' then return { anchor, 0, {} } end
+  return { anchor, 1, {} }
 end
 trimByAge(KEYS[1], ARGV[2])
 local last = lastId(KEYS[1])
@@ -77,12 +82,12 @@ local entries = redis.call('XRANGE', KEYS[1], '(' .. since, '+')
 if #redis.call('XRANGE', KEYS[1], since, since, 'COUNT', 1) > 0 then return { last, 0, entries } end
 local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
 if #oldest == 0 then
-  if since == last then return { last, 0, entries } end
+  if since == last and since ~= '0-0' then return { last, 0, entries } end
   return { last, 1, entries }
 end
 local fields = oldest[1][2]
 for i = 1, #fields, 2 do
-  if fields[i] == 'r' and fields[i + 1] == since and (since ~= '0-0' or fromStart) then return { last, 0, entries } end
+  if fields[i] == 'r' and fields[i + 1] == since and since ~= '0-0' then return { last, 0, entries } end
 end
 return { last, 1, entries }
 `;

@@ -2,11 +2,14 @@ import type { TopicReplay } from '../backend.js';
 import { compareIds } from '../../wire/index.js';
 import type { PreparedMessage } from '../prepared-message.js';
 
-/** Reads what a topic's history keeps after `since`; `fromStart`: `since` is '0-0', the start of a stream that did not exist yet. */
-export type BackfillReplay = (topic: string, since: string, fromStart: boolean) => Promise<TopicReplay>;
+/** Reads what a topic's history keeps after `since`. */
+export type BackfillReplay = (topic: string, since: string) => Promise<TopicReplay>;
 
-/** Where a topic's backfill starts: before its first live message, the earliest point a subscriber's replay reached. */
-const START = '0-0';
+/**
+ * The floor of a topic whose replay answered no `last` (the Redis history always answers one): a
+ * point no stream accounts for, so that a backfill from it says gap rather than miss something.
+ */
+const UNKNOWN = '0-0';
 
 /**
  * @internal With history: where each topic's live messages (from pub/sub) got to in this process,
@@ -19,9 +22,10 @@ const START = '0-0';
 export class LiveCursor {
   readonly #last = new Map<string, string>();
   /**
-   * Topics with no live message yet: the earliest `last` a replay of theirs answered (START for a
-   * stream that did not exist). Every subscriber was replayed to up to at least there, so a
-   * backfill from it misses nothing and repeats nothing.
+   * Topics with no live message yet: the earliest `last` a replay of theirs answered. Every
+   * subscriber was replayed to up to at least there, so a backfill from it misses nothing and
+   * repeats nothing; and when the stream was lost and recreated since, even between two of those
+   * replays, the earliest point is the one the new stream does not account for: a gap.
    */
   readonly #floor = new Map<string, string>();
   /** Per topic being backfilled: the live messages held meanwhile, and how many backfills are pending. */
@@ -52,7 +56,7 @@ export class LiveCursor {
   replayed(topic: string, last: string | undefined): void {
     if (this.#last.has(topic)) return;
     const floor = this.#floor.get(topic);
-    const point = last ?? START;
+    const point = last ?? UNKNOWN;
     if (floor === undefined || compareIds(point, floor) < 0) this.#floor.set(topic, point);
   }
 
@@ -88,7 +92,7 @@ export class LiveCursor {
     let failed = true;
     try {
       if (since !== undefined && (subscribed || heldAny())) {
-        const result = await replay(topic, since, !this.#last.has(topic) && since === START);
+        const result = await replay(topic, since);
         // Live messages held meanwhile that the stream trimmed before the read came first: they
         // are older than everything it kept, and would be taken for repeats after it.
         const oldestKept = result.messages[0]?.id;
@@ -124,7 +128,7 @@ export class LiveCursor {
 
   #floorId(topic: string): string | undefined {
     const floor = this.#floor.get(topic);
-    return floor === START ? undefined : floor;
+    return floor === UNKNOWN ? undefined : floor;
   }
 
   #advance(topic: string, message: PreparedMessage): boolean {

@@ -112,7 +112,7 @@ export class RedisBackend implements TopicBackend {
   replay(topic: string, since: string | undefined): Promise<TopicReplay> {
     this.#assertOpen('replay');
     if (this.#history === undefined) throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'replay() needs history: call keepHistory() first');
-    return this.#replay(topic, since, false).then((replay) => {
+    return this.#replay(topic, since).then((replay) => {
       // Topics replays to each subscriber once its subscription is made: what pub/sub loses
       // before the topic's first live message is read back from there.
       if (this.#listeners.has(topic)) this.#cursor.replayed(topic, replay.last);
@@ -120,9 +120,9 @@ export class RedisBackend implements TopicBackend {
     });
   }
 
-  #replay(topic: string, since: string | undefined, fromStart: boolean): Promise<TopicReplay> {
+  #replay(topic: string, since: string | undefined): Promise<TopicReplay> {
     const history = this.#history!;
-    return this.#whenPublisherReady(() => history.replay(this.#prefix + topic, since, fromStart)).catch((error: unknown) => {
+    return this.#whenPublisherReady(() => history.replay(this.#prefix + topic, since)).catch((error: unknown) => {
       throw this.#unavailable(`Cannot replay topic "${topic}"`, error, 'Nothing was replayed.');
     });
   }
@@ -204,7 +204,7 @@ export class RedisBackend implements TopicBackend {
   /** Whether the backfill succeeded; its failure is reported as part of the outage. `subscribed`: see LiveCursor.backfill(). */
   async #backfill(topic: string, attempt: number, subscribed = true): Promise<boolean> {
     try {
-      await this.#cursor.backfill(topic, (name, since, fromStart) => this.#replay(name, since, fromStart), subscribed);
+      await this.#cursor.backfill(topic, (name, since) => this.#replay(name, since), subscribed);
       return true;
     } catch (error) {
       this.#resubscribeFailed(attempt, error instanceof Error ? error : new Error(String(error)));

@@ -10,7 +10,7 @@ import type { RedisClient, RedisLink } from './redis-link.js';
 interface HistoryCommands {
   upsocketPublishBuffer(key: string, channel: string, header: Buffer, payload: Buffer, maxMessages: string, maxAge: string, kind: string): Promise<Buffer>;
   /** The last id, whether there is a gap (1) or not (0), the entries after `since` (REPLAY_SCRIPT). */
-  upsocketReplayBuffer(key: string, since: string, maxAge: string, fromStart: string): Promise<[Buffer, number, [Buffer, Buffer[]][]]>;
+  upsocketReplayBuffer(key: string, since: string, maxAge: string): Promise<[Buffer, number, [Buffer, Buffer[]][]]>;
 }
 
 const NO_MESSAGES: PreparedMessage[] = [];
@@ -42,10 +42,13 @@ export class RedisHistory {
     return id.toString('latin1');
   }
 
-  /** `fromStart`: `since` is '0-0', meaning the start of a stream that did not exist yet (see REPLAY_SCRIPT). */
-  async replay(key: string, since: string | undefined, fromStart = false): Promise<TopicReplay> {
-    const [lastBuffer, gap, entries] = await this.#client.upsocketReplayBuffer(key, sinceArgument(since), this.#maxAge, fromStart ? '1' : '0');
-    const last = lastBuffer.length === 0 ? undefined : lastBuffer.toString('latin1');
+  /**
+   * What the topic's stream keeps after `since`; `last` is always an id of this stream, since a
+   * missing stream is created with an anchor (see REPLAY_SCRIPT).
+   */
+  async replay(key: string, since: string | undefined): Promise<TopicReplay> {
+    const [lastBuffer, gap, entries] = await this.#client.upsocketReplayBuffer(key, sinceArgument(since), this.#maxAge);
+    const last = lastBuffer.toString('latin1');
     if (since === undefined) return { messages: NO_MESSAGES, last, gap: false };
     return { messages: entries.map(toMessage).filter((message) => message !== undefined), last, gap: gap === 1 };
   }
