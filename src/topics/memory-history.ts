@@ -83,7 +83,9 @@ export class MemoryHistory {
   replay(topic: string, since: string | undefined): TopicReplay {
     const log = this.#logs.get(topic);
     if (log !== undefined && this.#maxAge !== Infinity) this.#dropExpired(log, Date.now());
-    const last = log === undefined || log.seq === 0 ? undefined : `${this.#epoch}-${log.seq}`;
+    // `<epoch>-0` for a topic with no message yet: a point of this history (before its first
+    // message) a subscriber can resume from, so what is published while it is away is not lost.
+    const last = `${this.#epoch}-${log?.seq ?? 0}`;
     if (since === undefined) return { messages: NO_MESSAGES, last, gap: false };
     const position = parseId(since);
     const seq = log?.seq ?? 0;

@@ -69,14 +69,29 @@ describe('topics with history (memory backend)', () => {
     const { backend, topics } = historyTopics({});
     const { join, results } = await startHistoryServer(topics);
     const fresh = await join('empty');
-    expect(await nextEnvelope(fresh)).toEqual({ topic: 'empty' });
-    expect(results).toEqual([{ gap: false, after: undefined }]);
+    // No message yet: `<epoch>-0`, the point before the first one.
+    const start = (await nextEnvelope(fresh)).after;
+    expect(start).toMatch(/^\d+-0$/);
+    expect(results).toEqual([{ gap: false, after: start }]);
     const ids = await publishAndRecord(backend, topics, 'room', 2);
     const client = await join('room');
     expect(await nextEnvelope(client)).toEqual({ topic: 'room', after: ids[1] });
     await topics.publish('room', 'live');
     expect(await nextEnvelope(client)).toEqual({ topic: 'room', id: ids[1]!.replace(/-2$/, '-3'), text: 'live' });
     expect(await nextEnvelope(fresh, 200).catch(() => 'nothing')).toBe('nothing');
+  });
+
+  it('resumes a client that dropped before the topic had any message from its seam, with everything published meanwhile', async () => {
+    const { topics } = historyTopics({});
+    const { join } = await startHistoryServer(topics);
+    const early = await join('quiet');
+    const start = (await nextEnvelope(early)).after!;
+    early.ws.terminate();
+    const ids = [await topics.publish('quiet', 'm1'), await topics.publish('quiet', 'm2')];
+    expect(await readUntilSeam(await join('quiet', start))).toEqual({
+      replayed: [{ topic: 'quiet', id: ids[0], text: 'm1' }, { topic: 'quiet', id: ids[1], text: 'm2' }],
+      seam: { topic: 'quiet', after: ids[1] },
+    });
   });
 
   it('sends the envelope for text, JSON values and binary; raw when a subscribe says so', async () => {
@@ -174,9 +189,10 @@ describe('topics with history (memory backend)', () => {
     const { topics } = historyTopics({});
     const { join } = await startHistoryServer(topics);
     const live = await join('room');
-    expect(await nextEnvelope(live)).toEqual({ topic: 'room' });
+    const start = (await nextEnvelope(live)).after;
     const ids = [await topics.publish('room', 'one'), await topics.publish('room', { n: 2 }), await topics.publish('room', Buffer.from([7]))];
     const [epoch] = ids[0]!.split('-');
+    expect(start).toBe(`${epoch}-0`);
     expect(ids).toEqual([`${epoch}-1`, `${epoch}-2`, `${epoch}-3`]);
     expect(await receive(live, 3)).toEqual([
       { topic: 'room', id: ids[0], text: 'one' },

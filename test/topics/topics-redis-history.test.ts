@@ -8,7 +8,7 @@ import { describeNeeding, redisServer } from '../helpers/external-programs.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { delay } from '../helpers/server.js';
 import { nextEnvelope, readUntilSeam, receive, startHistoryServer } from './history-server.js';
-import { expectResumeOnAnotherProcess } from './resume-across-processes.js';
+import { expectResumeOnAnotherProcess, startAppProcess } from './resume-across-processes.js';
 import { redisTopics, roomWithOneClient } from './redis-room.js';
 
 describeNeeding('topics history with the Redis backend', { needs: [redisServer], timeout: 60_000 }, () => {
@@ -128,5 +128,22 @@ describeNeeding('topics history with the Redis backend', { needs: [redisServer],
     const redis = await RedisServer.start();
     const { join } = await startHistoryServer(redisTopics(redis.url, { maxMessages: 1000 }));
     await expectResumeOnAnotherProcess(join, { REDIS_URL: redis.url });
+  });
+
+  it('resumes a client that dropped before the topic had any message, on another process, from the anchor its seam gave', async () => {
+    const redis = await RedisServer.start();
+    const here = redisTopics(redis.url, {});
+    const publisher = redisTopics(redis.url, {});
+    onCleanup(() => publisher.close());
+    const { join } = await startHistoryServer(here);
+    const early = await join('quiet');
+    const start = (await nextEnvelope(early)).after!;
+    early.ws.terminate();
+    const ids = [await publisher.publish('quiet', 'm1'), await publisher.publish('quiet', 'm2')];
+    const app = await startAppProcess({ REDIS_URL: redis.url });
+    expect(await readUntilSeam(await app.join('quiet', start))).toEqual({
+      replayed: [{ topic: 'quiet', id: ids[0], text: 'm1' }, { topic: 'quiet', id: ids[1], text: 'm2' }],
+      seam: { topic: 'quiet', after: ids[1] },
+    });
   });
 });
