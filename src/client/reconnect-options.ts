@@ -59,11 +59,12 @@ function retryUnlessClientError(error: unknown): boolean {
   return error.status < 400 || error.status >= 500 || error.status === 408 || error.status === 429;
 }
 
-/** `ReconnectOptions` with every default applied; `onError`'s default names the URL, so it is applied later. */
+/** @internal `ReconnectOptions` with every default applied; `onError`'s default names the URL, so it is applied later. */
 export type ReconnectSettings = ClientSettings &
   Backoff &
   Pick<ReconnectOptions, 'onReconnect' | 'onError' | 'onGap' | 'onPresence'> & { shouldRetry: (error: unknown) => boolean; resume: boolean };
 
+/** @internal The options of `reconnecting()`: defaults and checks. */
 export const reconnectOptions = defineOptions<ReconnectSettings>(
   {
     ...connectOptions.specs,
