@@ -51,6 +51,17 @@
 //      'ledger' LedgerRequest → LoadLedger (after the publisher stopped and the quiesce).
 // ticks: LoadTick every DEPLOY_TICK_MS.
 //
+// ─── Presence (--presence, upsocket only) ─────────────────────────────────────────────────────
+// env of servers: DEPLOY_PRESENCE_MEMBERS (set: presence on; m = clients / 2), DEPLOY_PRESENCE_GRACE
+//      (createTopics' presence grace, ms; unset: its default). Each connection's URL carries
+//      `client=<i>`; the server subscribes it to its topics with `presence: true` and tracks it in
+//      each under key `user-<i mod m>`, meta `{"tab":<floor(i / m)>}`: clients i and i + m are two
+//      tabs of one member (in the same topic when m is a multiple of the topics' count).
+// env of loads: DEPLOY_PRESENCE_MEMBERS too. Each client records, per tick, the presence frames and
+//      bytes it received and the member events its `onPresence` heard (LoadTick.presence), and the
+//      flaps (bench/deploy/presence-flaps.ts); request 'presence' LedgerRequest → PresenceLedger
+//      (the flaps, and each client's lists at the end checked by bench/deploy/presence-lists.ts).
+//
 // ─── The ledger (bench/deploy/ledger.ts, shared by every load) ────────────────────────────────
 // Per client and topic, from the seqs the APP saw (after the client library's own de-dup): a seq
 // above the highest seen + 1 leaves the ones between missing; a missing one arriving later is
@@ -184,6 +195,53 @@ export interface LoadTick {
   gaps: GapEvent[];
   /** The load process's own event-loop delay since the previous tick, ms: above a few hundred, the load itself falls behind. */
   loopDelayMaxMs: number;
+  /** With --presence: what its clients received of presence since the previous tick. */
+  presence?: PresenceTick;
+}
+
+/** Presence received by a load's clients in one tick, summed over them. Bytes: the frames' payloads (UTF-8). */
+export interface PresenceTick {
+  /** State frames: one per presence subscription of each (re)connection. */
+  stateFrames: number;
+  stateBytes: number;
+  diffFrames: number;
+  diffBytes: number;
+  largestDiffBytes: number;
+  /** Metas (tracked connections) in the diffs' `joins` and `leaves`. */
+  metaJoins: number;
+  metaLeaves: number;
+  /** Member events the clients' `onPresence` heard (a state after a reconnect included). */
+  joins: number;
+  leaves: number;
+  updates: number;
+}
+
+/** One phase's flaps as the subscribers saw them (bench/deploy/presence-flaps.ts says what counts), attributed to the phase of the leave. */
+export interface PresenceFlapPhase {
+  /** Leaves of a member later followed by its join, seen by one subscriber. */
+  flaps: number;
+  /** The members (`<topic>/<key>`) that flapped for at least one subscriber. */
+  members: string[];
+  /** Longest time between such a leave and the join, ms. */
+  awayMaxMs: number;
+  /** Leaves with no join after them by the time of the report. */
+  stillAway: number;
+}
+
+/** The subscribers' lists at the end (bench/deploy/presence-lists.ts): one per client and topic. */
+export interface PresenceListCheck {
+  lists: number;
+  /** Lists with every member and exactly one meta per tab. */
+  matching: number;
+  /** Metas listed beyond the tabs (stale: their connection closed long ago), and tabs not listed. */
+  extraMetas: number;
+  missingMetas: number;
+}
+
+export interface PresenceLedger {
+  phases: Record<string, PresenceFlapPhase>;
+  /** Undefined in a load without presence. */
+  lists?: PresenceListCheck;
 }
 
 /** What the orchestrator sends with 'ledger'. */

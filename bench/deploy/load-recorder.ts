@@ -147,8 +147,8 @@ export class LoadRecorder {
     await this.whenSubscribed(count);
   }
 
-  /** Sends a tick every DEPLOY_TICK_MS (500 by default). */
-  startTicks(): void {
-    setInterval(() => process.send?.(this.tick(performance.timeOrigin + performance.now())), Number(process.env.DEPLOY_TICK_MS ?? 500)).unref();
+  /** Sends a tick every DEPLOY_TICK_MS (500 by default), with what `extra` adds to each (the presence counts). */
+  startTicks(extra?: () => Partial<LoadTick>): void {
+    setInterval(() => process.send?.({ ...this.tick(performance.timeOrigin + performance.now()), ...extra?.() }), Number(process.env.DEPLOY_TICK_MS ?? 500)).unref();
   }
 }

@@ -1,6 +1,8 @@
 // The deploy scenario's Markdown: one table, a row per phase and stack (stacks side by side
 // within each phase), and the run's settings.
 import type { ScenarioSettings, StackRecord } from './scenario.js';
+import { renderPresence } from './presence-report.js';
+import type { PresencePhaseSummary } from './presence-summary.js';
 import { percentile, type PhaseSummary } from './summary.js';
 
 /** Where the resume time went: until the attempt that worked started, and that attempt's handshake and replay. */
@@ -48,7 +50,7 @@ export interface DeployReport {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; node: string; loadAverage: number[] };
   settings: ScenarioSettings;
-  stacks: { record: StackRecord; summary: PhaseSummary[] }[];
+  stacks: { record: StackRecord; summary: PhaseSummary[]; presence?: PresencePhaseSummary[] | undefined }[];
 }
 
 export function renderMarkdown(report: DeployReport): string {
@@ -80,6 +82,7 @@ export function renderMarkdown(report: DeployReport): string {
     for (const note of record.notes) lines.push(`- ${stackLabels[record.stack]}: ${note}`);
     lines.push(`- ${stackLabels[record.stack]}: the balancer: ${balancerErrors(record.balancerLog)}`);
   }
+  for (const { record, presence } of report.stacks) if (presence !== undefined) lines.push('', ...renderPresence(stackLabels[record.stack] ?? record.stack, settings, presence, record.presence?.lists));
   lines.push('', 'Lost: seqs a client never received between its first one and the last published (after the client library\'s de-duplication; a client still away at the end, see "subscribed at the end", counts what it had not received yet); "in signalled gaps": the client had been told (upsocket `onGap`, socket.io `recovered === false`). Duplicated: a seq the app received twice. Resume: from the server\'s signal until the client was subscribed (replayed) on another server; a client that had not resumed within the timeout is missing from the count. Latency percentiles are over the deliveries of the phase, replays included.', '');
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { stackNames, type StackName } from './contract.js';
 import { renderMarkdown, type DeployReport } from './report.js';
 import { runStack, stackAvailable, type ScenarioSettings } from './scenario.js';
+import { summarizePresence } from './presence-summary.js';
 import { summarize } from './summary.js';
 import { renderTimeline } from './timeline.js';
 
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     'resume-timeout': { type: 'string', default: '60' },
     backlog: { type: 'string' },
     spread: { type: 'string' },
+    presence: { type: 'boolean', default: false },
+    'presence-grace': { type: 'string' },
     name: { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
   },
@@ -58,7 +61,11 @@ const settings: ScenarioSettings = {
   tickMs: 500,
   backlog: values.backlog === undefined ? undefined : Number(values.backlog),
   spread: values.spread === undefined ? undefined : Number(values.spread),
+  // Two tabs per member (contract.ts, "Presence"); upsocket only (scenario.ts notes it for socket.io).
+  presence: values.presence ? { members: Math.ceil(Number(values.clients) / 2), grace: values['presence-grace'] === undefined ? undefined : Number(values['presence-grace']) } : undefined,
 };
+if (settings.presence !== undefined && stacks.includes('socketio')) console.log('--presence: upsocket only (socket.io has no comparable presence); socket.io runs without it');
+if (settings.presence !== undefined && settings.presence.members % settings.topics !== 0) console.log(`--presence: ${settings.presence.members} members is no multiple of ${settings.topics} topics: a member's two tabs are in different topics`);
 const name = values.name ?? `${settings.clients}-${balancer}`;
 const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -82,7 +89,7 @@ for (const stack of stacks) {
   }
   log(`${stack}: ${settings.clients} clients, ${settings.servers} servers behind ${balancer}`);
   const record = await runStack(stack, settings, log, (stop) => running.push(stop));
-  report.stacks.push({ record, summary: summarize(record) });
+  report.stacks.push({ record, summary: summarize(record), presence: summarizePresence(record, settings.clients) });
 }
 
 mkdirSync(values.out, { recursive: true });
@@ -90,7 +97,7 @@ const base = `${values.out}/deploy-${name}`;
 const markdown = renderMarkdown(report);
 writeFileSync(`${base}.md`, markdown);
 writeFileSync(`${base}.svg`, renderTimeline(report));
-writeFileSync(`${base}.json`, `${JSON.stringify({ ...report, stacks: report.stacks.map(({ record, summary }) => ({ summary, signals: record.signals, phases: record.phases, notes: record.notes })) }, null, 1)}\n`);
+writeFileSync(`${base}.json`, `${JSON.stringify({ ...report, stacks: report.stacks.map(({ record, summary, presence }) => ({ summary, ...(presence !== undefined && { presence }), signals: record.signals, phases: record.phases, notes: record.notes })) }, null, 1)}\n`);
 console.log(markdown);
 log(`wrote ${base}.{md,svg,json}`);
 process.exit(0);

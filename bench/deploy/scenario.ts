@@ -9,7 +9,8 @@ import { freePort, RedisServer } from '../../test/helpers/redis-server.js';
 import { Child } from '../ipc.js';
 import { buildPrograms } from './build.js';
 import { startBalancer, type BalancerName } from './balancer.js';
-import { stackPrograms, type LoadLedger, type LoadTick, type PublisherMark, type ResumeEvent, type ServerReady, type ServerTick, type StackName } from './contract.js';
+import { mergePresenceLedgers } from './presence-flaps.js';
+import { stackPrograms, type LoadLedger, type LoadTick, type PresenceLedger, type PublisherMark, type ResumeEvent, type ServerReady, type ServerTick, type StackName } from './contract.js';
 
 export interface ScenarioSettings {
   clients: number;
@@ -29,9 +30,19 @@ export interface ScenarioSettings {
   tickMs: number;
   /** The servers' listen backlog; undefined: Node's default (511). */
   backlog?: number | undefined;
-  /** upsocket's `close({ spread })` on SIGTERM, ms; undefined: its default (0.5 ms per connection, at most 3 s). */
+  /** upsocket's `close({ spread })` on SIGTERM, ms; undefined: its default (6 ms per connection, at most 10 s). */
   spread?: number | undefined;
+  /**
+   * --presence (upsocket only): every connection tracked as one of two tabs of `members` members
+   * (contract.ts, "Presence"), with the presence `grace` given (undefined: its default, 5 s). The
+   * crash phase then lasts until the dead process's lease lapsed and was swept (`lease` × 1.2 + 2 s
+   * after the SIGKILL; the Redis backend's default lease, 10 s), so its leaves fall in it.
+   */
+  presence?: { members: number; grace?: number | undefined } | undefined;
 }
+
+/** The Redis backend's default `presenceLease` (docs/presence.md), which the servers keep. */
+const presenceLeaseMs = 10_000;
 
 export interface SignalRecord {
   phase: string;
@@ -70,6 +81,8 @@ export interface StackRecord {
   notes: string[];
   /** Undefined when the balancer's log is not collected (HAProxy). */
   balancerLog: string | undefined;
+  /** With --presence: the flaps the loads counted. */
+  presence?: PresenceLedger;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -88,6 +101,9 @@ export function stackAvailable(stack: StackName): boolean {
 export async function runStack(stack: StackName, settings: ScenarioSettings, log: (line: string) => void, onCleanup?: (stop: () => Promise<void>) => void): Promise<StackRecord> {
   const programs = await buildPrograms(stackPrograms(stack), `${stack}-${process.pid}`);
   const record: StackRecord = { stack, startedAt: now(), phases: [], signals: [], serverTicks: [], loadTicks: [], leaving: {}, ledger: { phases: {} }, notes: [], balancerLog: '' };
+  // socket.io has no presence to compare with: the flag is upsocket's.
+  const presence = stack === 'upsocket' ? settings.presence : undefined;
+  if (settings.presence !== undefined && presence === undefined) record.notes.push('--presence ignored: socket.io has no comparable presence');
   const redis = await RedisServer.launch();
   const common = { REDIS_URL: redis.url, DEPLOY_TOPICS: String(settings.topics), DEPLOY_HISTORY: String(settings.history), DEPLOY_TICK_MS: String(settings.tickMs) };
   const ports = await Promise.all(Array.from({ length: settings.servers }, () => freePort()));
@@ -109,7 +125,9 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
   const startServer = async (index: number): Promise<Child> => {
     const id = `s${index + 1}`;
     const child = new Child(programs.server, [], {
-      env: { ...common, DEPLOY_PORT: String(ports[index]), DEPLOY_SERVER: id, ...(settings.backlog !== undefined && { DEPLOY_BACKLOG: String(settings.backlog) }), ...(settings.spread !== undefined && { DEPLOY_SPREAD: String(settings.spread) }) },
+      env: { ...common, DEPLOY_PORT: String(ports[index]), DEPLOY_SERVER: id, ...(settings.backlog !== undefined && { DEPLOY_BACKLOG: String(settings.backlog) }), ...(settings.spread !== undefined && { DEPLOY_SPREAD: String(settings.spread) }),
+        ...(presence !== undefined && { DEPLOY_PRESENCE_MEMBERS: String(presence.members), ...(presence.grace !== undefined && { DEPLOY_PRESENCE_GRACE: String(presence.grace) }) }),
+      },
       fileLimit: settings.clients + 2048,
     });
     children.push(child);
@@ -143,6 +161,7 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
           DEPLOY_FIRST_CLIENT: String(first),
           DEPLOY_TOPICS_PER_CLIENT: String(settings.topicsPerClient),
           DEPLOY_CONNECT_RATE: String(Math.max(1, Math.round(settings.connectRate / loadCount))),
+          ...(presence !== undefined && { DEPLOY_PRESENCE_MEMBERS: String(presence.members) }),
         },
         fileLimit: count + 1024,
       });
@@ -202,6 +221,8 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
       const waitMs = resumes.map((event) => event.attemptAt - at);
       const arrivedMs = resumes.every((event) => event.arrivedAt !== undefined) ? resumes.map((event) => event.arrivedAt! - at) : undefined;
       await replaced;
+      // The dead process's members are listed until its lease lapses and a survivor sweeps it.
+      if (presence !== undefined && signal === 'SIGKILL') await sleep(at + presenceLeaseMs * 1.2 + 2000 - now());
       record.signals.push({ phase, server: id, signal, at, clients, exitedAt, replacedAt, resumeMs, waitMs, ...(arrivedMs !== undefined && { arrivedMs }) });
       log(`${stack}: ${signal} ${id}: ${resumeMs.length}/${clients} resumed, max ${Math.max(0, ...resumeMs).toFixed(0)} ms; exited after ${(exitedAt - at).toFixed(0)} ms`);
     };
@@ -221,6 +242,7 @@ export async function runStack(stack: StackName, settings: ScenarioSettings, log
     request.phases.at(-1)!.endAt = now() + 3_600_000;
     const ledgers = await Promise.all(loads.map((load) => load.request<LoadLedger>('ledger', request)));
     record.ledger = mergeLedgers(ledgers);
+    if (presence !== undefined) record.presence = mergePresenceLedgers(await Promise.all(loads.map((load) => load.request<PresenceLedger>('presence', request))));
   } finally {
     await stopAll();
   }

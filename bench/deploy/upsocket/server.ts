@@ -4,6 +4,8 @@
 // `welcome <server id> <when its upgrade reached the app, ms since the epoch>`. SIGTERM: docs/deployment.md's recipe (close(): 503 to new upgrades, 1012
 // spread over a window, handlers' timeout; server.close(); topics.close()), then exit. Admission
 // (maxPendingUpgrades) at its default; the listen backlog Node's unless DEPLOY_BACKLOG says.
+// DEPLOY_PRESENCE_MEMBERS (--presence): each connection also subscribed with `presence: true` and
+// tracked in its topics as a tab of member `user-<client mod members>` (contract.ts, "Presence").
 import http from 'node:http';
 import { attach, open } from '../../../src/adapters/node-http/index.js';
 import { createTopics } from '../../../src/index.js';
@@ -14,17 +16,23 @@ import { startServerTicks } from '../server-ticks.js';
 
 const id = process.env.DEPLOY_SERVER ?? 's?';
 const port = Number(process.env.DEPLOY_PORT);
+const members = process.env.DEPLOY_PRESENCE_MEMBERS === undefined ? undefined : Number(process.env.DEPLOY_PRESENCE_MEMBERS);
+const grace = process.env.DEPLOY_PRESENCE_GRACE === undefined ? undefined : Number(process.env.DEPLOY_PRESENCE_GRACE);
 const topics = createTopics({
   backend: createRedisBackend({ url: process.env.REDIS_URL }),
   history: { maxMessages: Number(process.env.DEPLOY_HISTORY ?? 1000) },
+  ...(grace !== undefined && { presence: { grace } }),
 });
 
 const server = http.createServer((req, res) => {
   const arrivedAt = performance.timeOrigin + performance.now();
-  const names = new URL(req.url ?? '/', 'http://localhost').searchParams.get('topics')?.split(',') ?? [];
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const names = query.get('topics')?.split(',') ?? [];
+  const client = Number(query.get('client') ?? 0);
   const opened = open(req, async (connection) => {
     // Every topic replayed from the URL's resume points before the client hears it is back.
-    await Promise.all(names.map((name) => topics.subscribe(connection, name, { envelope: true })));
+    await Promise.all(names.map((name) => topics.subscribe(connection, name, { envelope: true, presence: members !== undefined })));
+    if (members !== undefined) for (const name of names) topics.track(connection, name, `user-${client % members}`, { tab: Math.floor(client / members) });
     // When the upgrade reached the app, for the bench's split of resume times (report.ts).
     connection.sendText(`welcome ${id} ${arrivedAt.toFixed(1)}`);
     for await (const message of connection) void message;
