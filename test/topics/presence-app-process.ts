@@ -69,10 +69,13 @@ export class PresenceApp {
     });
   }
 
-  /** A deploy's drain: its connections closed with 1012 (their leaves held for the grace), then its topics; it exits. */
-  async drain(): Promise<void> {
+  /**
+   * A deploy's drain: its connections closed with 1012 (their leaves held for the grace), then its
+   * topics; it exits. `atOnce`: the topics close without waiting for the connections' closes to finish.
+   */
+  async drain(atOnce = false): Promise<void> {
     const exited = once(this.#child, 'exit');
-    this.#child.send('drain');
+    this.#child.send(atOnce ? 'drain at once' : 'drain');
     await exited;
   }
 
