@@ -1,14 +1,15 @@
 // A reproduction (npx tsx bench/deploy/presence-flap-repro.ts; needs redis-server): a member that
-// moves to another process well within the presence grace still flaps (leave, then join) for a
+// moves to another process well within the presence grace must not flap (leave, then join) for a
 // subscriber that lands on a process which starts listening to the topic only after the old process
 // closed its topics. docs/presence.md says "never a leave and a join"; the deploy scenario with few
-// connections per topic and process (--topics 100 at 600 clients) counts such flaps.
+// connections per topic and process (--topics 100 at 600 clients) counted such flaps before the fix.
 //
-// Why: `topics.close()` sends the held leaves with the rest of their grace; the processes listening
-// then hold them, but Redis drops the entries at once, so a process whose first presence subscriber
-// of the topic comes later reads a state without them. Two Topics on one Redis stand for two app
-// processes; one http server sends each upgrade to the current one, as a balancer would after a
-// drain. Exits 1 when the flap is seen.
+// Why it flapped: `topics.close()` sends the held leaves with the rest of their grace; the processes
+// listening then held them, but Redis dropped the entries at once, so a process whose first presence
+// subscriber of the topic came later read a state without them. Redis now keeps them until their
+// grace ends (docs/presence.md, "Redis"). Two Topics on one Redis stand for two app processes; one
+// http server sends each upgrade to the current one, as a balancer would after a drain. Exits 1 when
+// the flap is seen. The regression tests: test/topics/presence-redis-drain.test.ts.
 import http from 'node:http';
 import { attach, open } from '../../src/adapters/node-http/index.js';
 import { connect, createTopics, reconnecting, type Connection, type Topics } from '../../src/index.js';

@@ -44,6 +44,12 @@ export interface PresenceSync {
   process: string;
   seq: number;
   entries: PresenceEntry[];
+  /**
+   * Entries among `entries` that leave after their `grace` (ms from now): the leaves a process held
+   * back when it closed, still in their grace. A receiver lists them until then, as it does a
+   * change's leave with a `grace`. Only in `state()`'s answers.
+   */
+  leaving?: PresenceLeave[] | undefined;
 }
 
 /** Receives the other processes' presence events of the topics listened to. */
@@ -72,12 +78,16 @@ export type PresenceListener = (topic: string, event: PresenceChange | PresenceS
  *   other processes' changes of `topic`. A backend that may have missed some (its subscriber
  *   connection dropped) sends a `PresenceSync` of each process of the topic once it is back.
  * - `state(topic)` resolves to one `PresenceSync` per process with entries in `topic`, this one's
- *   included (its `seq` is the seq of the last change of the process the answer reflects). `Topics`
+ *   included (its `seq` is the seq of the last change of the process the answer reflects). A
+ *   process that closed with leaves still in their grace (a published change's leaves with a
+ *   `grace`) is in it until that grace ends, those entries in its `leaving`, so that a process
+ *   reading the state later lists them as the listeners did, and drops them when the grace ends. `Topics`
  *   listens first, holds the events that arrive while `state()` runs, then applies the answer and
  *   the held events newer than it (`seq` greater than the answer's for their process), so nothing
  *   falls between the two.
  * - `close()` of the backend removes this process's entries from the service and tells the others
- *   (after `Topics` published its last change, whose leaves may carry a `grace`).
+ *   (after `Topics` published its last change, whose leaves may carry a `grace`: those stay in
+ *   `state()` until their grace ends, and then nothing of them stays in the service).
  *
  * The memory backend's presence has no other process: it keeps nothing and `state()` answers `[]`
  * (`Topics` keeps this process's entries itself and leaves its own sync out of every answer).

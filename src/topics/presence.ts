@@ -130,9 +130,11 @@ export class Presence implements TrackingOwner {
   }
 
   /**
-   * Ends everything: held leaves go to the other processes with the rest of their grace (they may
-   * be a deploy's connections, rejoining elsewhere), the others at once. Resolves once the
-   * backend took that last change (or failed to).
+   * Ends everything: held leaves go to the backend with the rest of their grace (they may be a
+   * deploy's connections, rejoining elsewhere: the other processes, and a backend shared by
+   * processes for later readers, keep them listed until it ends), and so do the trackings of
+   * connections whose close began (a drain that does not wait for the closes), with a whole grace;
+   * the others leave at once. Resolves once the backend took that last change (or failed to).
    */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
@@ -143,12 +145,23 @@ export class Presence implements TrackingOwner {
       for (const tracking of refs.values()) {
         const held = this.#held.get(tracking);
         if (held !== undefined) clearTimeout(held.timer);
-        this.#leave(tracking, held === undefined ? undefined : Math.max(0, held.until - now));
+        this.#leave(tracking, this.#graceLeft(tracking, held, now));
       }
     }
     this.#closed = true;
     clearTimeout(this.#outgoingTimer);
     return this.#send().then(noop, noop);
+  }
+
+  /**
+   * What is left of `tracking`'s grace when this process closes (undefined: none, it leaves at
+   * once). A connection that is closing has not had its `closed` settle yet, so it is not held,
+   * but it is a closed connection to its member: its grace starts now.
+   */
+  #graceLeft(tracking: PresenceTracking, held: Held | undefined, now: number): number | undefined {
+    if (held !== undefined) return Math.max(0, held.until - now);
+    const closing = this.#connectionOf.get(tracking)?.state !== 'open';
+    return closing && this.#grace > 0 ? this.#grace : undefined;
   }
 
   #connectionClosed(connection: Connection): void {

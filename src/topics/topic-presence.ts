@@ -91,7 +91,7 @@ export class TopicPresence {
 
   #start(syncs: PresenceSync[]): void {
     if (this.#closed) return;
-    for (const sync of syncs) if (sync.process !== this.#process) this.view.replace(sync.process, sync.seq, sync.entries);
+    for (const sync of syncs) if (sync.process !== this.#process) this.#replace(sync);
     const held = this.#held ?? [];
     this.#held = undefined;
     for (const event of held) this.#apply(event);
@@ -105,20 +105,31 @@ export class TopicPresence {
   /** Applies an event newer than what the view has of its process; a change's leaves may wait (`grace`). */
   #apply(event: PresenceChange | PresenceSync): void {
     if (event.seq <= this.view.seqOf(event.process)) return;
-    if (isSync(event)) return this.view.replace(event.process, event.seq, event.entries);
+    if (isSync(event)) return this.#replace(event);
     for (const entry of event.joins) this.view.join(event.process, entry, event.seq);
     for (const { ref, grace } of event.leaves) {
-      if (grace === undefined || grace <= 0) {
-        this.view.leave(event.process, ref, event.seq);
-        continue;
-      }
-      const timer = setTimeout(() => {
-        this.#delayed.delete(timer);
-        this.view.leave(event.process, ref);
-        this.#changed();
-      }, grace).unref();
-      this.#delayed.add(timer);
+      if (grace === undefined || grace <= 0) this.view.leave(event.process, ref, event.seq);
+      else this.#leaveLater(event.process, ref, grace);
     }
+  }
+
+  /** A process's entries whole; those `leaving` (held by a process that closed) leave when their grace ends. */
+  #replace(sync: PresenceSync): void {
+    this.view.replace(sync.process, sync.seq, sync.entries);
+    for (const { ref, grace } of sync.leaving ?? []) {
+      if (grace === undefined || grace <= 0) this.view.leave(sync.process, ref);
+      else this.#leaveLater(sync.process, ref, grace);
+    }
+  }
+
+  /** The leave of `ref` after `grace` ms: listed until then, like the owner's own held leaves. */
+  #leaveLater(process: string, ref: string, grace: number): void {
+    const timer = setTimeout(() => {
+      this.#delayed.delete(timer);
+      this.view.leave(process, ref);
+      this.#changed();
+    }, grace).unref();
+    this.#delayed.add(timer);
   }
 
   #changed(): void {

@@ -48,9 +48,10 @@ export class PresenceApp {
     return client;
   }
 
-  /** A presence subscriber of 'room'. */
-  watch(): Promise<PresenceWatcher> {
-    return PresenceWatcher.connect(this.url({ watch: '1' }));
+  /** A presence subscriber of 'room' (also tracked with `user` and `meta`, when given). */
+  watch(query: { user?: string; meta?: unknown } = {}): Promise<PresenceWatcher> {
+    const tracked = query.user === undefined ? {} : { user: query.user, meta: JSON.stringify(query.meta ?? null) };
+    return PresenceWatcher.connect(this.url({ watch: '1', ...tracked }));
   }
 
   /** topics.presence('room') in the app. */
@@ -66,6 +67,16 @@ export class PresenceApp {
       this.#child.on('message', onMessage);
       this.#child.send({ id, presence: topic });
     });
+  }
+
+  /**
+   * A deploy's drain: its connections closed with 1012 (their leaves held for the grace), then its
+   * topics; it exits. `atOnce`: the topics close without waiting for the connections' closes to finish.
+   */
+  async drain(atOnce = false): Promise<void> {
+    const exited = once(this.#child, 'exit');
+    this.#child.send(atOnce ? 'drain at once' : 'drain');
+    await exited;
   }
 
   async kill(): Promise<void> {

@@ -71,6 +71,29 @@ function scenarios(where: () => Promise<Where>): void {
     expect((await keys()).filter((key) => key.includes(':e:A') || key.endsWith(':A'))).toEqual([]);
     expect(stateView(await b!.state('room:lobby'))).toEqual({ C: ['C.1'] });
   });
+
+  it("keeps a closing process's leaves with a grace in state() until it ends, for a later reader, then nothing of them in Redis", async () => {
+    const { env, keys } = await where();
+    const [a, b] = await Promise.all(['A', 'B'].map((id) => PresenceProcess.start(id, env, LEASE)));
+    const grace = 2000;
+    await a!.publish('room', joins('A', 1, ['alice', 'A.1', { tab: 1 }], ['bob', 'A.2']));
+    // A closes (topics.close()): alice's connection closed within the grace, so her leave was held back; bob leaves at once.
+    expect((await a!.publish('room', { process: 'A', seq: 2, joins: [], leaves: [{ key: 'alice', ref: 'A.1', grace }, { key: 'bob', ref: 'A.2' }] })).ok).toBe(true);
+    const published = Date.now();
+    await a!.exit();
+    // B reads the topic only now: alice is listed, leaving when her grace ends (at A's last seq, so a listener that saw it ignores it).
+    const state = await b!.state('room');
+    expect(state).toEqual([{ process: 'A', seq: 2 ** 32 + 2, entries: [{ key: 'alice', ref: 'A.1', meta: { tab: 1 } }], leaving: [{ key: 'alice', ref: 'A.1', grace: expect.any(Number) }] }]);
+    const left = state[0]!.leaving![0]!.grace!;
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(grace);
+    // Of the topic, only the held hash is left, expiring with her grace.
+    expect((await keys()).filter((key) => key.includes('{room}'))).toEqual(['upsocket:presence:{room}:h']);
+
+    await delay(published + grace + 50 - Date.now());
+    expect(await b!.state('room')).toEqual([]);
+    expect((await keys()).filter((key) => key.includes('{room}'))).toEqual([]);
+  });
 }
 
 /** A in `room` (alice), B listening to it and seeing her, on a Redis server of their own. */

@@ -8,12 +8,21 @@ interface Scripts {
   upsocketPresenceChange(processes: string, entries: string, ...args: string[]): Promise<number>;
   upsocketPresenceSync(processes: string, entries: string, ...args: string[]): Promise<number>;
   upsocketPresenceRemove(processes: string, entries: string, channel: string, process: string, generation: string, start: string): Promise<number>;
-  upsocketPresenceState(processes: string, entriesPrefix: string): Promise<[string, string, string[]][]>;
+  upsocketPresenceState(processes: string, held: string, entriesPrefix: string): Promise<[[string, string, string[]][], [string, string, string][]]>;
 }
 
 /** One process's entries in a topic as Redis holds them, with the generation they were written under (`seq` as listeners see it). */
 export interface StoredProcess extends PresenceSync {
   generation: number;
+}
+
+/** A leave a closing process held back, as Redis holds it until its grace ends: listed `grace` ms more. */
+export interface StoredHeld {
+  process: string;
+  /** The seq (as listeners see it) of the change that held it: its process's last. */
+  seq: number;
+  entry: PresenceEntry;
+  grace: number;
 }
 
 /**
@@ -25,6 +34,12 @@ export const PRESENCE_MARK = 0x50;
 /** The seq listeners see for `seq` of `generation` (GENERATION_SPAN). */
 export function seqOf(generation: number, seq: number): number {
   return generation * GENERATION_SPAN + seq;
+}
+
+/** '<generation>:<seq>' as numbers. */
+function parseVersion(version: string): [number, number] {
+  const colon = version.indexOf(':');
+  return [Number(version.slice(0, colon)), Number(version.slice(colon + 1))];
 }
 
 /** A presence event as it travels on a topic's channel: 'P' then its JSON, with the seq listeners see. */
@@ -41,18 +56,23 @@ export class PresenceCommands {
 
   constructor(link: RedisLink) {
     const client = link.publisher;
-    client.defineCommand('upsocketPresenceChange', { numberOfKeys: 2, lua: changeScript(link.publishCommand) });
+    client.defineCommand('upsocketPresenceChange', { numberOfKeys: 3, lua: changeScript(link.publishCommand) });
     client.defineCommand('upsocketPresenceSync', { numberOfKeys: 2, lua: syncScript(link.publishCommand) });
     client.defineCommand('upsocketPresenceRemove', { numberOfKeys: 2, lua: removeScript(link.publishCommand) });
-    client.defineCommand('upsocketPresenceState', { numberOfKeys: 1, lua: STATE_SCRIPT });
+    client.defineCommand('upsocketPresenceState', { numberOfKeys: 2, lua: STATE_SCRIPT });
     this.#client = client as RedisClient & Scripts;
   }
 
+  /** Applies and publishes `change`; its leaves with a grace stay listed in Redis (`keys.held`) until it ends. */
   change(keys: PresenceKeys, generation: number, change: PresenceChange): Promise<number> {
-    const args = [keys.channel, change.process, String(generation), String(change.seq), encodeEvent(change, generation), String(change.joins.length)];
-    for (const entry of change.joins) args.push(entry.ref, JSON.stringify(entry));
-    for (const leave of change.leaves) args.push(leave.ref);
-    return this.#client.upsocketPresenceChange(keys.processes, keys.entries(change.process), ...args);
+    const { process, seq, joins, leaves } = change;
+    const args = [keys.channel, process, String(generation), String(seq), encodeEvent(change, generation), JSON.stringify(process), String(joins.length)];
+    for (const entry of joins) args.push(entry.ref, JSON.stringify(entry));
+    const held = leaves.filter(({ grace }) => grace !== undefined && grace > 0);
+    args.push(String(held.length));
+    for (const { ref, grace } of held) args.push(ref, String(Math.ceil(grace!)));
+    for (const leave of leaves) if (!held.includes(leave)) args.push(leave.ref);
+    return this.#client.upsocketPresenceChange(keys.processes, keys.entries(process), keys.held, ...args);
   }
 
   sync(keys: PresenceKeys, generation: number, sync: PresenceSync): Promise<number> {
@@ -67,18 +87,20 @@ export class PresenceCommands {
     return this.#client.upsocketPresenceRemove(keys.processes, keys.entries(process), keys.channel, process, String(generation), start);
   }
 
-  /** Every process's entries in the topic, in one read. */
-  async state(keys: PresenceKeys): Promise<StoredProcess[]> {
-    const answer = await this.#client.upsocketPresenceState(keys.processes, keys.entriesPrefix);
-    return answer.map(([process, version, entries]) => {
-      const colon = version.indexOf(':');
-      return {
-        process,
-        generation: Number(version.slice(0, colon)),
-        seq: seqOf(Number(version.slice(0, colon)), Number(version.slice(colon + 1))),
-        entries: entries.map((entry) => JSON.parse(entry) as PresenceEntry),
-      };
-    });
+  /** Every process's entries in the topic, and the held leaves whose grace runs, in one read. */
+  async state(keys: PresenceKeys): Promise<{ processes: StoredProcess[]; held: StoredHeld[] }> {
+    const [processes, held] = await this.#client.upsocketPresenceState(keys.processes, keys.held, keys.entriesPrefix);
+    return {
+      processes: processes.map(([process, version, entries]) => {
+        const [generation, seq] = parseVersion(version);
+        return { process, generation, seq: seqOf(generation, seq), entries: entries.map((entry) => JSON.parse(entry) as PresenceEntry) };
+      }),
+      held: held.map(([version, left, json]) => {
+        const [generation, seq] = parseVersion(version);
+        const { process, ...entry } = JSON.parse(json) as PresenceEntry & { process: string };
+        return { process, seq: seqOf(generation, seq), entry, grace: Number(left) };
+      }),
+    };
   }
 
   /** Records that `process` has entries in `topic` under `generation`, for whoever sweeps it. */

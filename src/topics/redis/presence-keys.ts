@@ -14,8 +14,8 @@ function hasHashTag(key: string): boolean {
  * slot, so that one script reads and writes them and publishes on the channel (SPUBLISH in a
  * cluster). A topic whose name holds a hash tag (`room:{42}:chat`) keeps it, so it is placed as
  * its messages are; another is wrapped in braces, which spreads topics over the shards. The two
- * forms cannot collide (`=` or `{` after `presence:`), and the suffixes `:s` and `:e:<process>`
- * cannot make one topic's key another's.
+ * forms cannot collide (`=` or `{` after `presence:`), and the suffixes `:s`, `:h` and
+ * `:e:<process>` cannot make one topic's key another's (a process id has no `:`).
  */
 export class PresenceKeys {
   /** The channel; also the start of every key. */
@@ -24,12 +24,15 @@ export class PresenceKeys {
   readonly processes: string;
   /** The start of each process's entries hash: `entriesPrefix + process`. */
   readonly entriesPrefix: string;
+  /** Hash: ref -> '<deadline> <generation>:<seq> <entry with its process>': closed processes' held leaves, until their grace ends. */
+  readonly held: string;
 
   constructor(prefix: string, topic: string) {
     const tagged = `${prefix}presence:=${topic}`;
     this.channel = hasHashTag(tagged) ? tagged : `${prefix}presence:{${topic}}`;
     this.processes = `${this.channel}:s`;
     this.entriesPrefix = `${this.channel}:e:`;
+    this.held = `${this.channel}:h`;
   }
 
   entries(process: string): string {

@@ -4,9 +4,12 @@
 // process that reads the state (PRESENCE_STATE) and listens to the channel sees every change once,
 // either in the state or after it.
 //
-// Per topic, three kinds of keys, all in one hash slot (presence-keys.ts):
+// Per topic, four kinds of keys, all in one hash slot (presence-keys.ts):
 //   <base>:s         hash  process -> '<generation>:<seq>' (its entries' generation, its last change)
 //   <base>:e:<proc>  hash  ref -> entry JSON {"key","ref","meta"}, one hash per process
+//   <base>:h         hash  ref -> '<deadline> <generation>:<seq> {"process",...entry}': the leaves a
+//                          closing process held back, listed by state() until the deadline (Redis's
+//                          clock); the key expires with its last deadline
 //   channel <base>         every change and sync, as JSON, after one byte 'P' (presence-message.ts)
 // Per Redis (or cluster), the leases, in one slot:
 //   <prefix>presence:{leases}      zset  process -> the ms (Redis's clock) its lease runs out
@@ -25,19 +28,59 @@ local function generation(value)
 end
 `;
 
+/** The ms of Redis's clock, in a script. */
+const NOW = `
+local function now()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+`;
+
 /**
- * KEYS[1] <base>:s, KEYS[2] <base>:e:<process>. ARGV: [1] channel, [2] process, [3] generation,
- * [4] seq, [5] the message to publish, [6] how many joins n, then n (ref, entry) pairs, then the refs
- * that left. Applies one change; a process left with no entry is removed from the topic. Returns 1,
- * or 0 when the topic holds a newer generation of the process (this change is stale: not applied).
+ * Moves `count` entries (ARGV from `first`: ref, grace pairs) of the process's hash `entries` to
+ * `held`, each listed until now + its grace, with the change's version and the process (as JSON)
+ * beside it; drops the held entries whose deadline passed (a topic deployed often would otherwise
+ * keep them until its last grace ends), and makes the key last until its latest deadline.
+ */
+const HOLD = `${NOW}
+local function hold(entries, held, first, count, version, process)
+  local time = now()
+  local old = redis.call('HGETALL', held)
+  for i = 1, #old, 2 do
+    if tonumber(string.match(old[i + 1], '^(%d+) ')) <= time then redis.call('HDEL', held, old[i]) end
+  end
+  local longest = 0
+  for i = first, first + count * 2 - 1, 2 do
+    local entry = redis.call('HGET', entries, ARGV[i])
+    local grace = tonumber(ARGV[i + 1])
+    if entry then
+      redis.call('HSET', held, ARGV[i], string.format('%.0f', time + grace) .. ' ' .. version .. ' {"process":' .. process .. ',' .. string.sub(entry, 2))
+      redis.call('HDEL', entries, ARGV[i])
+      if grace > longest then longest = grace end
+    end
+  end
+  if longest > 0 and redis.call('PTTL', held) < longest then redis.call('PEXPIRE', held, longest) end
+end
+`;
+
+/**
+ * KEYS[1] <base>:s, KEYS[2] <base>:e:<process>, KEYS[3] <base>:h. ARGV: [1] channel, [2] process,
+ * [3] generation, [4] seq, [5] the message to publish, [6] the process as JSON, [7] how many joins
+ * n, then n (ref, entry) pairs, then how many held leaves m, then m (ref, grace in ms) pairs (a
+ * closing process's leaves held back: listed in <base>:h until their grace ends), then the refs
+ * that left. Applies one change; a process left with no entry is removed from the topic. Returns
+ * 1, or 0 when the topic holds a newer generation of the process (this change is stale: not applied).
  */
 export function changeScript(publish: 'PUBLISH' | 'SPUBLISH'): string {
-  return `${GENERATION}
+  return `${GENERATION}${HOLD}
 local current = redis.call('HGET', KEYS[1], ARGV[2])
 if current and generation(current) > tonumber(ARGV[3]) then return 0 end
-local joins = tonumber(ARGV[6])
-for i = 7, 6 + joins * 2, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-for i = 7 + joins * 2, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
+local joins = tonumber(ARGV[7])
+local at = 8 + joins * 2
+for i = 8, at - 1, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+local held = tonumber(ARGV[at])
+if held > 0 then hold(KEYS[2], KEYS[3], at + 1, held, ARGV[3] .. ':' .. ARGV[4], ARGV[6]) end
+for i = at + 1 + held * 2, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
 if redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('HDEL', KEYS[1], ARGV[2])
 else
@@ -96,25 +139,25 @@ return 1
 }
 
 /**
- * KEYS[1] <base>:s. ARGV[1] the prefix of the entry hashes' keys, '<base>:e:'. Returns, per process
- * with entries: { process, '<generation>:<seq>', { entry... } }. The entry hashes are in KEYS[1]'s
- * slot (one hash tag), so a cluster node can read them.
+ * KEYS[1] <base>:s, KEYS[2] <base>:h. ARGV[1] the prefix of the entry hashes' keys, '<base>:e:'.
+ * Returns { processes, held }: per process with entries, { process, '<generation>:<seq>', { entry... } };
+ * per held entry whose deadline has not passed, { '<generation>:<seq>', ms left, entry with its
+ * process }. The entry hashes are in KEYS[1]'s slot (one hash tag), so a cluster node can read them.
  */
-export const STATE_SCRIPT = `
+export const STATE_SCRIPT = `${NOW}
 local result = {}
 local processes = redis.call('HGETALL', KEYS[1])
 for i = 1, #processes, 2 do
   result[#result + 1] = { processes[i], processes[i + 1], redis.call('HVALS', ARGV[1] .. processes[i]) }
 end
-return result
-`;
-
-/** The ms of Redis's clock, in a script. */
-const NOW = `
-local function now()
-  local time = redis.call('TIME')
-  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local held = {}
+local time = now()
+for _, value in ipairs(redis.call('HVALS', KEYS[2])) do
+  local deadline, version, entry = string.match(value, '^(%d+) (%d+:%d+) (.*)$')
+  local left = tonumber(deadline) - time
+  if left > 0 then held[#held + 1] = { version, string.format('%.0f', left), entry } end
 end
+return { result, held }
 `;
 
 /**

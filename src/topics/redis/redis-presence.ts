@@ -1,6 +1,7 @@
 import { UpsocketError } from '../../core/index.js';
 import { applyOwnChange, type PresenceBackend, type PresenceChange, type PresenceEntry, type PresenceListener, type PresenceSync } from '../presence-backend.js';
-import { PresenceCommands, seqOf, type StoredProcess } from './presence-commands.js';
+import { PresenceCommands, seqOf, type StoredHeld, type StoredProcess } from './presence-commands.js';
+import { addHeld } from './presence-held.js';
 import { LeaseKeys, PresenceKeys } from './presence-keys.js';
 import { PresenceLease } from './presence-lease.js';
 import { PresenceListening, type ListeningSettings } from './presence-listening.js';
@@ -83,20 +84,21 @@ export class RedisPresence implements PresenceBackend {
     this.#assertOpen('read presence');
     this.#run();
     let stored: StoredProcess[];
+    let held: StoredHeld[];
     try {
       await this.#settings.publisherReady();
-      stored = await liveProcesses(this.#lease!, this.#commands, this.#keysOf(topic), this.#process, await this.#commands.state(this.#keysOf(topic)));
+      const read = await this.#commands.state(this.#keysOf(topic));
+      held = read.held;
+      stored = await liveProcesses(this.#lease!, this.#commands, this.#keysOf(topic), this.#process, read.processes);
     } catch (error) {
       this.#listening.markStale(topic);
       throw this.#settings.unavailable(`Cannot read the presence of topic "${topic}"`, error, 'Nothing was read.');
     }
+    const syncs: PresenceSync[] = stored.filter(({ process }) => process !== this.#process).map(({ process, seq, entries }) => ({ process, seq, entries }));
+    // Held leaves are under no lease (their process closed): their deadline ends them, not a sweep.
+    addHeld(syncs, held, this.#process);
     const known = this.#listening.knownIn(topic);
-    const syncs: PresenceSync[] = [];
-    for (const { process, seq, entries } of stored) {
-      if (process === this.#process) continue;
-      known?.set(process, seq);
-      syncs.push({ process, seq, entries });
-    }
+    for (const { process, seq } of syncs) known?.set(process, seq);
     const own = this.#own.get(topic);
     if (own !== undefined) syncs.push({ process: this.#process, seq: seqOf(this.#lease!.generation, this.#seq), entries: [...own.values()] });
     return syncs;
