@@ -146,14 +146,19 @@ async function upgradeHeaders(url: string, headers: Record<string, string>): Pro
 }
 
 /**
- * Next's dev server can read a vendor chunk while webpack is still rewriting it for another route
- * (seen once on Node 22: "Failed to generate static paths … Transform failed … vendor-chunks/next.js:
- * Unterminated string literal"). That is Next's own compile race, not an upsocket error: only that
- * exact block is dropped before looking for errors.
+ * Next's dev server reads its own build output while webpack is still rewriting it for another
+ * route, and logs "Failed to generate static paths" for the dynamic route it was checking. Two
+ * forms seen: a vendor chunk read half-written (Node 22: "Transform failed … vendor-chunks/next.js:
+ * Unterminated string literal") and a JSON file read half-written (Node 24, Next 15: "SyntaxError:
+ * Unexpected end of JSON input at JSON.parse"); Next's own dev tests log the same JSON race. That is
+ * Next's compile race, not an upsocket error: only those exact blocks are dropped before looking
+ * for errors.
  */
 export function withoutDevChunkRace(output: string): string {
-  return output.replace(
-    / ⨯ Failed to generate static paths for \S+:\n\[Error \[TransformError\]: Transform failed with \d+ errors?:\n[^\n]*\/\.next\/server\/vendor-chunks\/[^\n]*\] \{\n  type: 'Error'\n\}\n?/g,
-    '',
-  );
+  return output
+    .replace(
+      / ⨯ Failed to generate static paths for \S+:\n\[Error \[TransformError\]: Transform failed with \d+ errors?:\n[^\n]*\/\.next\/server\/vendor-chunks\/[^\n]*\] \{\n  type: 'Error'\n\}\n?/g,
+      '',
+    )
+    .replace(/ ⨯ Failed to generate static paths for \S+:\nSyntaxError: Unexpected end of JSON input\n    at JSON\.parse \(<anonymous>\) \{\n  type: 'SyntaxError'\n\}\n?/g, '');
 }
