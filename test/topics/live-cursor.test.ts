@@ -148,4 +148,44 @@ describe('LiveCursor', () => {
     expect(asked).toEqual(['1-6']);
     expect(texts(emitted)).toEqual(['m7', 'm8', 'm9']);
   });
+
+  // Stop 28 left this race open: a subscriber's replay read the stream, the subscriber connection
+  // came back and its backfill found no point to start from (the replay had not answered), so what
+  // was published between the read and the resubscribe reached neither.
+  it('reads a replay again from its last id when a backfill found no point to start from while it was pending', async () => {
+    const cursor = new LiveCursor(() => expect.fail('nothing emitted'), () => expect.fail('no gap'));
+    const reads: (string | undefined)[] = [];
+    const first = deferred<TopicReplay>();
+    const replay = cursor.replay('room', undefined, (since) => {
+      reads.push(since);
+      return reads.length === 1 ? first.promise : Promise.resolve({ messages: [message(4), message(5)], last: '1-5', gap: false });
+    });
+    cursor.hold(['room']);
+    await cursor.backfill('room', () => expect.fail('no point to read from'));
+    first.resolve({ messages: [], last: '1-3', gap: false });
+    expect(await replay).toEqual({ messages: [message(4), message(5)], last: '1-5', gap: false });
+    expect(reads).toEqual([undefined, '1-3']);
+  });
+
+  it('reads a replay once when no backfill ran meanwhile, or when one had a point to start from', async () => {
+    const cursor = new LiveCursor(() => {}, () => expect.fail('no gap'));
+    const reads: (string | undefined)[] = [];
+    const read = (since: string | undefined): Promise<TopicReplay> => {
+      reads.push(since);
+      return Promise.resolve({ messages: [], last: '1-3', gap: false });
+    };
+    expect(await cursor.replay('room', '1-1', read)).toEqual({ messages: [], last: '1-3', gap: false });
+    cursor.replayed('room', '1-3');
+    const pending = deferred<TopicReplay>();
+    const second = cursor.replay('room', undefined, (since) => {
+      reads.push(since);
+      return pending.promise;
+    });
+    cursor.hold(['room']);
+    await cursor.backfill('room', (_topic, since) => read(since));
+    pending.resolve({ messages: [], last: '1-3', gap: false });
+    await second;
+    // The backfill read from the floor; the pending replay was not read again.
+    expect(reads).toEqual(['1-1', undefined, '1-3']);
+  });
 });

@@ -28,6 +28,11 @@ export class LiveCursor {
    * replays, the earliest point is the one the new stream does not account for: a gap.
    */
   readonly #floor = new Map<string, string>();
+  /**
+   * Per topic: how many backfills found no point to start from (no live message yet, and no replay
+   * of a subscriber had answered). A replay pending meanwhile reads again (see `replay()`).
+   */
+  readonly #unplaced = new Map<string, number>();
   /** Per topic being backfilled: the live messages held meanwhile, and how many backfills are pending. */
   readonly #held = new Map<string, { messages: PreparedMessage[]; pending: number }>();
   readonly #emit: (topic: string, message: PreparedMessage) => void;
@@ -47,6 +52,24 @@ export class LiveCursor {
       return false;
     }
     return this.#advance(topic, message);
+  }
+
+  /**
+   * Runs a subscriber's replay of `topic` (`read`, from `since`). When a backfill of the topic ran
+   * meanwhile without a point to start from (this replay had not answered yet), messages published
+   * after the replay's read and before that resubscribe reached neither: so it reads again from the
+   * answer's `last` (after the resubscribe, whose live messages cover the rest) and answers both
+   * reads as one replay (a gap in either is a gap).
+   */
+  async replay(topic: string, since: string | undefined, read: (since: string | undefined) => Promise<TopicReplay>): Promise<TopicReplay> {
+    let unplaced = this.#unplaced.get(topic) ?? 0;
+    let replay = await read(since);
+    while ((this.#unplaced.get(topic) ?? 0) !== unplaced && replay.last !== undefined) {
+      unplaced = this.#unplaced.get(topic) ?? 0;
+      const more = await read(replay.last);
+      replay = { messages: [...replay.messages, ...more.messages], last: more.last ?? replay.last, gap: replay.gap || more.gap };
+    }
+    return replay;
   }
 
   /**
@@ -90,6 +113,7 @@ export class LiveCursor {
     const heldAny = (): boolean => (this.#held.get(topic)?.messages.length ?? 0) > 0;
     let gap = false;
     let failed = true;
+    if (since === undefined) this.#unplaced.set(topic, (this.#unplaced.get(topic) ?? 0) + 1);
     try {
       if (since !== undefined && (subscribed || heldAny())) {
         const result = await replay(topic, since);
@@ -124,6 +148,7 @@ export class LiveCursor {
     this.#last.delete(topic);
     this.#floor.delete(topic);
     this.#held.delete(topic);
+    this.#unplaced.delete(topic);
   }
 
   #floorId(topic: string): string | undefined {

@@ -112,7 +112,7 @@ export class RedisBackend implements TopicBackend {
   replay(topic: string, since: string | undefined): Promise<TopicReplay> {
     this.#assertOpen('replay');
     if (this.#history === undefined) throw new UpsocketError('UPSOCKET_INVALID_OPTION', 'replay() needs history: call keepHistory() first');
-    return this.#replay(topic, since).then((replay) => {
+    return this.#cursor.replay(topic, since, (from) => this.#replay(topic, from)).then((replay) => {
       // Topics replays to each subscriber once its subscription is made: what pub/sub loses
       // before the topic's first live message is read back from there.
       if (this.#listeners.has(topic)) this.#cursor.replayed(topic, replay.last);
