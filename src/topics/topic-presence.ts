@@ -107,23 +107,18 @@ export class TopicPresence {
     if (event.seq <= this.view.seqOf(event.process)) return;
     if (isSync(event)) return this.#replace(event);
     for (const entry of event.joins) this.view.join(event.process, entry, event.seq);
-    for (const { ref, grace } of event.leaves) {
-      if (grace === undefined || grace <= 0) this.view.leave(event.process, ref, event.seq);
-      else this.#leaveLater(event.process, ref, grace);
-    }
+    for (const { ref, grace } of event.leaves) this.#leave(event.process, ref, grace, event.seq);
   }
 
   /** A process's entries whole; those `leaving` (held by a process that closed) leave when their grace ends. */
   #replace(sync: PresenceSync): void {
     this.view.replace(sync.process, sync.seq, sync.entries);
-    for (const { ref, grace } of sync.leaving ?? []) {
-      if (grace === undefined || grace <= 0) this.view.leave(sync.process, ref);
-      else this.#leaveLater(sync.process, ref, grace);
-    }
+    for (const { ref, grace } of sync.leaving ?? []) this.#leave(sync.process, ref, grace);
   }
 
-  /** The leave of `ref` after `grace` ms: listed until then, like the owner's own held leaves. */
-  #leaveLater(process: string, ref: string, grace: number): void {
+  /** The leave of `ref`, now or after `grace` ms (listed until then, like the owner's own held leaves). */
+  #leave(process: string, ref: string, grace: number | undefined, seq?: number): void {
+    if (grace === undefined || grace <= 0) return this.view.leave(process, ref, seq);
     const timer = setTimeout(() => {
       this.#delayed.delete(timer);
       this.view.leave(process, ref);
