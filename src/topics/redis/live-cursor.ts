@@ -1,15 +1,9 @@
-import type { TopicReplay } from '../backend.js';
+import type { StreamReplay } from './redis-history.js';
 import { compareIds } from '../../wire/index.js';
 import type { PreparedMessage } from '../prepared-message.js';
 
 /** Reads what a topic's history keeps after `since`. */
-export type BackfillReplay = (topic: string, since: string) => Promise<TopicReplay>;
-
-/**
- * The floor of a topic whose replay answered no `last` (the Redis history always answers one): a
- * point no stream accounts for, so that a backfill from it says gap rather than miss something.
- */
-const UNKNOWN = '0-0';
+export type BackfillReplay = (topic: string, since: string) => Promise<StreamReplay>;
 
 /**
  * @internal With history: where each topic's live messages (from pub/sub) got to in this process,
@@ -61,13 +55,13 @@ export class LiveCursor {
    * answer's `last` (after the resubscribe, whose live messages cover the rest) and answers both
    * reads as one replay (a gap in either is a gap).
    */
-  async replay(topic: string, since: string | undefined, read: (since: string | undefined) => Promise<TopicReplay>): Promise<TopicReplay> {
+  async replay(topic: string, since: string | undefined, read: (since: string | undefined) => Promise<StreamReplay>): Promise<StreamReplay> {
     let unplaced = this.#unplaced.get(topic) ?? 0;
     let replay = await read(since);
-    while ((this.#unplaced.get(topic) ?? 0) !== unplaced && replay.last !== undefined) {
+    while ((this.#unplaced.get(topic) ?? 0) !== unplaced) {
       unplaced = this.#unplaced.get(topic) ?? 0;
       const more = await read(replay.last);
-      replay = { messages: [...replay.messages, ...more.messages], last: more.last ?? replay.last, gap: replay.gap || more.gap };
+      replay = { messages: [...replay.messages, ...more.messages], last: more.last, gap: replay.gap || more.gap };
     }
     return replay;
   }
@@ -76,11 +70,10 @@ export class LiveCursor {
    * A replay of `topic`, which has listeners, answered `last` (after the subscription was made):
    * until its first live message, a backfill starts there.
    */
-  replayed(topic: string, last: string | undefined): void {
+  replayed(topic: string, last: string): void {
     if (this.#last.has(topic)) return;
     const floor = this.#floor.get(topic);
-    const point = last ?? UNKNOWN;
-    if (floor === undefined || compareIds(point, floor) < 0) this.#floor.set(topic, point);
+    if (floor === undefined || compareIds(last, floor) < 0) this.#floor.set(topic, last);
   }
 
   /**
@@ -135,7 +128,7 @@ export class LiveCursor {
       const last = held !== undefined && --held.pending === 0;
       // A failed read leaves a hole the next live message would step over, unless another
       // backfill is still to come (it starts from where this one would have).
-      if (gap || (failed && last && (subscribed || held.messages.length > 0))) this.#gap(topic, this.#last.get(topic) ?? this.#floorId(topic));
+      if (gap || (failed && last && (subscribed || held.messages.length > 0))) this.#gap(topic, this.#last.get(topic) ?? this.#floor.get(topic));
       if (last) {
         this.#held.delete(topic);
         for (const message of held.messages) if (this.#advance(topic, message)) this.#emit(topic, message);
@@ -149,11 +142,6 @@ export class LiveCursor {
     this.#floor.delete(topic);
     this.#held.delete(topic);
     this.#unplaced.delete(topic);
-  }
-
-  #floorId(topic: string): string | undefined {
-    const floor = this.#floor.get(topic);
-    return floor === UNKNOWN ? undefined : floor;
   }
 
   #advance(topic: string, message: PreparedMessage): boolean {

@@ -8,7 +8,7 @@ import { clusterLink } from './cluster-link.js';
 import { decodeEnvelope, encodeEnvelope, ORIGIN_LENGTH } from './envelope.js';
 import { LiveCursor } from './live-cursor.js';
 import { ReadyGate } from './ready-gate.js';
-import { RedisHistory } from './redis-history.js';
+import { RedisHistory, type StreamReplay } from './redis-history.js';
 import { RedisPresence } from './redis-presence.js';
 import { disconnect, noop, type RedisClient, type RedisLink } from './redis-link.js';
 import type { RedisBackendOptions } from './redis-options.js';
@@ -120,7 +120,7 @@ export class RedisBackend implements TopicBackend {
     });
   }
 
-  #replay(topic: string, since: string | undefined): Promise<TopicReplay> {
+  #replay(topic: string, since: string | undefined): Promise<StreamReplay> {
     const history = this.#history!;
     return this.#whenPublisherReady(() => history.replay(this.#prefix + topic, since)).catch((error: unknown) => {
       throw this.#unavailable(`Cannot replay topic "${topic}"`, error, 'Nothing was replayed.');

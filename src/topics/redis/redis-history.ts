@@ -15,6 +15,9 @@ interface HistoryCommands {
 
 const NO_MESSAGES: PreparedMessage[] = [];
 
+/** @internal A replay of the Redis history: its `last` is always an id of the stream (see REPLAY_SCRIPT). */
+export type StreamReplay = TopicReplay & { last: string };
+
 /**
  * @internal The Redis backend's history: one stream per topic (`<prefix><topic>`, a key, where
  * the channel of the same name is in pub/sub's own namespace), written and read by the scripts of
@@ -46,7 +49,7 @@ export class RedisHistory {
    * What the topic's stream keeps after `since`; `last` is always an id of this stream, since a
    * missing stream is created with an anchor (see REPLAY_SCRIPT).
    */
-  async replay(key: string, since: string | undefined): Promise<TopicReplay> {
+  async replay(key: string, since: string | undefined): Promise<StreamReplay> {
     const [lastBuffer, gap, entries] = await this.#client.upsocketReplayBuffer(key, sinceArgument(since), this.#maxAge);
     const last = lastBuffer.toString('latin1');
     if (since === undefined) return { messages: NO_MESSAGES, last, gap: false };
